@@ -24,6 +24,15 @@ func RandomKey() (Key, error) {
 	return k, nil
 }
 
+// KeyFromBytes returns the key held in b, which must be exactly KeySize bytes
+// long (otherwise the error wraps ErrMalformed). The bytes are copied.
+func KeyFromBytes(b []byte) (Key, error) {
+	if len(b) != KeySize {
+		return Key{}, fmt.Errorf("%w: key is %d bytes, want %d", ErrMalformed, len(b), KeySize)
+	}
+	return Key(b), nil
+}
+
 // Equal reports whether k and o are the same key, in constant time.
 func (k Key) Equal(o Key) bool {
 	return subtle.ConstantTimeCompare(k[:], o[:]) == 1

@@ -281,7 +281,9 @@ func (s *Share) UnmarshalText(b []byte) error {
 		return r
 	}, text[len(ShareTextPrefix):])
 	bin, err := shareBase32.DecodeString(body)
-	if err != nil {
+	if err != nil || shareBase32.EncodeToString(bin) != body {
+		// The second test rejects non-zero unused bits in the last character,
+		// so every share has exactly one text form (up to case and grouping).
 		return fmt.Errorf("%w: share text is not valid base32 (typo?)", ErrMalformed)
 	}
 	if len(bin) < shareChecksumSize {
