@@ -1,0 +1,291 @@
+package classify
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+//go:embed data/*.txt
+var dataFS embed.FS
+
+// dictionaries holds the parsed data files.
+type dictionaries struct {
+	provinceCodes  [100]bool
+	provinceNames  []string
+	plateProvince  map[rune]bool
+	nulls          map[string]bool
+	headerKeywords []headerKeyword
+	headerCompact  map[string]Type // ASCII keyword without separators
+	surnames1      map[rune]bool
+	surnames2      map[string]bool
+	companySuffix  []string // CJK suffixes
+	companyASCII   []string // lower-case ASCII suffixes
+	addrStrong     map[string]bool
+	addrWeak       map[string]bool
+	addrRunes      map[rune]bool // first runes of CJK markers
+	medicalCJK     map[rune][]string
+	medicalASCII   map[string]bool
+	credPrefixes   []string
+}
+
+type headerKeyword struct {
+	units []string
+	typ   Type
+}
+
+var dict = mustLoadDict()
+
+func mustLoadDict() *dictionaries {
+	d, err := loadDict()
+	if err != nil {
+		// The data files are compiled in; a failure here is a build defect
+		// caught by the package tests, not bad input.
+		panic(err)
+	}
+	return d
+}
+
+// lines returns the non-comment, non-blank lines of an embedded data file.
+func lines(name string) ([]string, error) {
+	b, err := dataFS.ReadFile("data/" + name)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	for sc.Scan() {
+		l := strings.TrimRight(sc.Text(), " \r")
+		if l == "" || strings.HasPrefix(l, "# ") || l == "#" {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out, sc.Err()
+}
+
+func loadDict() (*dictionaries, error) {
+	d := &dictionaries{
+		plateProvince: map[rune]bool{},
+		nulls:         map[string]bool{"": true},
+		headerCompact: map[string]Type{},
+		surnames1:     map[rune]bool{},
+		surnames2:     map[string]bool{},
+		addrStrong:    map[string]bool{},
+		addrWeak:      map[string]bool{},
+		addrRunes:     map[rune]bool{},
+		medicalCJK:    map[rune][]string{},
+		medicalASCII:  map[string]bool{},
+	}
+	ls, err := lines("provinces.txt")
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		f := strings.Split(l, "\t")
+		code, err := strconv.Atoi(f[0])
+		if len(f) != 3 || err != nil || code < 10 || code > 99 {
+			return nil, fmt.Errorf("provinces.txt: bad line %q", l)
+		}
+		d.provinceCodes[code] = true
+		d.provinceNames = append(d.provinceNames, f[1])
+		r, _ := utf8.DecodeRuneInString(f[2])
+		d.plateProvince[r] = true
+	}
+	if ls, err = lines("nulls.txt"); err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		d.nulls[strings.ToLower(strings.TrimSpace(l))] = true
+	}
+	if ls, err = lines("headers.txt"); err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		kw, ts, ok := strings.Cut(l, "\t")
+		t := Type(ts)
+		if !ok || !t.Known() {
+			return nil, fmt.Errorf("headers.txt: bad line %q", l)
+		}
+		d.headerKeywords = append(d.headerKeywords, headerKeyword{units: headerUnits(kw), typ: t})
+		if isASCII(kw) {
+			d.headerCompact[compact(kw)] = t
+		}
+	}
+	if ls, err = lines("surnames.txt"); err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		for _, s := range strings.Fields(l) {
+			switch runeLen(s) {
+			case 1:
+				r, _ := utf8.DecodeRuneInString(s)
+				d.surnames1[r] = true
+			case 2:
+				d.surnames2[s] = true
+			default:
+				return nil, fmt.Errorf("surnames.txt: bad surname %q", s)
+			}
+		}
+	}
+	if ls, err = lines("company_suffixes.txt"); err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		if isASCII(l) {
+			d.companyASCII = append(d.companyASCII, strings.ToLower(l))
+		} else {
+			d.companySuffix = append(d.companySuffix, l)
+		}
+	}
+	if ls, err = lines("address_markers.txt"); err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		kind, w, ok := strings.Cut(l, "\t")
+		switch {
+		case ok && kind == "strong":
+			d.addrStrong[strings.ToLower(w)] = true
+		case ok && kind == "weak":
+			d.addrWeak[strings.ToLower(w)] = true
+		default:
+			return nil, fmt.Errorf("address_markers.txt: bad line %q", l)
+		}
+		if !isASCII(w) {
+			r, _ := utf8.DecodeRuneInString(w)
+			d.addrRunes[r] = true
+		}
+	}
+	if ls, err = lines("medical.txt"); err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		if isASCII(l) {
+			d.medicalASCII[strings.ToLower(l)] = true
+			continue
+		}
+		r, _ := utf8.DecodeRuneInString(l)
+		d.medicalCJK[r] = append(d.medicalCJK[r], l)
+	}
+	if d.credPrefixes, err = lines("credential_prefixes.txt"); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// compact lower-cases s and removes everything but letters and digits.
+func compact(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// headerUnits splits a header name into matching units: each CJK (non-ASCII
+// letter) rune is a unit, each ASCII alphanumeric run is a unit, split at
+// camelCase boundaries; everything is lower-cased.
+func headerUnits(s string) []string {
+	var units []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			units = append(units, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	var prev rune
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if len(cur) > 0 && unicode.IsUpper(r) && unicode.IsLower(prev) {
+				flush()
+			}
+			cur = append(cur, r)
+		case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			flush()
+			units = append(units, string(r))
+		default:
+			flush()
+		}
+		prev = r
+	}
+	flush()
+	return units
+}
+
+// HeaderType returns the type suggested by a field name alone, or "" if the
+// name says nothing. For a flattened JSON name ("contact.mobile") the last
+// segment is tried first, then the whole name.
+func HeaderType(name string) Type {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && i < len(name)-1 {
+		if t := headerType(name[i+1:]); t != "" {
+			return t
+		}
+	}
+	return headerType(name)
+}
+
+func headerType(name string) Type {
+	if t, ok := dict.headerCompact[compact(name)]; ok {
+		return t
+	}
+	units := headerUnits(name)
+	best, bestEnd, bestLen := Type(""), -1, 0
+	for _, kw := range dict.headerKeywords {
+		n := len(kw.units)
+		if n == 0 {
+			continue
+		}
+		for end := len(units); end >= n; end-- {
+			if equalUnits(units[end-n:end], kw.units) {
+				if end > bestEnd || (end == bestEnd && n > bestLen) {
+					best, bestEnd, bestLen = kw.typ, end, n
+				}
+				break
+			}
+		}
+	}
+	return best
+}
+
+func equalUnits(a, b []string) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// IsNull reports whether v is one of the spellings of "no value" (the empty
+// string, null, NULL, \N, -, 无, N/A, ...); such values are ignored when
+// profiling.
+func IsNull(v string) bool {
+	if len(v) > 6 {
+		return false
+	}
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return true
+	}
+	if isASCII(v) {
+		return dict.nulls[strings.ToLower(v)]
+	}
+	return dict.nulls[v]
+}
