@@ -1,0 +1,28 @@
+// Package storage keeps named, immutable byte objects on one or more
+// sites with Reed-Solomon erasure coding.
+//
+// A site is a gocloud.dev/blob bucket: a local folder (fileblob, the
+// default), an in-memory bucket (mem://, for tests), or an S3, Google Cloud
+// Storage or Azure Blob container. Every object is split into k data
+// shards plus m parity shards (default 4+2); shard i is stored as the blob
+// "<name>.<i>" on site i mod n, so with n >= k+m sites any m sites can be
+// lost, and with one site any m shard files can be lost or damaged.
+//
+// Every shard blob starts with a self-describing 88-byte header (magic
+// "CSHD", version, k, m, index, object and shard length, a keyed BLAKE3
+// hash of the whole object and one of the header and shard), so a reader
+// needs no configuration to decode, verify and reconstruct an object. The
+// layout is specified in docs/FORMAT.md (storage section).
+//
+// The package knows nothing of snapshots, packs or keys: it stores bytes
+// it is given under the names it is given. The layers above encrypt, so a
+// storage provider learns only object names and sizes.
+//
+//	s, err := storage.Open(ctx, []string{"/backup/a", "s3://bucket-b"})
+//	err = s.Put(ctx, "packs/ab/ab12", data)
+//	data, health, err := s.Get(ctx, "packs/ab/ab12")
+//
+// Get verifies every shard it reads and reconstructs from parity when a
+// data shard is missing or corrupt, reporting the damage in its Health;
+// Check and Repair examine and mend all shards of an object.
+package storage
