@@ -1,0 +1,473 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/custodia-backup/custodia/chunk"
+	"github.com/custodia-backup/custodia/repo"
+)
+
+// Result is what a backup produced.
+type Result struct {
+	// Snapshot is the snapshot written.
+	Snapshot *repo.Snapshot
+	// Errors lists the files and folders left out because they could not
+	// be read.
+	Errors []*FileError
+}
+
+// ErrNoPaths means Files was called without paths.
+var ErrNoPaths = errors.New("nothing to back up: no paths given")
+
+// future is the node a pending file or directory will become.
+type future struct {
+	done chan struct{}
+	node repo.Node
+	skip bool
+}
+
+func newFuture() *future { return &future{done: make(chan struct{})} }
+
+func doneFuture(n repo.Node) *future {
+	f := &future{done: make(chan struct{}), node: n}
+	close(f.done)
+	return f
+}
+
+type fileJob struct {
+	path   string
+	fi     fs.FileInfo
+	node   repo.Node
+	parent *repo.Node
+	f      *future
+}
+
+type saveJob struct {
+	id   repo.ID
+	buf  *[]byte
+	size int
+}
+
+type backuper struct {
+	r    *repo.Repository
+	opts options
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	params chunk.Params
+	gear   *chunk.Gear
+
+	files chan fileJob
+	saves chan saveJob
+	bufs  sync.Pool
+
+	mu    sync.Mutex
+	errs  []*FileError
+	stats repo.SnapshotStats
+
+	nFiles, nDirs, nBytes, nErrors atomic.Uint64
+	dirs, fileWG, saveWG           sync.WaitGroup
+	start                          time.Time
+	base                           repo.WriteStats // repository counters when the backup started
+}
+
+func (b *backuper) fail(err error) { b.cancel(err) }
+
+func (b *backuper) fileError(path string, err error) {
+	b.nErrors.Add(1)
+	b.mu.Lock()
+	b.errs = append(b.errs, &FileError{Path: path, Err: err})
+	b.mu.Unlock()
+}
+
+// Files backs up the given files and folders into r and writes a snapshot
+// of them. Each path becomes one entry of the snapshot's root, named by its
+// last element.
+func Files(ctx context.Context, r *repo.Repository, paths []string, opts ...Option) (*Result, error) {
+	if len(paths) == 0 {
+		return nil, ErrNoPaths
+	}
+	o := newOptions(opts)
+	abs := make([]string, len(paths))
+	names := make(map[string]string)
+	for i, p := range paths {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return nil, err
+		}
+		name := filepath.Base(a)
+		if name == string(filepath.Separator) {
+			return nil, fmt.Errorf("cannot back up the root folder %s as a whole: name its subfolders", a)
+		}
+		if other, dup := names[name]; dup && other != a {
+			return nil, fmt.Errorf("%s and %s would have the same name %q in the snapshot", other, a, name)
+		}
+		names[name] = a
+		abs[i] = a
+	}
+	slices.Sort(abs)
+	abs = slices.Compact(abs)
+
+	b, err := newBackuper(ctx, r, o)
+	if err != nil {
+		return nil, err
+	}
+	defer b.cancel(nil)
+	parent, err := b.findParent(ctx, repo.KindFiles, abs)
+	if err != nil {
+		return nil, err
+	}
+	var parentRoot *repo.Tree
+	if parent != nil {
+		if parentRoot, err = r.LoadTree(ctx, parent.Tree); err != nil {
+			parentRoot, parent = nil, nil // unreadable parent: read everything
+		}
+	}
+	stopProgress := b.startProgress()
+	b.startWorkers()
+
+	var roots []*future
+	for _, p := range abs {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			b.fileError(p, err)
+			continue
+		}
+		var pn *repo.Node
+		if parentRoot != nil {
+			pn, _ = parentRoot.Find(filepath.Base(p))
+		}
+		roots = append(roots, b.entry(p, fi, pn))
+	}
+	rootTree := &repo.Tree{}
+	for _, f := range roots {
+		<-f.done
+		if !f.skip {
+			rootTree.Nodes = append(rootTree.Nodes, f.node)
+		}
+	}
+	err = b.finishWorkers()
+	stopProgress()
+	if err != nil {
+		return nil, err
+	}
+	if len(rootTree.Nodes) == 0 {
+		return &Result{Errors: b.errs}, fmt.Errorf("nothing could be read: %w", errors.Join(fileErrs(b.errs)...))
+	}
+	return b.commit(ctx, repo.KindFiles, abs, parent, rootTree)
+}
+
+func fileErrs(fe []*FileError) []error {
+	out := make([]error, len(fe))
+	for i, e := range fe {
+		out[i] = e
+	}
+	return out
+}
+
+// Stream backs up one stream under the given name: the snapshot holds a
+// single file of that name.
+func Stream(ctx context.Context, r *repo.Repository, name string, rd io.Reader, opts ...Option) (*Result, error) {
+	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
+		return nil, fmt.Errorf("stream name %q: want a plain file name", name)
+	}
+	o := newOptions(opts)
+	b, err := newBackuper(ctx, r, o)
+	if err != nil {
+		return nil, err
+	}
+	defer b.cancel(nil)
+	stopProgress := b.startProgress()
+	b.startWorkers()
+	now := o.now()
+	node := repo.Node{Name: name, Type: repo.NodeFile, Mode: 0o600, ModTime: now, UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}
+	c, err := chunk.NewChunker(rd, b.params, b.gear)
+	if err == nil {
+		node.Content, node.Size, err = b.chunkStream(c)
+	}
+	b.nFiles.Add(1)
+	ferr := b.finishWorkers()
+	stopProgress()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if ferr != nil {
+		return nil, ferr
+	}
+	b.stats.FilesNew = 1
+	return b.commit(ctx, repo.KindStream, []string{name}, nil, &repo.Tree{Nodes: []repo.Node{node}})
+}
+
+func newBackuper(ctx context.Context, r *repo.Repository, o options) (*backuper, error) {
+	if o.host == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			h = "unknown"
+		}
+		o.host = h
+	}
+	if o.user == "" {
+		if u, err := user.Current(); err == nil {
+			o.user = u.Username
+		}
+	}
+	params, gear := r.ChunkerParams()
+	b := &backuper{r: r, opts: o, params: params, gear: gear, start: time.Now(), base: r.Stats()}
+	b.ctx, b.cancel = context.WithCancelCause(ctx)
+	b.bufs.New = func() any { s := make([]byte, 0, params.Max); return &s }
+	return b, nil
+}
+
+// findParent returns the explicit parent, or the latest snapshot of the
+// same kind, host and paths.
+func (b *backuper) findParent(ctx context.Context, kind string, paths []string) (*repo.Snapshot, error) {
+	if b.opts.noParent {
+		return nil, nil
+	}
+	if b.opts.parent != nil {
+		return b.opts.parent, nil
+	}
+	var parent *repo.Snapshot
+	for s, err := range b.r.Snapshots(ctx) {
+		if err != nil {
+			continue // an unreadable snapshot is only not a parent
+		}
+		if s.Kind == kind && s.Host == b.opts.host && slices.Equal(s.Paths, paths) {
+			parent = s
+		}
+	}
+	return parent, nil
+}
+
+func (b *backuper) startWorkers() {
+	b.files = make(chan fileJob, 4*b.opts.workers)
+	b.saves = make(chan saveJob, 2*b.opts.workers)
+	b.fileWG.Add(b.opts.workers)
+	for range b.opts.workers {
+		go b.fileWorker()
+	}
+	b.saveWG.Add(b.opts.workers)
+	for range b.opts.workers {
+		go b.saveWorker()
+	}
+}
+
+// finishWorkers waits for all directories, files and chunks, then flushes
+// the repository. It returns the first fatal error.
+func (b *backuper) finishWorkers() error {
+	b.dirs.Wait()
+	close(b.files)
+	b.fileWG.Wait()
+	close(b.saves)
+	b.saveWG.Wait()
+	if err := context.Cause(b.ctx); err != nil {
+		return err
+	}
+	return b.r.Flush(b.ctx)
+}
+
+func (b *backuper) commit(ctx context.Context, kind string, paths []string, parent *repo.Snapshot, root *repo.Tree) (*Result, error) {
+	root.Sort()
+	treeID, err := b.r.SaveTree(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	ws := b.r.Stats()
+	st := b.stats
+	st.Files = b.nFiles.Load()
+	st.Dirs = b.nDirs.Load()
+	st.Bytes = b.nBytes.Load()
+	st.Errors = b.nErrors.Load()
+	st.BlobsAdded = ws.Blobs - b.base.Blobs
+	st.BytesAdded = ws.Bytes - b.base.Bytes
+	st.StoredAdded = ws.Stored - b.base.Stored
+	st.Duration = time.Since(b.start)
+	s := &repo.Snapshot{
+		Time:     b.start.UTC(),
+		Host:     b.opts.host,
+		Username: b.opts.user,
+		Tags:     b.opts.tags,
+		Paths:    paths,
+		Kind:     kind,
+		Tree:     treeID,
+		Stats:    st,
+	}
+	if parent != nil {
+		id := parent.ID
+		s.Parent = &id
+	}
+	if _, err := b.r.SaveSnapshot(ctx, s); err != nil {
+		return nil, err
+	}
+	sort.Slice(b.errs, func(i, j int) bool { return b.errs[i].Path < b.errs[j].Path })
+	return &Result{Snapshot: s, Errors: b.errs}, nil
+}
+
+func (b *backuper) startProgress() func() {
+	if b.opts.progress == nil {
+		return func() {}
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(b.opts.interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				b.opts.progress(b.progress(false))
+			case <-stop:
+				b.opts.progress(b.progress(true))
+				return
+			}
+		}
+	}()
+	return func() { close(stop); <-done }
+}
+
+func (b *backuper) progress(done bool) Progress {
+	return Progress{
+		Files:   b.nFiles.Load(),
+		Dirs:    b.nDirs.Load(),
+		Bytes:   b.nBytes.Load(),
+		Added:   b.r.Stats().Bytes - b.base.Bytes,
+		Errors:  b.nErrors.Load(),
+		Elapsed: time.Since(b.start),
+		Done:    done,
+	}
+}
+
+// baseNode fills the metadata every node type shares.
+func baseNode(name string, fi fs.FileInfo) repo.Node {
+	n := repo.Node{
+		Name:    name,
+		Mode:    fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky),
+		ModTime: fi.ModTime().UTC(),
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		n.UID, n.GID = st.Uid, st.Gid
+		n.Inode, n.Device = st.Ino, uint64(st.Dev)
+		n.ChangeTime = time.Unix(st.Ctim.Sec, st.Ctim.Nsec).UTC()
+	}
+	return n
+}
+
+// entry starts backing up one file system entry and returns its future.
+func (b *backuper) entry(path string, fi fs.FileInfo, parent *repo.Node) *future {
+	node := baseNode(filepath.Base(path), fi)
+	switch {
+	case fi.Mode().IsRegular():
+		node.Type = repo.NodeFile
+		node.Size = uint64(fi.Size())
+		f := newFuture()
+		select {
+		case b.files <- fileJob{path: path, fi: fi, node: node, parent: parent, f: f}:
+		case <-b.ctx.Done():
+			f.skip = true
+			close(f.done)
+		}
+		return f
+	case fi.IsDir():
+		return b.dir(path, node, parent)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, err := os.Readlink(path)
+		if err != nil {
+			b.fileError(path, err)
+			return &future{done: closedChan, skip: true}
+		}
+		node.Type = repo.NodeSymlink
+		node.LinkTarget = target
+		b.mu.Lock()
+		b.stats.Symlinks++
+		b.mu.Unlock()
+		return doneFuture(node)
+	default:
+		// Devices, sockets and named pipes hold no data to keep.
+		return &future{done: closedChan, skip: true}
+	}
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// dir lists a directory, starts its entries and returns a future that
+// completes when its tree is saved.
+func (b *backuper) dir(path string, node repo.Node, parent *repo.Node) *future {
+	f := newFuture()
+	node.Type = repo.NodeDir
+	b.nDirs.Add(1)
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		b.fileError(path, err)
+		if entries == nil {
+			f.skip = true
+			close(f.done)
+			return f
+		}
+	}
+	var parentTree *repo.Tree
+	if parent != nil && parent.Type == repo.NodeDir && parent.Subtree != nil {
+		if t, err := b.r.LoadTree(b.ctx, *parent.Subtree); err == nil {
+			parentTree = t
+		}
+	}
+	children := make([]*future, 0, len(entries))
+	for _, e := range entries {
+		if b.ctx.Err() != nil {
+			break
+		}
+		p := filepath.Join(path, e.Name())
+		fi, err := e.Info()
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				b.fileError(p, err)
+			}
+			continue
+		}
+		var pn *repo.Node
+		if parentTree != nil {
+			pn, _ = parentTree.Find(e.Name())
+		}
+		children = append(children, b.entry(p, fi, pn))
+	}
+	b.dirs.Add(1)
+	go func() {
+		defer b.dirs.Done()
+		defer close(f.done)
+		t := &repo.Tree{Nodes: make([]repo.Node, 0, len(children))}
+		for _, c := range children {
+			<-c.done
+			if !c.skip {
+				t.Nodes = append(t.Nodes, c.node)
+			}
+		}
+		if b.ctx.Err() != nil {
+			f.skip = true
+			return
+		}
+		t.Sort()
+		id, err := b.r.SaveTree(b.ctx, t)
+		if err != nil {
+			b.fail(err)
+			f.skip = true
+			return
+		}
+		node.Subtree = &id
+		f.node = node
+	}()
+	return f
+}

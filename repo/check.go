@@ -1,0 +1,330 @@
+package repo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/custodia-backup/custodia/storage"
+)
+
+// CheckOptions selects how deep Check looks.
+type CheckOptions struct {
+	// ReadData downloads every pack, verifies every shard checksum, opens
+	// every blob and compares its keyed hash with its ID.
+	ReadData bool
+	// ReadDataFraction, in (0,1], reads only a random fraction of the packs
+	// (ReadData is implied). 0 means all packs when ReadData is set.
+	ReadDataFraction float64
+	// Repair rewrites damaged or missing shards of readable objects.
+	Repair bool
+}
+
+// Severity of a check finding.
+type Severity int
+
+// Severities.
+const (
+	// Damaged means redundancy was lost but the data is still readable.
+	Damaged Severity = iota + 1
+	// Lost means data can no longer be read.
+	Lost
+)
+
+func (s Severity) String() string {
+	if s == Lost {
+		return "lost"
+	}
+	return "damaged"
+}
+
+// Finding is one problem found by Check.
+type Finding struct {
+	Severity Severity
+	// Object is the storage object concerned, if any.
+	Object string
+	// Message describes the problem in one line.
+	Message string
+	// Repaired is set when Repair restored full redundancy.
+	Repaired bool
+}
+
+func (f Finding) String() string {
+	s := f.Severity.String() + ": " + f.Message
+	if f.Repaired {
+		s += " (repaired)"
+	}
+	return s
+}
+
+// CheckReport is what Check found.
+type CheckReport struct {
+	Snapshots    int
+	Trees        int
+	DataBlobs    int
+	Packs        int
+	PacksRead    int
+	BlobsRead    int
+	BytesRead    int64
+	Unreferenced int
+	Findings     []Finding
+}
+
+// Lost reports whether any data is no longer readable.
+func (c *CheckReport) Lost() bool {
+	return slices.ContainsFunc(c.Findings, func(f Finding) bool { return f.Severity == Lost })
+}
+
+// Damaged reports whether anything was found at all.
+func (c *CheckReport) Damaged() bool { return len(c.Findings) > 0 }
+
+type checker struct {
+	r    *Repository
+	opts CheckOptions
+	mu   sync.Mutex
+	rep  CheckReport
+}
+
+func (c *checker) add(f Finding) {
+	c.mu.Lock()
+	c.rep.Findings = append(c.rep.Findings, f)
+	c.mu.Unlock()
+}
+
+// Check verifies the repository: every snapshot loads, every tree it
+// reaches loads, every blob they name is indexed, every shard of every
+// object exists; with ReadData it also downloads packs and authenticates
+// and re-hashes every blob. It returns an error only when the check itself
+// could not run; problems are findings in the report.
+func (r *Repository) Check(ctx context.Context, opts CheckOptions) (*CheckReport, error) {
+	if opts.ReadDataFraction > 0 {
+		opts.ReadData = true
+	}
+	c := &checker{r: r, opts: opts}
+	if err := r.Flush(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.checkMetadataObjects(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.checkSnapshots(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.checkPacks(ctx); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(c.rep.Findings, func(a, b Finding) int { return strings.Compare(a.Object, b.Object) })
+	return &c.rep, nil
+}
+
+// health turns a storage health into findings, repairing when asked.
+func (c *checker) health(ctx context.Context, name string, h storage.Health) {
+	if h.OK() {
+		return
+	}
+	repaired := false
+	if c.opts.Repair {
+		if h2, err := c.r.store.Repair(ctx, name); err == nil && h2.OK() {
+			repaired = true
+		}
+	}
+	for _, p := range h.Bad {
+		c.add(Finding{Severity: Damaged, Object: name, Message: p.String(), Repaired: repaired})
+	}
+}
+
+func (c *checker) checkMetadataObjects(ctx context.Context) error {
+	var names []string
+	for _, prefix := range []string{configName, keysPrefix, indexPrefix, snapshotPrefix} {
+		for name, err := range c.r.store.List(ctx, prefix) {
+			if err != nil {
+				return err
+			}
+			if prefix == configName && name != configName {
+				continue
+			}
+			names = append(names, name)
+		}
+	}
+	return parallel(ctx, len(names), 2*runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
+		h, err := c.r.store.Check(ctx, names[i], c.opts.ReadData)
+		if err != nil {
+			c.add(Finding{Severity: Lost, Object: names[i], Message: fmt.Sprintf("%s: %v", names[i], err)})
+			return nil
+		}
+		if len(h.Bad) > h.Shards-c.dataShardsOf(h) {
+			c.add(Finding{Severity: Lost, Object: names[i], Message: fmt.Sprintf("%s: too few intact shards", names[i])})
+		}
+		c.health(ctx, names[i], h)
+		if strings.HasPrefix(names[i], indexPrefix) {
+			if _, err := c.r.readIndexFile(ctx, names[i]); err != nil {
+				c.add(Finding{Severity: Lost, Object: names[i], Message: err.Error()})
+			}
+		}
+		return nil
+	})
+}
+
+// dataShardsOf returns k for an object's health; the shard headers record
+// it, and objects written by this repository use the configured value.
+func (c *checker) dataShardsOf(h storage.Health) int {
+	if h.Shards == c.r.cfg.DataShards+c.r.cfg.ParityShards {
+		return c.r.cfg.DataShards
+	}
+	return h.Shards - c.r.cfg.ParityShards
+}
+
+func (c *checker) checkSnapshots(ctx context.Context) error {
+	var snaps []*Snapshot
+	for s, err := range c.r.Snapshots(ctx) {
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			c.add(Finding{Severity: Lost, Object: "snapshots/", Message: err.Error()})
+			continue
+		}
+		snaps = append(snaps, s)
+	}
+	c.rep.Snapshots = len(snaps)
+	seen := make(map[ID]bool)
+	data := make(map[ID]bool)
+	var queue []ID
+	for _, s := range snaps {
+		if !seen[s.Tree] {
+			seen[s.Tree] = true
+			queue = append(queue, s.Tree)
+		}
+	}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		t, err := c.r.LoadTree(ctx, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			c.add(Finding{Severity: Lost, Object: "tree " + id.String(), Message: fmt.Sprintf("tree %s: %v", id, err)})
+			continue
+		}
+		c.rep.Trees++
+		for _, n := range t.Nodes {
+			switch {
+			case n.Type == NodeDir && n.Subtree != nil:
+				if !seen[*n.Subtree] {
+					seen[*n.Subtree] = true
+					queue = append(queue, *n.Subtree)
+				}
+			case n.Type == NodeFile:
+				for _, b := range n.Content {
+					if data[b] {
+						continue
+					}
+					data[b] = true
+					if !c.r.idx.has(BlobHandle{Type: DataBlob, ID: b}) {
+						c.add(Finding{Severity: Lost, Object: "blob " + b.String(), Message: fmt.Sprintf("data blob %s of %q is not in the index", b, n.Name)})
+					}
+				}
+			}
+		}
+	}
+	c.rep.DataBlobs = len(data)
+	return nil
+}
+
+func (c *checker) checkPacks(ctx context.Context) error {
+	c.r.idx.mu.RLock()
+	packs := slices.Clone(c.r.idx.packs)
+	c.r.idx.mu.RUnlock()
+	c.rep.Packs = len(packs)
+
+	indexed := make(map[string]bool, len(packs))
+	for _, p := range packs {
+		indexed[packName(p.id)] = true
+	}
+	for name, err := range c.r.store.List(ctx, packsPrefix) {
+		if err != nil {
+			return err
+		}
+		if !indexed[name] {
+			c.rep.Unreferenced++
+		}
+	}
+
+	var read, blobs, bytesRead atomic.Int64
+	err := parallel(ctx, len(packs), 2*runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
+		p := packs[i]
+		name := packName(p.id)
+		readIt := c.opts.ReadData && (c.opts.ReadDataFraction <= 0 || c.opts.ReadDataFraction >= 1 || rand.Float64() < c.opts.ReadDataFraction)
+		h, err := c.r.store.Check(ctx, name, readIt)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: %v", name, err)})
+			return nil
+		}
+		c.health(ctx, name, h)
+		if !readIt {
+			return nil
+		}
+		whole, _, err := c.r.store.Get(ctx, name)
+		if err != nil {
+			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: %v", name, err)})
+			return nil
+		}
+		read.Add(1)
+		bytesRead.Add(int64(len(whole)))
+		n, err := c.verifyPack(p, whole)
+		blobs.Add(int64(n))
+		if err != nil {
+			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: %v", name, err)})
+		}
+		return nil
+	})
+	c.rep.PacksRead = int(read.Load())
+	c.rep.BlobsRead = int(blobs.Load())
+	c.rep.BytesRead = bytesRead.Load()
+	return err
+}
+
+// verifyPack checks a pack's trailer against the index and opens and
+// re-hashes every blob in it.
+func (c *checker) verifyPack(p packInfo, pack []byte) (int, error) {
+	keyID, entries, err := parsePack(c.r.indexKey, p.id, pack)
+	if err != nil {
+		return 0, err
+	}
+	if keyID != p.keyID {
+		return 0, fmt.Errorf("%w: trailer names key %s, index %s", ErrMalformed, keyID, p.keyID)
+	}
+	key, err := c.r.key(keyID)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	var buf []byte
+	for _, e := range entries {
+		loc, _, ok := c.r.idx.lookup(e.Handle)
+		if ok && (loc.offset != e.Offset || loc.length != e.Length) && c.r.idx.packs[loc.pack].id == p.id {
+			errs = append(errs, fmt.Errorf("%w: %s: trailer and index disagree on its place", ErrMalformed, e.Handle))
+		}
+		out, err := c.r.openBlob(key, e.Handle, pack[e.Offset:e.Offset+e.Length], buf, location{rawLength: e.RawLength})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		buf = out
+		if got := c.r.hasher.Sum(out); !bytes.Equal(got[:], e.Handle.ID[:]) {
+			errs = append(errs, fmt.Errorf("%w: %s: content hash mismatch", ErrMalformed, e.Handle))
+		}
+	}
+	return len(entries), errors.Join(errs...)
+}

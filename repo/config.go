@@ -1,0 +1,113 @@
+package repo
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/custodia-backup/custodia/chunk"
+	"github.com/custodia-backup/custodia/crypto"
+)
+
+// FormatVersion is the repository format version this build writes.
+const FormatVersion = 1
+
+// Config is the repository's configuration, stored as the sealed object
+// "config" (envelope kind "CCFG", index key, JSON payload). It holds no
+// secret but is sealed like all metadata.
+type Config struct {
+	// Version is the repository format version.
+	Version int `json:"version"`
+	// ID is a random identifier of the repository.
+	ID ID `json:"id"`
+	// Created is when the repository was initialised.
+	Created time.Time `json:"created"`
+	// Chunker holds the content-defined chunking sizes.
+	Chunker chunk.Params `json:"chunker"`
+	// PackSize is the target size of a pack in bytes.
+	PackSize int `json:"pack_size"`
+	// DataShards and ParityShards are the erasure coding of new objects.
+	DataShards   int `json:"data_shards"`
+	ParityShards int `json:"parity_shards"`
+	// PublicKey is the hex X25519 public key to which write-only writers
+	// seal their session keys.
+	PublicKey string `json:"public_key"`
+}
+
+// DefaultPackSize is the target pack size: large enough for few objects,
+// small enough to bound the memory of parallel uploads.
+const DefaultPackSize = 16 << 20
+
+func (c *Config) validate() error {
+	if c.Version != FormatVersion {
+		return fmt.Errorf("%w: repository format version %d (this build reads %d)", ErrUnsupported, c.Version, FormatVersion)
+	}
+	if err := c.Chunker.Validate(); err != nil {
+		return fmt.Errorf("%w: config: %w", ErrMalformed, err)
+	}
+	if c.PackSize < 1<<20 || c.PackSize > 256<<20 {
+		return fmt.Errorf("%w: config: pack size %d", ErrMalformed, c.PackSize)
+	}
+	return nil
+}
+
+func decodeConfig(b []byte) (*Config, error) {
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("%w: config: %v", ErrMalformed, err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Key bundles are the payloads of key slots (storage name "keys/<hex id>",
+// content crypto.PasswordSlot in binary form):
+//
+//	magic "CKB1" | role uint8 | role data
+//
+// role 1 (full access): the 32-byte master key.
+// role 2 (write-only, specified in docs/FORMAT.md, not yet opened by this
+// build): chunk-id key | chunker key | index key | public key, 32 bytes each.
+const (
+	keyBundleMagic          = "CKB1"
+	roleFull          uint8 = 1
+	roleWriteOnly     uint8 = 2
+	keyBundleFullSize       = 4 + 1 + 32
+)
+
+func encodeFullBundle(m crypto.MasterKey) []byte {
+	b := make([]byte, 0, keyBundleFullSize)
+	b = append(b, keyBundleMagic...)
+	b = append(b, roleFull)
+	return append(b, m[:]...)
+}
+
+func decodeBundle(b []byte) (crypto.MasterKey, error) {
+	var m crypto.MasterKey
+	if len(b) < 5 || string(b[:4]) != keyBundleMagic {
+		return m, fmt.Errorf("%w: key bundle", ErrMalformed)
+	}
+	switch b[4] {
+	case roleFull:
+		if len(b) != keyBundleFullSize {
+			return m, fmt.Errorf("%w: key bundle of %d bytes", ErrMalformed, len(b))
+		}
+		copy(m[:], b[5:])
+		return m, nil
+	case roleWriteOnly:
+		return m, fmt.Errorf("%w: write-only keys are not supported by this build yet", ErrUnsupported)
+	default:
+		return m, fmt.Errorf("%w: key role %d", ErrUnsupported, b[4])
+	}
+}
+
+// randomID returns a fresh random ID.
+func randomID() (ID, error) {
+	k, err := crypto.RandomKey()
+	if err != nil {
+		return ID{}, err
+	}
+	return ID(k), nil
+}

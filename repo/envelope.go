@@ -1,0 +1,158 @@
+package repo
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/custodia-backup/custodia/crypto"
+)
+
+// Envelope layout of every sealed metadata object (config, index files,
+// snapshots, keyrings):
+//
+//	magic   [4]byte  object kind, e.g. "CCFG"
+//	version uint8    1
+//	keyID   [16]byte which key sealed it (crypto.KeyID)
+//	sealed  []byte   crypto.AEAD output: nonce || ciphertext || tag
+//
+// The additional data of the AEAD is magic || version || keyID || name, where
+// name is the object's storage name, so an object cannot be moved under
+// another name or kind without detection. The plaintext starts with one
+// encoding byte (encRaw or encZstd) followed by the payload.
+const (
+	envelopeVersion = 1
+	envelopeHeader  = 4 + 1 + 16
+)
+
+// Magic numbers of the sealed object kinds.
+const (
+	magicConfig   = "CCFG"
+	magicIndex    = "CIDX"
+	magicSnapshot = "CSNP"
+	magicKeyring  = "CKRG"
+)
+
+// Payload encodings, the first plaintext byte of every sealed blob and
+// metadata object.
+const (
+	encRaw  byte = 0
+	encZstd byte = 1
+)
+
+var (
+	zstdEncoder, _ = zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithEncoderConcurrency(1),
+		zstd.WithLowerEncoderMem(true),
+		zstd.WithZeroFrames(true))
+	zstdDecoder, _ = zstd.NewReader(nil,
+		zstd.WithDecoderConcurrency(0),
+		zstd.WithDecoderMaxMemory(1<<30))
+)
+
+// encodePayload appends to dst the encoding byte and the payload, compressed
+// when that saves at least 1/32 of the size.
+func encodePayload(dst, payload []byte, compress bool) []byte {
+	if compress && len(payload) >= 64 {
+		start := len(dst)
+		dst = append(dst, encZstd)
+		dst = zstdEncoder.EncodeAll(payload, dst)
+		if len(dst)-start-1 <= len(payload)-len(payload)/32 {
+			return dst
+		}
+		dst = dst[:start]
+	}
+	dst = append(dst, encRaw)
+	return append(dst, payload...)
+}
+
+// decodePayload reverses encodePayload, appending the payload to dst.
+// maxSize bounds the decoded size.
+func decodePayload(dst, enc []byte, maxSize int) ([]byte, error) {
+	if len(enc) == 0 {
+		return nil, fmt.Errorf("%w: empty payload", ErrMalformed)
+	}
+	switch enc[0] {
+	case encRaw:
+		if len(enc)-1 > maxSize {
+			return nil, fmt.Errorf("%w: payload of %d bytes exceeds %d", ErrMalformed, len(enc)-1, maxSize)
+		}
+		return append(dst, enc[1:]...), nil
+	case encZstd:
+		out, err := zstdDecoder.DecodeAll(enc[1:], dst)
+		if err != nil {
+			return nil, fmt.Errorf("%w: zstd: %v", ErrMalformed, err)
+		}
+		if len(out)-len(dst) > maxSize {
+			return nil, fmt.Errorf("%w: payload exceeds %d bytes", ErrMalformed, maxSize)
+		}
+		return out, nil
+	default:
+		return nil, fmt.Errorf("%w: unknown payload encoding %d", ErrMalformed, enc[0])
+	}
+}
+
+func envelopeAD(magic string, keyID crypto.KeyID, name string) []byte {
+	ad := make([]byte, 0, envelopeHeader+len(name))
+	ad = append(ad, magic...)
+	ad = append(ad, envelopeVersion)
+	ad = append(ad, keyID[:]...)
+	return append(ad, name...)
+}
+
+// sealEnvelope seals payload as a metadata object of the given kind stored
+// under name.
+func sealEnvelope(magic string, k *sealKey, name string, payload []byte) []byte {
+	ad := envelopeAD(magic, k.id, name)
+	out := make([]byte, 0, envelopeHeader+len(payload)/2+crypto.Overhead+16)
+	out = append(out, ad[:envelopeHeader]...)
+	plain := encodePayload(nil, payload, true)
+	return k.aead.Seal(out, plain, ad)
+}
+
+// envelopeKeyID returns the key ID of a sealed object after checking its
+// header.
+func envelopeKeyID(magic string, b []byte) (crypto.KeyID, error) {
+	var id crypto.KeyID
+	if len(b) < envelopeHeader+crypto.Overhead+1 {
+		return id, fmt.Errorf("%w: %s object of %d bytes is too short", ErrMalformed, magic, len(b))
+	}
+	if !bytes.Equal(b[:4], []byte(magic)) {
+		return id, fmt.Errorf("%w: bad magic %q, want %q", ErrMalformed, b[:4], magic)
+	}
+	if b[4] != envelopeVersion {
+		return id, fmt.Errorf("%w: %s object version %d", ErrUnsupported, magic, b[4])
+	}
+	copy(id[:], b[5:envelopeHeader])
+	return id, nil
+}
+
+// openEnvelope authenticates and decodes a sealed metadata object. keys
+// resolves the key ID found in its header.
+func openEnvelope(magic string, b []byte, name string, keys func(crypto.KeyID) (*sealKey, error), maxSize int) ([]byte, error) {
+	id, err := envelopeKeyID(magic, b)
+	if err != nil {
+		return nil, err
+	}
+	k, err := keys(id)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := k.aead.Open(nil, b[envelopeHeader:], envelopeAD(magic, id, name))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrMalformed, name, err)
+	}
+	return decodePayload(nil, plain, maxSize)
+}
+
+// sealKey is an AEAD with the ID of its key.
+type sealKey struct {
+	id   crypto.KeyID
+	aead *crypto.AEAD
+}
+
+func newSealKey(k crypto.Key) *sealKey {
+	return &sealKey{id: k.ID(), aead: crypto.NewAEAD(k)}
+}

@@ -1,0 +1,388 @@
+package repo
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/custodia-backup/custodia/chunk"
+	"github.com/custodia-backup/custodia/crypto"
+	"github.com/custodia-backup/custodia/storage"
+)
+
+// Storage object names of the repository's fixed objects and prefixes.
+const (
+	configName     = "config"
+	keysPrefix     = "keys/"
+	indexPrefix    = "index/"
+	snapshotPrefix = "snapshots/"
+	packsPrefix    = "packs/"
+)
+
+// Repository is an open custodia repository. Its methods are safe for
+// concurrent use. Close it (or at least Flush it) after writing.
+type Repository struct {
+	store  *storage.Store
+	cfg    Config
+	master crypto.MasterKey
+
+	hasher   *chunk.IDHasher
+	gear     *chunk.Gear
+	indexKey *sealKey
+	dataKey  *sealKey
+	keyring  map[crypto.KeyID]*sealKey
+
+	idx *index
+
+	// Writing state.
+	wmu       sync.Mutex
+	pending   map[BlobHandle]struct{} // sealed, not yet durable
+	cur       *packBuilder
+	written   []IndexPack // durable packs not yet in an index file
+	uploads   sync.WaitGroup
+	uploadSem chan struct{}
+	uploadErr error
+	stats     WriteStats
+}
+
+// WriteStats counts what a Repository added since it was opened.
+type WriteStats struct {
+	// Blobs and Bytes count new blobs and their plaintext bytes.
+	Blobs uint64
+	Bytes uint64
+	// Stored counts the sealed (compressed, encrypted) bytes of new blobs.
+	Stored uint64
+	// Packs counts uploaded packs.
+	Packs uint64
+}
+
+// InitOption configures Init.
+type InitOption func(*initOptions)
+
+type initOptions struct {
+	argon    crypto.Argon2Params
+	chunker  chunk.Params
+	packSize int
+}
+
+// WithArgon2 sets the Argon2id cost of the first key slot.
+func WithArgon2(p crypto.Argon2Params) InitOption {
+	return func(o *initOptions) { o.argon = p }
+}
+
+// WithChunker sets the content-defined chunking sizes.
+func WithChunker(p chunk.Params) InitOption {
+	return func(o *initOptions) { o.chunker = p }
+}
+
+// WithPackSize sets the target pack size in bytes (1 MiB to 256 MiB).
+func WithPackSize(n int) InitOption {
+	return func(o *initOptions) { o.packSize = n }
+}
+
+// Init creates a new repository in store, protected by password, and
+// returns it open. It fails with ErrAlreadyInitialized if the store already
+// holds a repository.
+func Init(ctx context.Context, store *storage.Store, password []byte, opts ...InitOption) (*Repository, error) {
+	if len(password) == 0 {
+		return nil, ErrNoPassword
+	}
+	o := initOptions{argon: crypto.DefaultArgon2Params(), chunker: chunk.DefaultParams(), packSize: DefaultPackSize}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	for _, name := range []string{configName, keysPrefix} {
+		found, err := anyObject(ctx, store, name)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			return nil, ErrAlreadyInitialized
+		}
+	}
+	master, err := crypto.NewMasterKey()
+	if err != nil {
+		return nil, err
+	}
+	id, err := randomID()
+	if err != nil {
+		return nil, err
+	}
+	k, m := store.Shards()
+	_, pub := crypto.NewX25519FromSeed(master.Derive(crypto.PurposeX25519))
+	cfg := Config{
+		Version:      FormatVersion,
+		ID:           id,
+		Created:      time.Now().UTC().Truncate(time.Second),
+		Chunker:      o.chunker,
+		PackSize:     o.packSize,
+		DataShards:   k,
+		ParityShards: m,
+		PublicKey:    hex.EncodeToString(pub[:]),
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	r := newRepository(store, cfg, master)
+	if err := r.addPasswordSlot(ctx, password, o.argon); err != nil {
+		return nil, err
+	}
+	payload, err := jsonMarshal(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Put(ctx, configName, sealEnvelope(magicConfig, r.indexKey, configName, payload)); err != nil {
+		return nil, fmt.Errorf("write config: %w", err)
+	}
+	return r, nil
+}
+
+// anyObject reports whether an object named name, or any under the prefix
+// name when it ends in a slash, exists.
+func anyObject(ctx context.Context, store *storage.Store, name string) (bool, error) {
+	for n, err := range store.List(ctx, name) {
+		if err != nil {
+			return false, err
+		}
+		if n == name || name[len(name)-1] == '/' {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// addPasswordSlot stores a new key slot opening the master key.
+func (r *Repository) addPasswordSlot(ctx context.Context, password []byte, p crypto.Argon2Params) error {
+	slot, err := crypto.NewPasswordSlot(password, encodeFullBundle(r.master), p)
+	if err != nil {
+		return err
+	}
+	b, err := slot.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	id, err := randomID()
+	if err != nil {
+		return err
+	}
+	name := keysPrefix + id.String()[:16]
+	if err := r.store.Put(ctx, name, b); err != nil {
+		return fmt.Errorf("write key slot: %w", err)
+	}
+	return nil
+}
+
+func newRepository(store *storage.Store, cfg Config, master crypto.MasterKey) *Repository {
+	hasher, err := chunk.NewIDHasher(func() []byte { k := master.Derive(crypto.PurposeChunkID); return k[:] }())
+	if err != nil {
+		panic(err) // a 32-byte key is always accepted
+	}
+	gk := master.Derive(crypto.PurposeChunker)
+	r := &Repository{
+		store:     store,
+		cfg:       cfg,
+		master:    master,
+		hasher:    hasher,
+		gear:      chunk.NewGear(gk[:]),
+		indexKey:  newSealKey(master.Derive(crypto.PurposeIndex)),
+		dataKey:   newSealKey(master.Derive(crypto.PurposeData)),
+		idx:       newIndex(),
+		pending:   make(map[BlobHandle]struct{}),
+		uploadSem: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+	}
+	r.keyring = map[crypto.KeyID]*sealKey{r.dataKey.id: r.dataKey, r.indexKey.id: r.indexKey}
+	return r
+}
+
+// Open opens the repository in store with password and loads its index.
+func Open(ctx context.Context, store *storage.Store, password []byte) (*Repository, error) {
+	if len(password) == 0 {
+		return nil, ErrNoPassword
+	}
+	var slots []string
+	for name, err := range store.List(ctx, keysPrefix) {
+		if err != nil {
+			return nil, fmt.Errorf("list key slots: %w", err)
+		}
+		slots = append(slots, name)
+	}
+	if len(slots) == 0 {
+		return nil, ErrNotInitialized
+	}
+	var (
+		master  crypto.MasterKey
+		opened  bool
+		lastErr error
+	)
+	for _, name := range slots {
+		b, _, err := store.Get(ctx, name)
+		if err != nil {
+			lastErr = fmt.Errorf("read key slot %s: %w", name, err)
+			continue
+		}
+		var slot crypto.PasswordSlot
+		if err := slot.UnmarshalBinary(b); err != nil {
+			lastErr = fmt.Errorf("key slot %s: %w", name, err)
+			continue
+		}
+		payload, err := slot.Open(password)
+		if errors.Is(err, crypto.ErrWrongPassword) {
+			continue
+		}
+		if err != nil {
+			lastErr = fmt.Errorf("key slot %s: %w", name, err)
+			continue
+		}
+		master, err = decodeBundle(payload)
+		clear(payload)
+		if err != nil {
+			lastErr = fmt.Errorf("key slot %s: %w", name, err)
+			continue
+		}
+		opened = true
+		break
+	}
+	if !opened {
+		if lastErr != nil && !errors.Is(lastErr, crypto.ErrMalformed) && !errors.Is(lastErr, ErrMalformed) {
+			return nil, lastErr
+		}
+		return nil, ErrWrongPassword
+	}
+	r := newRepository(store, Config{}, master)
+	b, _, err := store.Get(ctx, configName)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, fmt.Errorf("%w (key slots exist but the config object is missing)", ErrNotInitialized)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	payload, err := openEnvelope(magicConfig, b, configName, r.key, 1<<20)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg, err := decodeConfig(payload)
+	if err != nil {
+		return nil, err
+	}
+	r.cfg = *cfg
+	if err := r.loadIndex(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// key resolves a key ID from the keyring.
+func (r *Repository) key(id crypto.KeyID) (*sealKey, error) {
+	if k, ok := r.keyring[id]; ok {
+		return k, nil
+	}
+	return nil, fmt.Errorf("%w: object sealed under unknown key %s", ErrMalformed, id)
+}
+
+// loadIndex reads every index file into memory.
+func (r *Repository) loadIndex(ctx context.Context) error {
+	var names []string
+	for name, err := range r.store.List(ctx, indexPrefix) {
+		if err != nil {
+			return fmt.Errorf("list index: %w", err)
+		}
+		names = append(names, name)
+	}
+	return parallel(ctx, len(names), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
+		packs, err := r.readIndexFile(ctx, names[i])
+		if err != nil {
+			return err
+		}
+		for _, p := range packs {
+			r.idx.add(p)
+		}
+		return nil
+	})
+}
+
+func (r *Repository) readIndexFile(ctx context.Context, name string) ([]IndexPack, error) {
+	b, _, err := r.store.Get(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	payload, err := openEnvelope(magicIndex, b, name, r.key, maxIndexPayload)
+	if err != nil {
+		return nil, err
+	}
+	return decodeIndexFile(payload)
+}
+
+// Config returns the repository's configuration.
+func (r *Repository) Config() Config { return r.cfg }
+
+// Store returns the storage the repository lives in.
+func (r *Repository) Store() *storage.Store { return r.store }
+
+// ChunkerParams returns the chunking sizes and gear table that every writer
+// of this repository must use, so that equal data deduplicates.
+func (r *Repository) ChunkerParams() (chunk.Params, *chunk.Gear) { return r.cfg.Chunker, r.gear }
+
+// BlobID returns the keyed ID of a blob's plaintext.
+func (r *Repository) BlobID(data []byte) ID { return r.hasher.Sum(data) }
+
+// HasBlob reports whether the blob is stored or being stored.
+func (r *Repository) HasBlob(h BlobHandle) bool {
+	if r.idx.has(h) {
+		return true
+	}
+	r.wmu.Lock()
+	_, ok := r.pending[h]
+	r.wmu.Unlock()
+	return ok
+}
+
+// Stats returns what this Repository has written since it was opened.
+func (r *Repository) Stats() WriteStats {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	return r.stats
+}
+
+// Close flushes pending writes.
+func (r *Repository) Close(ctx context.Context) error {
+	return r.Flush(ctx)
+}
+
+// parallel runs fn for i in [0,n) on at most workers goroutines, stopping
+// at the first error.
+func parallel(ctx context.Context, n, workers int, fn func(context.Context, int) error) error {
+	if n == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Go(func() {
+			for i := range next {
+				if err := fn(ctx, i); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
+loop:
+	for i := range n {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break loop
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && ctx.Err() != nil {
+		return err
+	}
+	return nil
+}

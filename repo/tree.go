@@ -1,0 +1,117 @@
+package repo
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Tree is a directory listing, stored as a TreeBlob (JSON). Nodes are
+// sorted by name and names are unique.
+type Tree struct {
+	Nodes []Node `json:"nodes"`
+}
+
+// Node types.
+const (
+	NodeFile    = "file"
+	NodeDir     = "dir"
+	NodeSymlink = "symlink"
+)
+
+// Node is one entry of a Tree.
+type Node struct {
+	// Name is the entry's name within its directory (no slash).
+	Name string `json:"name"`
+	// Type is NodeFile, NodeDir or NodeSymlink.
+	Type string `json:"type"`
+	// Mode holds the permission and special bits (fs.FileMode & (ModePerm|ModeSetuid|ModeSetgid|ModeSticky)).
+	Mode fs.FileMode `json:"mode"`
+	// ModTime is the modification time.
+	ModTime time.Time `json:"mtime"`
+	// ChangeTime is the inode change time (used to skip unchanged files).
+	ChangeTime time.Time `json:"ctime,omitzero"`
+	// UID and GID are the numeric owner and group.
+	UID uint32 `json:"uid"`
+	GID uint32 `json:"gid"`
+	// Inode and Device identify the file on its file system.
+	Inode  uint64 `json:"inode,omitempty"`
+	Device uint64 `json:"device,omitempty"`
+	// Size is the file size in bytes.
+	Size uint64 `json:"size,omitempty"`
+	// Content lists the data blobs of a file, in order.
+	Content []ID `json:"content,omitempty"`
+	// Subtree is the tree of a directory.
+	Subtree *ID `json:"subtree,omitempty"`
+	// LinkTarget is the target of a symlink.
+	LinkTarget string `json:"linktarget,omitempty"`
+}
+
+// maxTreeSize bounds a decoded tree.
+const maxTreeSize = 256 << 20
+
+// validName reports whether s can be a node name.
+func validName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, "/\x00")
+}
+
+// Validate checks the invariants a tree from storage must hold: valid,
+// unique, sorted names and type-consistent fields.
+func (t *Tree) Validate() error {
+	for i, n := range t.Nodes {
+		if !validName(n.Name) {
+			return fmt.Errorf("%w: tree: bad name %q", ErrMalformed, n.Name)
+		}
+		if i > 0 && t.Nodes[i-1].Name >= n.Name {
+			return fmt.Errorf("%w: tree: names not sorted/unique at %q", ErrMalformed, n.Name)
+		}
+		switch n.Type {
+		case NodeFile:
+		case NodeDir:
+			if n.Subtree == nil {
+				return fmt.Errorf("%w: tree: directory %q without subtree", ErrMalformed, n.Name)
+			}
+		case NodeSymlink:
+		default:
+			return fmt.Errorf("%w: tree: node %q of type %q", ErrMalformed, n.Name, n.Type)
+		}
+	}
+	return nil
+}
+
+// Sort orders the nodes by name.
+func (t *Tree) Sort() {
+	slices.SortFunc(t.Nodes, func(a, b Node) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// Find returns the node with the given name.
+func (t *Tree) Find(name string) (*Node, bool) {
+	i, ok := slices.BinarySearchFunc(t.Nodes, name, func(n Node, name string) int { return strings.Compare(n.Name, name) })
+	if !ok {
+		return nil, false
+	}
+	return &t.Nodes[i], true
+}
+
+// EncodeTree returns the stored form of a tree.
+func EncodeTree(t *Tree) ([]byte, error) {
+	if t.Nodes == nil {
+		t.Nodes = []Node{}
+	}
+	return json.Marshal(t)
+}
+
+// DecodeTree parses and validates the stored form of a tree.
+func DecodeTree(b []byte) (*Tree, error) {
+	var t Tree
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("%w: tree: %v", ErrMalformed, err)
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
