@@ -159,7 +159,7 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 			c.add(Finding{Severity: Lost, Object: names[i], Message: fmt.Sprintf("%s: %v", names[i], err)})
 			return nil
 		}
-		if len(h.Bad) > h.Shards-c.dataShardsOf(h) {
+		if !h.Recoverable() {
 			c.add(Finding{Severity: Lost, Object: names[i], Message: fmt.Sprintf("%s: too few intact shards", names[i])})
 		}
 		c.health(ctx, names[i], h)
@@ -170,15 +170,6 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 		}
 		return nil
 	})
-}
-
-// dataShardsOf returns k for an object's health; the shard headers record
-// it, and objects written by this repository use the configured value.
-func (c *checker) dataShardsOf(h storage.Health) int {
-	if h.Shards == c.r.cfg.DataShards+c.r.cfg.ParityShards {
-		return c.r.cfg.DataShards
-	}
-	return h.Shards - c.r.cfg.ParityShards
 }
 
 func (c *checker) checkSnapshots(ctx context.Context) error {

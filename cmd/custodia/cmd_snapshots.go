@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/custodia-backup/custodia/repo"
+)
+
+// snapshotJSON is the --json form of a snapshot.
+type snapshotJSON struct {
+	ID       string             `json:"id"`
+	ShortID  string             `json:"short_id"`
+	Time     time.Time          `json:"time"`
+	Host     string             `json:"host"`
+	Username string             `json:"username,omitempty"`
+	Tags     []string           `json:"tags"`
+	Paths    []string           `json:"paths"`
+	Kind     string             `json:"kind"`
+	Parent   string             `json:"parent,omitempty"`
+	Tree     string             `json:"tree"`
+	Stats    repo.SnapshotStats `json:"stats"`
+}
+
+func toJSON(s *repo.Snapshot) snapshotJSON {
+	j := snapshotJSON{
+		ID: s.ID.String(), ShortID: s.ID.String()[:8], Time: s.Time, Host: s.Host, Username: s.Username,
+		Tags: s.Tags, Paths: s.Paths, Kind: s.Kind, Tree: s.Tree.String(), Stats: s.Stats,
+	}
+	if j.Tags == nil {
+		j.Tags = []string{}
+	}
+	if s.Parent != nil {
+		j.Parent = s.Parent.String()
+	}
+	return j
+}
+
+func cmdSnapshots(ctx context.Context, env *cliEnv, args []string) error {
+	var g globalFlags
+	fs := newFlagSet(env, "snapshots", "[--json]")
+	g.register(fs)
+	fs.BoolVar(&g.json, "json", false, "print a JSON array")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("snapshots takes no arguments")
+	}
+	r, err := openRepo(ctx, env, &g)
+	if err != nil {
+		return err
+	}
+	var list []snapshotJSON
+	var bad int
+	for s, err := range r.Snapshots(ctx) {
+		if err != nil {
+			fmt.Fprintln(env.stderr, "custodia: "+oneLine(err.Error()))
+			bad++
+			continue
+		}
+		list = append(list, toJSON(s))
+	}
+	if g.json {
+		if list == nil {
+			list = []snapshotJSON{}
+		}
+		if err := json.NewEncoder(env.stdout).Encode(list); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tTime\tHost\tTags\tSize\tPaths")
+		for _, s := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ShortID, s.Time.Local().Format("2006-01-02 15:04:05"), s.Host,
+				strings.Join(s.Tags, ","), fmtBytes(s.Stats.Bytes), strings.Join(s.Paths, " "))
+		}
+		tw.Flush()
+		fmt.Fprintf(env.stdout, "%d snapshots\n", len(list))
+	}
+	if bad > 0 {
+		return &exitError{code: exitDamage, msg: fmt.Sprintf("%d snapshots could not be read (run 'custodia verify')", bad)}
+	}
+	return nil
+}

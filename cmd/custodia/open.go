@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/storage"
+)
+
+// openStore opens the sites named by the flags or the environment.
+func openStore(ctx context.Context, env *cliEnv, g *globalFlags, opts ...storage.Option) (*storage.Store, error) {
+	urls, err := g.siteURLs(env)
+	if err != nil {
+		return nil, err
+	}
+	return storage.Open(ctx, urls, opts...)
+}
+
+// openRepo opens the repository with its password.
+func openRepo(ctx context.Context, env *cliEnv, g *globalFlags) (*repo.Repository, error) {
+	urls, err := g.siteURLs(env)
+	if err != nil {
+		return nil, err
+	}
+	pw, err := g.password(env)
+	if err != nil {
+		return nil, err
+	}
+	st, err := storage.Open(ctx, urls)
+	if err != nil {
+		return nil, err
+	}
+	r, err := repo.Open(ctx, st, pw)
+	clear(pw)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// isTerminal reports whether w is a terminal, where progress is shown.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
