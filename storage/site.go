@@ -121,11 +121,36 @@ const redacted = "xxxxx"
 // redactURL returns s with the password of its user information and the
 // values of secret-looking query parameters replaced by "xxxxx".
 func redactURL(s string) string {
-	out := s
-	for _, secret := range urlSecrets(s) {
-		out = strings.ReplaceAll(out, secret, redacted)
+	u, err := url.Parse(s)
+	if err != nil {
+		out := s
+		for _, secret := range urlSecrets(s) {
+			out = strings.ReplaceAll(out, secret, redacted)
+		}
+		return out
 	}
-	return out
+	changed := false
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), redacted)
+			changed = true
+		}
+	}
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, p := range parts {
+			k, _, hasValue := strings.Cut(p, "=")
+			if name, err := url.QueryUnescape(k); (err != nil || secretParam(name)) && hasValue {
+				parts[i] = k + "=" + redacted
+				changed = true
+			}
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
+	if !changed {
+		return s
+	}
+	return u.String()
 }
 
 // urlSecrets lists the secret substrings of a URL (raw and decoded forms),
@@ -175,6 +200,7 @@ func urlSecrets(s string) []string {
 
 // scrub removes the secrets of rawURL from msg.
 func scrub(msg, rawURL string) string {
+	msg = strings.ReplaceAll(msg, rawURL, redactURL(rawURL))
 	for _, secret := range urlSecrets(rawURL) {
 		msg = strings.ReplaceAll(msg, secret, redacted)
 	}

@@ -27,6 +27,10 @@ const (
 	DefaultParityShards = 2
 )
 
+// recentObjectsBytes bounds the memory GetRange uses to keep
+// reconstructed objects.
+const recentObjectsBytes = 64 << 20
+
 type options struct {
 	k, m             int
 	create           bool
@@ -75,6 +79,7 @@ type Store struct {
 	conc    int
 	enc     reedsolomon.Encoder
 	headers *headerCache
+	recent  *objectCache // reconstructed objects, for GetRange
 	closed  atomic.Bool
 }
 
@@ -121,6 +126,7 @@ func Open(ctx context.Context, urls []string, opts ...Option) (*Store, error) {
 		conc:    o.concurrency,
 		enc:     enc,
 		headers: newHeaderCache(4096),
+		recent:  &objectCache{max: recentObjectsBytes},
 	}
 	errs := make([]error, len(norm))
 	var wg sync.WaitGroup
@@ -314,6 +320,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 	}
 	h.Index = 0
 	s.headers.put(name, h)
+	s.recent.remove(name)
 	return nil
 }
 
@@ -685,7 +692,7 @@ func (s *Store) assemble(name string, g *group) ([]byte, error) {
 		}
 	}
 	L := int(g.key.l)
-	for i := range k {
+	for i := 0; i < k && i*L < len(out); i++ {
 		copy(out[i*L:], shards[i])
 	}
 	if !haveAll && objectHash(name, out) != g.key.objHash {
@@ -708,19 +715,18 @@ func (s *Store) GetRange(ctx context.Context, name string, off, length int64) ([
 	if off < 0 || length < 0 {
 		return nil, fmt.Errorf("%w: %s: offset %d length %d", ErrInvalidRange, name, off, length)
 	}
+	if data, ok := s.recent.get(name); ok {
+		return sliceRange(name, data, off, length)
+	}
 	h, ok := s.headers.get(name)
 	if !ok {
-		r := s.readShard(ctx, name, 0, true)
-		if r.buf != nil {
-			putBuf(r.buf)
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if r.err != nil {
+		var err error
+		if h, err = s.findHeader(ctx, name); err != nil {
+			if errors.Is(err, ErrNotFound) || ctx.Err() != nil {
+				return nil, err
+			}
 			return s.rangeFromGet(ctx, name, off, length)
 		}
-		h = r.hdr
 		s.headers.put(name, h)
 	}
 	end := uint64(off) + uint64(length)
@@ -783,15 +789,96 @@ func (s *Store) readRange(ctx context.Context, key string, i int, off int64, dst
 	return firstErr
 }
 
+// findHeader reads shard headers of name, in index order, until one is
+// intact. Errors wrap ErrNotFound when no shard exists.
+func (s *Store) findHeader(ctx context.Context, name string) (ShardHeader, error) {
+	missing := true
+	for i := range s.k + s.m {
+		r := s.readShard(ctx, name, i, true)
+		if r.buf != nil {
+			putBuf(r.buf)
+		}
+		if err := ctx.Err(); err != nil {
+			return ShardHeader{}, err
+		}
+		if r.err == nil {
+			return r.hdr, nil
+		}
+		missing = missing && r.missing()
+	}
+	if missing {
+		return ShardHeader{}, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	return ShardHeader{}, fmt.Errorf("%w: %s: no intact shard header", ErrUnrecoverable, name)
+}
+
+// rangeFromGet serves a range from a whole (reconstructed) object, which
+// is kept in a small cache: readers of a damaged object usually read many
+// ranges of it in a row.
 func (s *Store) rangeFromGet(ctx context.Context, name string, off, length int64) ([]byte, error) {
 	data, _, err := s.Get(ctx, name)
 	if err != nil {
 		return nil, err
 	}
+	s.recent.put(name, data)
+	return sliceRange(name, data, off, length)
+}
+
+func sliceRange(name string, data []byte, off, length int64) ([]byte, error) {
 	if uint64(off)+uint64(length) > uint64(len(data)) {
 		return nil, fmt.Errorf("%w: %s: bytes [%d, %d) of a %d-byte object", ErrInvalidRange, name, off, uint64(off)+uint64(length), len(data))
 	}
 	return slices.Clone(data[off : off+length]), nil
+}
+
+// objectCache keeps the most recently reconstructed objects, up to a total
+// size, for GetRange on damaged objects.
+type objectCache struct {
+	mu    sync.Mutex
+	max   int
+	size  int
+	names []string // oldest first
+	data  map[string][]byte
+}
+
+func (c *objectCache) get(name string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.data[name]
+	return d, ok
+}
+
+func (c *objectCache) put(name string, d []byte) {
+	if len(d) > c.max {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.data == nil {
+		c.data = make(map[string][]byte)
+	}
+	if _, ok := c.data[name]; ok {
+		return
+	}
+	for c.size+len(d) > c.max && len(c.names) > 0 {
+		old := c.names[0]
+		c.names = c.names[1:]
+		c.size -= len(c.data[old])
+		delete(c.data, old)
+	}
+	c.names = append(c.names, name)
+	c.data[name] = d
+	c.size += len(d)
+}
+
+func (c *objectCache) remove(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.data[name]; ok {
+		c.size -= len(d)
+		delete(c.data, name)
+		c.names = slices.DeleteFunc(c.names, func(n string) bool { return n == name })
+	}
 }
 
 // readAll reads every shard of name (whole, or headers and sizes only),
@@ -946,6 +1033,7 @@ func (s *Store) Delete(ctx context.Context, name string) error {
 		return err
 	}
 	s.headers.remove(name)
+	s.recent.remove(name)
 	keys, offline, listErr := s.shardKeys(ctx, name)
 	var mu sync.Mutex
 	errs := append([]error{listErr}, offline...)

@@ -53,12 +53,12 @@ type command struct {
 // commands lists the subcommands; files of optional commands add theirs in
 // their own init.
 var commands = []command{
-		{"init", "create a repository", cmdInit},
-		{"backup", "back up files and folders, or one stream", cmdBackup},
-		{"snapshots", "list snapshots", cmdSnapshots},
-		{"restore", "restore a snapshot into a folder", cmdRestore},
-		{"verify", "check the repository, optionally reading all data", cmdVerify},
-		{"stats", "show repository statistics", cmdStats},
+	{"init", "create a repository", cmdInit},
+	{"backup", "back up files and folders, or one stream", cmdBackup},
+	{"snapshots", "list snapshots", cmdSnapshots},
+	{"restore", "restore a snapshot into a folder", cmdRestore},
+	{"verify", "check the repository, optionally reading all data", cmdVerify},
+	{"stats", "show repository statistics", cmdStats},
 }
 
 // usageError is bad usage: exit status 2.
