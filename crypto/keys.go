@@ -89,6 +89,9 @@ const (
 	// PurposeX25519 is the seed of the repository's X25519 private read key
 	// (see NewX25519FromSeed).
 	PurposeX25519 = "x25519"
+	// PurposeKeyring seals the keyring of older master keys kept after a
+	// master-key rotation (see SealKeyring).
+	PurposeKeyring = "keyring"
 )
 
 // Derive returns the subkey of m for purpose: the 32-byte output of BLAKE3 in
