@@ -126,12 +126,12 @@ func TestReadJSONL(t *testing.T) {
 
 func TestReadJSONLErrors(t *testing.T) {
 	for in, line := range map[string]int{
-		"{\"a\":1}\n{\"a\":\n":          2,
-		"{\"a\":1}\n\n[1,2]\n":          3,
-		"{\"a\":1} {\"b\":2}\n":          1,
-		"{\"a\":1}\n\"str\"\n":           2,
-		"{\"a\":1}\n{\"a\":1,}\n":        2,
-		"{\"a\":\"\xff\"}\n":             1,
+		"{\"a\":1}\n{\"a\":\n":            2,
+		"{\"a\":1}\n\n[1,2]\n":            3,
+		"{\"a\":1} {\"b\":2}\n":           1,
+		"{\"a\":1}\n\"str\"\n":            2,
+		"{\"a\":1}\n{\"a\":1,}\n":         2,
+		"{\"a\":\"\xff\"}\n":              1,
 		"{\"a\":1}\n{\"a\":1}\n{\"b\"}\n": 3,
 	} {
 		_, err := collect(t, ReadJSONL(strings.NewReader(in)))
