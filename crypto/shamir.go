@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/zeebo/blake3"
@@ -94,6 +95,13 @@ func (s Share) validate() error {
 // because every share would then be the secret itself. Errors wrap
 // ErrInvalidShares. Share indexes are 1..shares in order.
 func SplitSecret(secret []byte, threshold, shares int) ([]Share, error) {
+	return splitSecret(rand.Reader, secret, threshold, shares)
+}
+
+// splitSecret is SplitSecret with the randomness drawn from r: first the
+// 8-byte set ID, then the (threshold-1) * (len(secret)+16) polynomial
+// coefficients, degree 1 first, byte position fastest.
+func splitSecret(r io.Reader, secret []byte, threshold, shares int) ([]Share, error) {
 	if threshold < 2 || threshold > shares || shares > MaxShares {
 		return nil, fmt.Errorf("%w: need 2 <= threshold <= shares <= %d, got threshold %d of %d shares", ErrInvalidShares, MaxShares, threshold, shares)
 	}
@@ -101,7 +109,9 @@ func SplitSecret(secret []byte, threshold, shares int) ([]Share, error) {
 		return nil, fmt.Errorf("%w: secret is %d bytes, must be 1..%d", ErrInvalidShares, len(secret), MaxSecretSize)
 	}
 	var setID ShareSetID
-	_, _ = rand.Read(setID[:])
+	if _, err := io.ReadFull(r, setID[:]); err != nil {
+		return nil, fmt.Errorf("crypto: reading randomness: %w", err)
+	}
 
 	// The constant terms: secret || check(setID, threshold, secret).
 	constant := make([]byte, len(secret)+ShareCheckSize)
@@ -113,7 +123,9 @@ func SplitSecret(secret []byte, threshold, shares int) ([]Share, error) {
 	l := len(constant)
 	coeffs := make([]byte, (threshold-1)*l)
 	defer clear(coeffs)
-	_, _ = rand.Read(coeffs)
+	if _, err := io.ReadFull(r, coeffs); err != nil {
+		return nil, fmt.Errorf("crypto: reading randomness: %w", err)
+	}
 
 	out := make([]Share, shares)
 	for i := range out {

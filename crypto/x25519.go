@@ -87,6 +87,11 @@ func WrapKey(to PublicKey, k Key) ([]byte, error) {
 	var eph [32]byte
 	_, _ = rand.Read(eph[:])
 	defer clear(eph[:])
+	return wrapKey(&eph, to, k)
+}
+
+// wrapKey is WrapKey with the ephemeral private key given.
+func wrapKey(eph *[32]byte, to PublicKey, k Key) ([]byte, error) {
 	ephPub, err := curve25519.X25519(eph[:], curve25519.Basepoint)
 	if err != nil {
 		return nil, fmt.Errorf("crypto: wrapping key: %w", err)
