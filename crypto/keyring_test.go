@@ -36,6 +36,21 @@ func TestKeyringRoundTrip(t *testing.T) {
 	assert.Empty(t, got)
 }
 
+func TestKeyringPlaintext(t *testing.T) {
+	ms := newMasters(t, 2)
+	plain, err := MarshalKeyring(ms)
+	require.NoError(t, err)
+	assert.Equal(t, "CSTDKRNG\x01\x00\x02", string(plain[:11]))
+	assert.Equal(t, ms[0][:], plain[11:43])
+	got, err := UnmarshalKeyring(plain)
+	require.NoError(t, err)
+	assert.Equal(t, ms, got)
+	_, err = MarshalKeyring([]MasterKey{ms[1], ms[1]})
+	assert.ErrorIs(t, err, ErrMalformed)
+	_, err = UnmarshalKeyring(plain[:42])
+	assert.ErrorIs(t, err, ErrMalformed)
+}
+
 // TestKeyringMatchesSpec opens a keyring built by hand from docs/FORMAT.md.
 func TestKeyringMatchesSpec(t *testing.T) {
 	ms := newMasters(t, 3)
