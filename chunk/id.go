@@ -82,7 +82,8 @@ func parseID(s []byte) (ID, error) {
 }
 
 // IDHasher computes keyed chunk IDs. It is safe for concurrent use by many
-// goroutines: each Sum borrows a keyed hasher from a pool.
+// goroutines: each Sum borrows a keyed hasher from a pool. Create it with
+// NewIDHasher; the zero value is not usable.
 type IDHasher struct {
 	pool sync.Pool // of *blake3.Hasher, all keyed with the same key
 }
