@@ -32,7 +32,7 @@ const MaxSlotPayload = 64 << 10
 
 // DefaultArgon2Params returns the parameters new slots should use: t=3,
 // m=64 MiB, p=4 (the second recommended option of RFC 9106 section 4). One
-// password check costs about a quarter of a second on a current server core.
+// password check costs a few tenths of a second and 64 MiB of memory.
 func DefaultArgon2Params() Argon2Params {
 	return Argon2Params{Time: 3, MemoryKiB: 64 * 1024, Threads: 4}
 }
