@@ -1,0 +1,569 @@
+package classify
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// typeSet is a bit set over allTypes.
+type typeSet uint32
+
+func bit(t Type) typeSet { return 1 << uint(typeIndex[t]) }
+
+func (s typeSet) has(t Type) bool { return s&bit(t) != 0 }
+
+const numTypes = 21
+
+// valueInfo is what one value says about its field.
+type valueInfo struct {
+	strong   typeSet // validated: the value is certainly of these types
+	weak     typeSet // compatible: the value could be of these types (⊇ strong)
+	guess    Type    // best guess from the value alone when nothing is strong
+	embedded Type    // most sensitive personal data found inside a longer value
+	card     bool    // 16-19 digits: a bank-card candidate (for the Luhn gate)
+}
+
+func (v *valueInfo) setStrong(ts ...Type) {
+	for _, t := range ts {
+		v.strong |= bit(t)
+		v.weak |= bit(t)
+	}
+}
+
+func (v *valueInfo) setWeak(ts ...Type) {
+	for _, t := range ts {
+		v.weak |= bit(t)
+	}
+}
+
+// Weak types every non-null value is compatible with: a credential or a
+// piece of free text can hold anything.
+var anyValue = bit(Credential) | bit(FreeText) | bit(Other)
+
+// DetectValue classifies a single value on its own, without header evidence:
+// it returns the validated type if there is one, else the best guess
+// (Identifier, FreeText, Other, ...). Null spellings give Other.
+func DetectValue(v string) Type {
+	if IsNull(v) {
+		return Other
+	}
+	info := analyze(strings.TrimSpace(v))
+	best := Type("")
+	for _, t := range allTypes {
+		if info.strong.has(t) && (best == "" || LevelOf(t).MoreSensitiveThan(LevelOf(best))) {
+			best = t
+		}
+	}
+	if best == "" {
+		best = info.guess
+	}
+	return best
+}
+
+// analyze inspects one trimmed, non-null value.
+func analyze(s string) valueInfo {
+	var v valueInfo
+	v.weak = anyValue
+	v.guess = Other
+	var digits, letters, spaces, seps, nonASCII, other int
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'):
+			letters++
+		case c == ' ':
+			spaces++
+		case c == '-' || c == '+' || c == '(' || c == ')':
+			seps++
+		case c >= utf8.RuneSelf:
+			nonASCII++
+		default:
+			other++
+		}
+	}
+	switch {
+	case digits == len(s):
+		analyzeDigits(s, &v)
+		return v
+	case nonASCII == 0 && letters == 0 && other == 0 && digits >= 7:
+		// Digits with spaces, dashes, parentheses or a plus: phones, grouped
+		// card numbers, dates.
+		switch {
+		case ValidMobile(s):
+			v.setStrong(MobilePhone)
+		case ValidLandline(s):
+			v.setStrong(Landline)
+		case ValidBankCard(s):
+			v.setStrong(BankCard)
+			v.card = true
+		case ValidDate(s):
+			v.setStrong(Date)
+		default:
+			if d := stripSeparators(s); allDigits(d) && len(d) >= 16 && len(d) <= 19 {
+				v.card = true
+				v.setWeak(BankCard)
+			}
+			v.setWeak(Identifier, Landline)
+			v.guess = Identifier
+		}
+		return v
+	}
+	if nonASCII == 0 && digits > 0 && letters <= 3 {
+		if a, ok := scanAmount(s); ok {
+			if a.decimals > 0 || a.grouped || a.currency {
+				v.setStrong(Amount)
+			} else {
+				v.setWeak(Amount)
+				v.guess = Identifier
+			}
+			return v
+		}
+		if ValidDate(s) {
+			v.setStrong(Date)
+			return v
+		}
+		if ValidLandline(s) {
+			v.setStrong(Landline)
+			return v
+		}
+	}
+	if hasCredentialPrefix(s) {
+		v.setStrong(Credential)
+		return v
+	}
+	if nonASCII == 0 && spaces == 0 && strings.IndexByte(s, '@') > 0 && ValidEmail(s) {
+		v.setStrong(Email)
+		return v
+	}
+	if nonASCII == 0 && spaces == 0 {
+		analyzeCode(s, digits, letters, &v)
+		return v
+	}
+	if nonASCII > 0 {
+		if ValidLicensePlate(s) {
+			v.setStrong(LicensePlate)
+			return v
+		}
+		if digits > 0 {
+			if ValidDate(s) {
+				v.setStrong(Date)
+				return v
+			}
+			if a, ok := scanAmount(s); ok {
+				_ = a
+				v.setStrong(Amount)
+				return v
+			}
+		}
+	}
+	analyzeText(s, digits, &v)
+	return v
+}
+
+// analyzeDigits handles values made of digits only.
+func analyzeDigits(s string, v *valueInfo) {
+	n := len(s)
+	v.guess = Identifier
+	v.setWeak(Identifier)
+	if n <= 12 && (n == 1 || s[0] != '0') {
+		v.setWeak(Amount) // an amount in fen, a quantity
+	}
+	if n >= 8 && n <= 30 && trailingZeros(s) < 6 {
+		v.setWeak(BankCard) // corporate accounts have no check digit
+	}
+	switch n {
+	case 18, 15:
+		if ValidResidentID(s) {
+			v.setStrong(CNResidentID)
+		} else if n == 18 && residentIDShape(s) {
+			v.setWeak(CNResidentID)
+		}
+		if n == 15 {
+			v.setWeak(CNUSCC) // legacy 15-digit taxpayer number
+		}
+	case 11:
+		if ValidMobile(s) {
+			v.setStrong(MobilePhone)
+		} else if ValidLandline(s) {
+			v.setWeak(Landline)
+		}
+	case 10, 12:
+		if ValidInvoiceCode(s) {
+			v.setWeak(InvoiceCode)
+		}
+		if ValidLandline(s) {
+			v.setWeak(Landline)
+		}
+	case 8:
+		v.setWeak(InvoiceNumber) // legacy 8-digit invoice numbers
+		if compact, ok := scanDate(s); ok && compact {
+			v.setWeak(Date)
+		}
+	case 20:
+		if ValidInvoiceNumber(s) && atoi2(s) <= nowYear()%100+1 {
+			v.setStrong(InvoiceNumber)
+		}
+	}
+	if n >= 16 && n <= 19 {
+		v.card = true
+		if ValidBankCard(s) {
+			v.setStrong(BankCard)
+		}
+	}
+}
+
+// analyzeCode handles ASCII letters and digits without spaces or
+// punctuation: IDs ending in X, credit codes, passports, permits, codes.
+func analyzeCode(s string, digits, letters int, v *valueInfo) {
+	v.guess = Other
+	if digits > 0 {
+		v.guess = Identifier
+		v.setWeak(Identifier)
+	}
+	switch {
+	case len(s) == 18 && ValidResidentID(s):
+		v.setStrong(CNResidentID)
+	case len(s) == 18 && residentIDShape(s):
+		v.setWeak(CNResidentID)
+	case len(s) == 18 && ValidUSCC(s):
+		v.setStrong(CNUSCC)
+	case ValidPassport(s):
+		v.setStrong(Passport)
+	case ValidTravelPermit(s):
+		v.setStrong(TravelPermit)
+	}
+	if len(s) >= 15 && len(s) <= 20 && digits >= 6 {
+		v.setWeak(CNUSCC)
+	}
+	if len(s) >= 7 && len(s) <= 11 && letters <= 2 && isUpper(s[0]) && digits >= 6 {
+		v.setWeak(Passport, TravelPermit)
+	}
+	if letters > 0 && digits == 0 && len(s) <= 24 && letters == len(s) {
+		// A single word: a name in Latin letters, a status, a code word.
+		v.setWeak(PersonName, CompanyName)
+		v.guess = Other
+	}
+}
+
+var sentencePunct = "，。！？；、,.!?;:：…"
+
+// analyzeText handles everything else: Chinese or English text, possibly
+// with numbers, e-mail addresses and phone numbers embedded.
+func analyzeText(s string, digits int, v *valueInfo) {
+	v.guess = Other
+	v.setWeak(Address, CompanyName, Medical)
+	// Entities inside the text. The rest of the text is judged on its own;
+	// the value is the entity when the rest is a mere label ("电话：").
+	if digits >= 8 || strings.IndexByte(s, '@') >= 0 {
+		var rest strings.Builder
+		last, entRunes := 0, 0
+		forEachEntity(s, func(t Type, lo, hi int) {
+			raise(v, t)
+			entRunes += hi - lo
+			rest.WriteString(s[last:lo])
+			rest.WriteByte(' ')
+			last = hi
+		})
+		if entRunes > 0 {
+			rest.WriteString(s[last:])
+			s = strings.TrimSpace(rest.String())
+			if 2*labelRunes(s) <= entRunes {
+				v.setStrong(v.embedded)
+				return
+			}
+		}
+	}
+	runes := runeLen(s)
+	lower := strings.ToLower(s)
+	prose := runes >= 40 || (runes >= 8 && strings.ContainsAny(s, sentencePunct))
+	switch {
+	case !prose && isCompany(s, lower):
+		v.setStrong(CompanyName)
+	case !prose && isAddress(s, lower):
+		v.setStrong(Address)
+	case hasMedicalTerm(s, lower):
+		if prose {
+			v.setStrong(FreeText)
+			raise(v, Medical)
+		} else {
+			v.setStrong(Medical)
+		}
+	case !prose && isChineseName(s):
+		v.setStrong(PersonName)
+	case !prose && isLatinName(s):
+		v.setWeak(PersonName)
+		v.guess = PersonName
+	case prose:
+		v.setStrong(FreeText)
+		if isAddress(s, lower) {
+			raise(v, Address)
+		}
+	default:
+		if runes >= 2 && runes <= 4 && allHan(s) {
+			v.setWeak(PersonName)
+		}
+		if runes >= 6 {
+			v.guess = FreeText
+		}
+	}
+	if v.embedded != "" && v.strong == 0 {
+		v.guess = FreeText
+	}
+}
+
+func raise(v *valueInfo, t Type) {
+	if v.embedded == "" || LevelOf(t).MoreSensitiveThan(LevelOf(v.embedded)) {
+		v.embedded = t
+	}
+}
+
+// labelRunes counts the letters and digits of s: the text around an entity
+// without spaces and punctuation.
+func labelRunes(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func allHan(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) && r != '·' {
+			return false
+		}
+	}
+	return true
+}
+
+// isChineseName: 2-4 Han characters starting with a known surname, or a
+// compound surname and 1-2 more.
+func isChineseName(s string) bool {
+	n := runeLen(s)
+	if n < 2 || n > 4 || !allHan(s) {
+		return false
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if n >= 3 {
+		if dict.surnames2[s[:size+utf8.RuneLen(firstRune(s[size:]))]] {
+			return true
+		}
+	}
+	return n <= 3 && dict.surnames1[r]
+}
+
+func firstRune(s string) rune { r, _ := utf8.DecodeRuneInString(s); return r }
+
+// isLatinName: two or three capitalised words of letters ("Zhang San",
+// "Mary Ann Smith").
+func isLatinName(s string) bool {
+	words := strings.Fields(s)
+	if len(words) < 2 || len(words) > 3 || len(s) > 40 {
+		return false
+	}
+	for _, w := range words {
+		if !isUpper(w[0]) {
+			return false
+		}
+		for i := 1; i < len(w); i++ {
+			if c := w[i]; !(c >= 'a' && c <= 'z') && c != '\'' && c != '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isCompany(s, lower string) bool {
+	for _, suf := range dict.companySuffix {
+		if strings.HasSuffix(s, suf) && len(s) > len(suf) {
+			return true
+		}
+	}
+	if strings.IndexByte(s, ' ') < 0 && isASCII(s) {
+		return false
+	}
+	trimmed := strings.TrimRight(lower, " .,")
+	for _, suf := range dict.companyASCII {
+		suf = strings.TrimRight(suf, " .,")
+		if strings.HasSuffix(trimmed, suf) && len(trimmed) > len(suf) {
+			if c := trimmed[len(trimmed)-len(suf)-1]; c == ' ' || c == ',' || c >= utf8.RuneSelf {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isAddress: at least one street-level marker and two markers in all, or an
+// English "number + street word" address.
+func isAddress(s, lower string) bool {
+	strong, weak := 0, 0
+	for i, r := range s {
+		if r < utf8.RuneSelf || !dict.addrRunes[r] {
+			continue
+		}
+		rest := s[i:]
+		for w := range dict.addrStrong {
+			if strings.HasPrefix(rest, w) {
+				strong++
+				break
+			}
+		}
+		for w := range dict.addrWeak {
+			if strings.HasPrefix(rest, w) {
+				weak++
+				break
+			}
+		}
+	}
+	if strong > 0 && strong+weak >= 2 {
+		return true
+	}
+	// English: "88 Jianguo Road", "Room 5, 12 Nanjing Rd".
+	if strings.IndexByte(lower, ' ') < 0 {
+		return false
+	}
+	words := strings.FieldsFunc(lower, func(r rune) bool { return r == ' ' || r == ',' || r == '.' })
+	hasNum := false
+	for _, w := range words {
+		if w[0] >= '0' && w[0] <= '9' {
+			hasNum = true
+		}
+		if dict.addrStrong[w] && hasNum {
+			return true
+		}
+	}
+	return strong > 0 && weak > 0
+}
+
+func hasMedicalTerm(s, lower string) bool {
+	for i, r := range s {
+		if r < utf8.RuneSelf {
+			continue
+		}
+		for _, term := range dict.medicalCJK[r] {
+			if strings.HasPrefix(s[i:], term) {
+				return true
+			}
+		}
+	}
+	if len(dict.medicalASCII) == 0 {
+		return false
+	}
+	start := -1
+	for i := 0; i <= len(lower); i++ {
+		isWord := i < len(lower) && (lower[i] >= 'a' && lower[i] <= 'z' || lower[i] >= '0' && lower[i] <= '9' || lower[i] == '-')
+		if isWord && start < 0 {
+			start = i
+		} else if !isWord && start >= 0 {
+			if dict.medicalASCII[lower[start:i]] {
+				return true
+			}
+			start = -1
+		}
+	}
+	return false
+}
+
+func hasCredentialPrefix(s string) bool {
+	if len(s) < 8 {
+		return false
+	}
+	for _, p := range dict.credPrefixes {
+		if strings.HasPrefix(s, p) {
+			if p == "AKIA" {
+				return len(s) == 20 && isASCII(s)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// scanEntities finds identity numbers, card numbers, phone numbers,
+// passports and e-mail addresses inside a longer value, records the most
+// sensitive in v.embedded and returns how many bytes they cover.
+func scanEntities(s string, v *valueInfo) int {
+	covered := 0
+	forEachEntity(s, func(t Type, lo, hi int) {
+		raise(v, t)
+		covered += hi - lo
+	})
+	return covered
+}
+
+// forEachEntity calls fn for each entity found in s, in order, with its
+// type and byte range.
+func forEachEntity(s string, fn func(t Type, lo, hi int)) {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c == '@' {
+			lo, hi := i, i+1
+			for lo > 0 && emailChar(s[lo-1]) {
+				lo--
+			}
+			for hi < len(s) && emailChar(s[hi]) {
+				hi++
+			}
+			for hi > i+1 && s[hi-1] == '.' {
+				hi--
+			}
+			if ValidEmail(s[lo:hi]) {
+				fn(Email, lo, hi)
+			}
+			i = hi
+			continue
+		}
+		if !isDigit(c) || (i > 0 && isDigit(s[i-1])) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		run := s[i:j]
+		lo, end := i, j
+		if len(run) == 17 && j < len(s) && (s[j] == 'X' || s[j] == 'x') {
+			run, end = s[i:j+1], j+1
+		}
+		var t Type
+		switch {
+		case (len(run) == 18 || len(run) == 15) && ValidResidentID(run):
+			t = CNResidentID
+		case len(run) >= 16 && len(run) <= 19 && ValidBankCard(run):
+			t = BankCard
+		case len(run) == 11 && ValidMobile(run):
+			t = MobilePhone
+		case len(run) == 8 && i > 0 && strings.IndexByte("EGDSPCWLHM", s[i-1]) >= 0 && (i < 2 || !isAlnum(s[i-2])):
+			if ValidPassport(s[i-1 : j]) {
+				t, lo = Passport, i-1
+			} else if ValidTravelPermit(s[i-1 : j]) {
+				t, lo = TravelPermit, i-1
+			}
+		case (len(run) == 3 || len(run) == 4) && run[0] == '0' && j < len(s) && s[j] == '-':
+			k := j + 1
+			for k < len(s) && isDigit(s[k]) {
+				k++
+			}
+			if ValidLandline(s[i:k]) {
+				t, end = Landline, k
+			}
+		}
+		if t != "" {
+			fn(t, lo, end)
+		}
+		i = end
+	}
+}
+
+func emailChar(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}

@@ -1,0 +1,360 @@
+package classify
+
+import (
+	"context"
+	"io"
+	"iter"
+	"math"
+	"strings"
+	"unicode/utf8"
+)
+
+// DefaultSampleSize is the number of non-null values per field examined in
+// full before sampling thins out.
+const DefaultSampleSize = 10000
+
+// Option configures a [Profiler].
+type Option func(*profConfig)
+
+type profConfig struct {
+	sample int
+}
+
+// WithSampleSize sets how many non-null values of each field are examined
+// one by one (default DefaultSampleSize). Beyond that, every 2nd value is
+// examined for the next n, then every 4th, and so on: the whole input is
+// still read, the work per field grows only logarithmically, and the sample
+// spreads over the whole file. n <= 0 means every value is examined.
+func WithSampleSize(n int) Option {
+	return func(c *profConfig) { c.sample = n }
+}
+
+// FieldResult is the classification of one field.
+type FieldResult struct {
+	Name       string  // field name as written
+	Type       Type    // what the field holds
+	Level      Level   // sensitivity; for FreeText the level of the data found in it
+	Confidence float64 // 0..1, two decimals
+	Header     Type    // the type suggested by the name alone, "" if none
+	Count      int     // non-null values seen
+	Nulls      int     // null values seen (empty, null, \N, -, 无, ...)
+	Sampled    int     // non-null values examined
+	// Example is one value of the field, masked with the default mask of
+	// its type unless the field is public, so that it can be shown. It
+	// never holds a raw level 1 or level 2 value.
+	Example string
+}
+
+// fieldStats accumulates evidence for one field.
+type fieldStats struct {
+	name     string
+	header   Type
+	seen     int
+	nulls    int
+	examined int
+	stride   int
+	next     int // value number (seen) of the next value to examine
+	strong   [numTypes]int
+	weak     [numTypes]int
+	guess    [numTypes]int
+	embedded [numTypes]int
+	cards    int
+	example  [numTypes]string
+	first    string
+}
+
+// Profiler accumulates observations of fields and classifies them. It is
+// not safe for concurrent use.
+type Profiler struct {
+	cfg    profConfig
+	fields map[string]*fieldStats
+	order  []*fieldStats
+}
+
+// NewProfiler returns an empty profiler.
+func NewProfiler(opts ...Option) *Profiler {
+	cfg := profConfig{sample: DefaultSampleSize}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return &Profiler{cfg: cfg, fields: map[string]*fieldStats{}}
+}
+
+func (p *Profiler) field(name string) *fieldStats {
+	if f, ok := p.fields[name]; ok {
+		return f
+	}
+	f := &fieldStats{name: name, header: HeaderType(name), stride: 1}
+	p.fields[name] = f
+	p.order = append(p.order, f)
+	return f
+}
+
+// Observe records one value of a field.
+func (p *Profiler) Observe(field, value string) {
+	p.field(field).observe(value, p.cfg.sample)
+}
+
+// ObserveRecord records every field of a record. Null JSON values count as
+// nulls; empty containers are ignored.
+func (p *Profiler) ObserveRecord(rec Record) {
+	for _, f := range rec {
+		if f.Kind == KindEmpty {
+			continue
+		}
+		p.field(f.Name).observe(f.Value, p.cfg.sample)
+	}
+}
+
+func (f *fieldStats) observe(v string, sample int) {
+	if IsNull(v) {
+		f.nulls++
+		return
+	}
+	f.seen++
+	if sample > 0 && f.seen < f.next {
+		return
+	}
+	if sample > 0 && f.examined >= sample {
+		// Thin out: double the stride after every `sample` examined values.
+		f.stride = 1 << min(30, f.examined/sample)
+	}
+	f.next = f.seen + f.stride
+	f.examined++
+	s := v
+	if s[0] == ' ' || s[len(s)-1] == ' ' || s[0] == '\t' || s[len(s)-1] == '\t' {
+		s = strings.TrimSpace(s)
+	}
+	info := analyze(s)
+	if f.first == "" {
+		f.first = s
+	}
+	for i := 0; i < numTypes; i++ {
+		b := typeSet(1) << i
+		if info.strong&b != 0 {
+			f.strong[i]++
+			if f.example[i] == "" {
+				f.example[i] = s
+			}
+		}
+		if info.weak&b != 0 {
+			f.weak[i]++
+		}
+	}
+	f.guess[typeIndex[info.guess]]++
+	if info.embedded != "" {
+		f.embedded[typeIndex[info.embedded]]++
+		if f.example[typeIndex[FreeText]] == "" && info.strong == 0 {
+			f.example[typeIndex[FreeText]] = s
+		}
+	}
+	if info.card {
+		f.cards++
+	}
+}
+
+// Result classifies every field observed so far, in the order the fields
+// were first seen.
+func (p *Profiler) Result() []FieldResult {
+	out := make([]FieldResult, 0, len(p.order))
+	for _, f := range p.order {
+		out = append(out, f.result())
+	}
+	return out
+}
+
+// compatible reports whether at least half of the values fit type t. For
+// types recognised only by validation (phones, e-mail, plates) the weak
+// count equals the validated count, so a "phone" header over order numbers
+// is not compatible; ID-shaped numbers with a bad check character and digit
+// strings under a bank-account header (corporate accounts have no check
+// digit) are.
+func (f *fieldStats) compatible(t Type) bool {
+	return 2*f.weak[typeIndex[t]] >= f.examined
+}
+
+func (f *fieldStats) result() FieldResult {
+	r := FieldResult{Name: f.name, Header: f.header, Count: f.seen, Nulls: f.nulls, Sampled: f.examined}
+	n := f.examined
+	if n == 0 {
+		r.Type = Other
+		if f.header != "" {
+			r.Type, r.Confidence = f.header, 0.3
+		}
+		r.Level = LevelOf(r.Type)
+		return r
+	}
+	thr := max(1, int(math.Ceil(0.05*float64(n))))
+	share := 0.0
+	chosen := Type("")
+	headerAgrees := false
+
+	// 1. Validated sensitive content present in at least ~5% of the values:
+	//    the most sensitive wins, the header breaks ties.
+	for i, t := range allTypes {
+		if LevelOf(t) == Public || f.strong[i] < thr {
+			continue
+		}
+		if t == BankCard && 2*f.strong[i] < f.cards && f.header != BankCard {
+			continue // random 16-19 digit serials pass Luhn one time in ten
+		}
+		if chosen == "" || LevelOf(t).MoreSensitiveThan(LevelOf(chosen)) ||
+			(LevelOf(t) == LevelOf(chosen) && (t == f.header || (chosen != f.header && f.strong[i] > f.strong[typeIndex[chosen]]))) {
+			chosen = t
+		}
+	}
+	if chosen != "" {
+		share = float64(f.strong[typeIndex[chosen]]) / float64(n)
+		headerAgrees = chosen == f.header
+	}
+	// 2. The header, if the values fit it.
+	if chosen == "" && f.header != "" && f.header != Other && f.compatible(f.header) {
+		chosen, headerAgrees = f.header, true
+		share = float64(f.weak[typeIndex[chosen]]) / float64(n)
+	}
+	// 3. Validated public content (invoice numbers, dates, prose).
+	if chosen == "" {
+		best := 0
+		for i, t := range allTypes {
+			if LevelOf(t) == Public && f.strong[i] >= thr && f.strong[i] > best {
+				chosen, best = t, f.strong[i]
+			}
+		}
+		if chosen != "" {
+			share = float64(best) / float64(n)
+		}
+	}
+	// 4. The most common guess.
+	if chosen == "" {
+		best := 0
+		for i, t := range allTypes {
+			if f.guess[i] > best {
+				chosen, best = t, f.guess[i]
+			}
+		}
+		share = float64(best) / float64(n) * 0.7
+		if chosen == f.header {
+			headerAgrees = true
+		}
+	}
+	r.Type = chosen
+	r.Level = LevelOf(chosen)
+	// Embedded personal data raises the level: any occurrence in free
+	// text, ~5% elsewhere.
+	for i, t := range allTypes {
+		c := f.embedded[i]
+		if c == 0 || (chosen != FreeText && c < thr) {
+			continue
+		}
+		if LevelOf(t).MoreSensitiveThan(r.Level) {
+			r.Level = LevelOf(t)
+		}
+	}
+	if headerAgrees {
+		r.Confidence = 0.6 + 0.4*share
+	} else {
+		r.Confidence = 0.3 + 0.6*share
+	}
+	r.Confidence = math.Round(r.Confidence*100) / 100
+	ex := f.example[typeIndex[chosen]]
+	if ex == "" {
+		ex = f.first
+	}
+	r.Example = exampleOf(chosen, r.Level, ex)
+	return r
+}
+
+// exampleOf masks an example value for display.
+func exampleOf(t Type, l Level, v string) string {
+	if utf8.RuneCountInString(v) > 40 {
+		v = string([]rune(v)[:40]) + "…"
+	}
+	switch {
+	case t == FreeText:
+		v = maskEntities(v, '*')
+		if l == Level1 || l == Level2 {
+			// Text around the entities may still hold what raised the
+			// level (a diagnosis, an address): show its shape only.
+			return Mask{Method: KeepFirstNLastM, N: 2}.Apply(v)
+		}
+		return v
+	case l == Public:
+		return v
+	}
+	return DefaultMask(t).Apply(v)
+}
+
+// ProfileRecords profiles a record stream and returns the classification of
+// every field. It stops at the first error, which it returns.
+func ProfileRecords(ctx context.Context, recs iter.Seq2[Record, error], opts ...Option) ([]FieldResult, error) {
+	p := NewProfiler(opts...)
+	n := 0
+	for rec, err := range recs {
+		if err != nil {
+			return nil, err
+		}
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		p.ObserveRecord(rec)
+	}
+	return p.Result(), ctx.Err()
+}
+
+// ProfileCSV profiles CSV input (see [ReadCSV] for the accepted syntax). It
+// reads the whole input, so malformed input anywhere is reported.
+func ProfileCSV(ctx context.Context, r io.Reader, opts ...Option) ([]FieldResult, error) {
+	p := NewProfiler(opts...)
+	if err := p.ReadCSV(ctx, r); err != nil {
+		return nil, err
+	}
+	return p.Result(), nil
+}
+
+// ProfileJSONL profiles JSON Lines input (see [ReadJSONL]).
+func ProfileJSONL(ctx context.Context, r io.Reader, opts ...Option) ([]FieldResult, error) {
+	return ProfileRecords(ctx, ReadJSONL(r), opts...)
+}
+
+// ReadCSV observes every row of CSV input. It does the work of [ReadCSV] and
+// ObserveRecord without building records, which makes it the fast path; on
+// error, the rows before the bad one have been observed.
+func (p *Profiler) ReadCSV(ctx context.Context, r io.Reader, opts ...ReadOption) error {
+	cfg := newReadConfig(opts)
+	cp := &csvParser{lr: newLineReader(r, cfg.maxRecord), comma: cfg.comma}
+	names, err := cp.header()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cols := make([]*fieldStats, len(names))
+	for i, n := range names {
+		cols[i] = p.field(n)
+	}
+	for rows := 1; ; rows++ {
+		s, ends, err := cp.read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(ends) != len(cols) {
+			return fieldCountError(cp.start, len(ends), len(cols))
+		}
+		if rows%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		prev := 0
+		for i, e := range ends {
+			cols[i].observe(s[prev:e], p.cfg.sample)
+			prev = e
+		}
+	}
+}
