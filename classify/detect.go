@@ -400,18 +400,24 @@ func isCompany(s, lower string) bool {
 	return false
 }
 
-// isAddress: at least one street-level marker and two markers in all, or an
-// English "number + street word" address.
+// isAddress: a street-level marker and a region-level one, or two
+// street-level markers one of which is numbered ("文三路1号"), or an English
+// "number + street word" address.
 func isAddress(s, lower string) bool {
-	strong, weak := 0, 0
+	strong, weak, numbered := 0, 0, 0
+	prevDigit := false
 	for i, r := range s {
 		if r < utf8.RuneSelf || !dict.addrRunes[r] {
+			prevDigit = r >= '0' && r <= '9' || strings.ContainsRune("一二三四五六七八九十百", r)
 			continue
 		}
 		rest := s[i:]
 		for w := range dict.addrStrong {
 			if strings.HasPrefix(rest, w) {
 				strong++
+				if prevDigit {
+					numbered++
+				}
 				break
 			}
 		}
@@ -421,8 +427,9 @@ func isAddress(s, lower string) bool {
 				break
 			}
 		}
+		prevDigit = false
 	}
-	if strong > 0 && strong+weak >= 2 {
+	if strong > 0 && (weak > 0 || (numbered > 0 && strong >= 2)) {
 		return true
 	}
 	// English: "88 Jianguo Road", "Room 5, 12 Nanjing Rd".
@@ -439,7 +446,7 @@ func isAddress(s, lower string) bool {
 			return true
 		}
 	}
-	return strong > 0 && weak > 0
+	return false
 }
 
 func hasMedicalTerm(s, lower string) bool {
