@@ -87,7 +87,9 @@ func entries() []entry {
 		{path: "data/invoices/电子发票-2024-0003.json", kind: 'f', mode: 0o640, data: func() []byte { return invoiceJSON(3) }, mtime: at(12)},
 		{path: "data/客户档案", kind: 'd', mode: 0o700, mtime: at(602)},
 		{path: "data/客户档案/客户名单.csv", kind: 'f', mode: 0o600, data: customers, mtime: at(20)},
-		{path: "data/客户档案/备注 2024.txt", kind: 'f', mode: 0o600, data: func() []byte { return []byte("二〇二四年备注：请于月底前核对进项发票。\r\nNo trailing newline") }, mtime: at(21)},
+		{path: "data/客户档案/备注 2024.txt", kind: 'f', mode: 0o600, data: func() []byte {
+			return []byte("二〇二四年备注：请于月底前核对进项发票。\r\nNo trailing newline")
+		}, mtime: at(21)},
 		{path: "data/ledger-2024.csv", kind: 'f', mode: 0o600, data: Ledger, mtime: at(30)},
 		{path: "data/ledger-2024-copy.csv", kind: 'f', mode: 0o400, data: Ledger, mtime: at(31)},
 		{path: "data/run-report.sh", kind: 'f', mode: 0o755, data: func() []byte { return []byte("#!/bin/sh\nset -eu\necho \"月度报表 $(date +%Y-%m)\"\n") }, mtime: at(40)},
