@@ -262,7 +262,7 @@ func openSite(ctx context.Context, raw string, create bool) (*site, error) {
 		if u.RawQuery != "" {
 			return fail(errors.New("mem site URLs take no query parameters"))
 		}
-		b, _ := memBuckets.LoadOrStore(raw, memblob.OpenBucket(nil))
+		b, _ := memBuckets.LoadOrStore(raw, memblob.OpenBucket(&memblob.Options{NoMD5: true}))
 		st.bucket, st.shared = b.(*blob.Bucket), true
 	default:
 		b, err := blob.OpenBucket(ctx, raw)

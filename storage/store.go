@@ -274,16 +274,18 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 	for i := range shards {
 		shards[i] = body[i*L : (i+1)*L : (i+1)*L]
 	}
+	// Hash the object while the parity is computed.
+	var oh [32]byte
+	var hashing sync.WaitGroup
+	hashing.Go(func() { oh = objectHash(name, data) })
 	if L > 0 && m > 0 {
 		if err := s.enc.Encode(shards); err != nil {
+			hashing.Wait()
 			return fmt.Errorf("storage: put %s: erasure coding: %w", name, err)
 		}
 	}
-	h := ShardHeader{DataShards: k, ParityShards: m, ObjectLen: uint64(len(data)), ShardLen: uint64(L), ObjectHash: objectHash(name, data)}
-	for i := range n {
-		h.Index = i
-		encodeShardHeader(hdrs[i*HeaderSize:(i+1)*HeaderSize], name, &h, shards[i])
-	}
+	hashing.Wait()
+	h := ShardHeader{DataShards: k, ParityShards: m, ObjectLen: uint64(len(data)), ShardLen: uint64(L), ObjectHash: oh}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -293,8 +295,12 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 			errs[i] = ctx.Err()
 			return
 		}
+		hi := h
+		hi.Index = i
+		hdr := hdrs[i*HeaderSize : (i+1)*HeaderSize]
+		encodeShardHeader(hdr, name, &hi, shards[i]) // in parallel: hashing is most of Put's CPU
 		st := s.sites[s.siteOf(i)]
-		err := st.writeShard(ctx, shardKey(name, i), hdrs[i*HeaderSize:(i+1)*HeaderSize], shards[i], ifNotExist)
+		err := st.writeShard(ctx, shardKey(name, i), hdr, shards[i], ifNotExist)
 		if err != nil {
 			errs[i] = err
 			cancel() // abort the other uploads: nothing half-written becomes visible
@@ -318,8 +324,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 	if first != nil {
 		return first
 	}
-	h.Index = 0
-	s.headers.put(name, h)
+	s.headers.put(name, h) // GetRange needs only the fields common to all shards
 	s.recent.remove(name)
 	return nil
 }
