@@ -312,7 +312,9 @@ func evalTables() []evalTable {
 			col("contact.mobile", MobilePhone, s(gen.mobile)),
 			col("contact.email", Email, s(gen.email)),
 			col("contact.office", Landline, s(gen.landline)),
-			col("salary", Amount, func(g gen, _ int) any { return json.Number(fmt.Sprintf("%d.%02d", 5000+g.r.IntN(40000), g.r.IntN(100))) }),
+			col("salary", Amount, func(g gen, _ int) any {
+				return json.Number(fmt.Sprintf("%d.%02d", 5000+g.r.IntN(40000), g.r.IntN(100)))
+			}),
 			col("bank.acct", BankCard, s(gen.bankCard)),
 			col("bank.name", CompanyName, s(gen.bankBranch)),
 			col("home.address", Address, s(gen.address)),
@@ -341,7 +343,9 @@ func evalTables() []evalTable {
 			col("je", Amount, s(gen.amount)),
 			col("se", Amount, s(gen.amount)),
 			col("ssflbm", Identifier, s(gen.taxCode)),
-			col("spmc", Other, s(func(g gen) string { return g.pick("办公用品", "技术服务费", "咨询服务", "餐饮服务", "运输服务", "软件维护") })),
+			col("spmc", Other, s(func(g gen) string {
+				return g.pick("办公用品", "技术服务费", "咨询服务", "餐饮服务", "运输服务", "软件维护")
+			})),
 			col("kpr", PersonName, s(gen.name)),
 			{name: "bz", typ: FreeText, level: Public, gen: s(gen.remark), nulls: 0.5},
 		}},
@@ -395,7 +399,9 @@ func evalTables() []evalTable {
 			col("sfzh", CNResidentID, s(gen.residentID)),
 			col("yhkh", BankCard, s(gen.bankCard)),
 			col("对公账号", BankCard, s(gen.corporateAccount)),
-			col("应发工资", Amount, func(g gen, _ int) any { return json.Number(fmt.Sprintf("%d.%02d", 5000+g.r.IntN(40000), g.r.IntN(100))) }),
+			col("应发工资", Amount, func(g gen, _ int) any {
+				return json.Number(fmt.Sprintf("%d.%02d", 5000+g.r.IntN(40000), g.r.IntN(100)))
+			}),
 			col("实发工资", Amount, func(g gen, _ int) any { return json.Number(fmt.Sprint(300000 + g.r.IntN(3_000_000))) }),
 			{name: "病假原因", typ: Medical, level: Level1, gen: s(func(g gen) string {
 				return g.pick("感冒发烧", "急性肠胃炎", "腰椎间盘突出复发", "孕检", "牙疼", "家中老人住院陪护")
