@@ -131,7 +131,8 @@ func (c *checker) health(ctx context.Context, name string, h storage.Health) {
 	}
 	repaired := false
 	if c.opts.Repair {
-		if h2, err := c.r.store.Repair(ctx, name); err == nil && h2.OK() {
+		// Repair reports the health found before it rewrote the bad shards.
+		if _, err := c.r.store.Repair(ctx, name); err == nil {
 			repaired = true
 		}
 	}

@@ -1,0 +1,227 @@
+package repo_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/custodia-backup/custodia/crypto"
+	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/storage"
+)
+
+// fastArgon keeps key slots cheap in tests.
+var fastArgon = repo.WithArgon2(crypto.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1})
+
+var memCount atomic.Int64
+
+var password = []byte("correct horse battery staple")
+
+func newStore(t testing.TB, dir string) *storage.Store {
+	t.Helper()
+	url := fmt.Sprintf("mem://test-%d", memCount.Add(1))
+	if dir != "" {
+		url = dir
+	}
+	st, err := storage.Open(context.Background(), []string{url}, storage.WithCreate())
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func newRepo(t testing.TB, dir string, opts ...repo.InitOption) (*repo.Repository, *storage.Store) {
+	t.Helper()
+	st := newStore(t, dir)
+	r, err := repo.Init(context.Background(), st, password, append([]repo.InitOption{fastArgon}, opts...)...)
+	require.NoError(t, err)
+	return r, st
+}
+
+func randomBytes(t testing.TB, n int) []byte {
+	b := make([]byte, n)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return b
+}
+
+func TestInitOpen(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, "")
+
+	_, err := repo.Open(ctx, st, password)
+	require.ErrorIs(t, err, repo.ErrNotInitialized)
+
+	r, err := repo.Init(ctx, st, password, fastArgon)
+	require.NoError(t, err)
+	cfg := r.Config()
+	assert.Equal(t, repo.FormatVersion, cfg.Version)
+	assert.Equal(t, 4, cfg.DataShards)
+	assert.Equal(t, 2, cfg.ParityShards)
+
+	_, err = repo.Init(ctx, st, password, fastArgon)
+	require.ErrorIs(t, err, repo.ErrAlreadyInitialized)
+
+	_, err = repo.Open(ctx, st, []byte("wrong"))
+	require.ErrorIs(t, err, repo.ErrWrongPassword)
+	assert.NotContains(t, err.Error(), "wrong\"")
+
+	r2, err := repo.Open(ctx, st, password)
+	require.NoError(t, err)
+	assert.Equal(t, cfg.ID, r2.Config().ID)
+	assert.Equal(t, r.BlobID([]byte("x")), r2.BlobID([]byte("x")), "chunk-ID key must survive reopening")
+
+	_, err = repo.Open(ctx, st, nil)
+	require.ErrorIs(t, err, repo.ErrNoPassword)
+}
+
+func TestBlobRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	r, st := newRepo(t, "", repo.WithPackSize(1<<20))
+	text := bytes.Repeat([]byte("发票 invoice 2026 amount 100.00\n"), 20000)
+	blobs := map[repo.ID][]byte{}
+	for _, data := range [][]byte{{}, {1}, text, randomBytes(t, 300<<10), randomBytes(t, 2<<20)} {
+		id := r.BlobID(data)
+		added, err := r.SaveBlob(ctx, repo.DataBlob, id, data, true)
+		require.NoError(t, err)
+		assert.True(t, added)
+		added, err = r.SaveBlob(ctx, repo.DataBlob, id, data, true)
+		require.NoError(t, err)
+		assert.False(t, added, "a blob is stored once")
+		blobs[id] = data
+	}
+	require.NoError(t, r.Flush(ctx))
+	ws := r.Stats()
+	assert.Less(t, ws.Stored, ws.Bytes, "text compresses")
+
+	r2, err := repo.Open(ctx, st, password)
+	require.NoError(t, err)
+	for id, data := range blobs {
+		got, err := r2.LoadBlob(ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, nil)
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(data, got))
+		assert.True(t, r2.HasBlob(repo.BlobHandle{Type: repo.DataBlob, ID: id}))
+		assert.False(t, r2.HasBlob(repo.BlobHandle{Type: repo.TreeBlob, ID: id}), "types are separate")
+	}
+	_, err = r2.LoadBlob(ctx, repo.BlobHandle{Type: repo.DataBlob, ID: repo.ID{1}}, nil)
+	require.ErrorIs(t, err, repo.ErrBlobNotFound)
+}
+
+func TestSnapshots(t *testing.T) {
+	ctx := context.Background()
+	r, _ := newRepo(t, "")
+	_, err := r.FindSnapshot(ctx, "latest")
+	require.ErrorIs(t, err, repo.ErrSnapshotNotFound)
+
+	tree := &repo.Tree{Nodes: []repo.Node{{Name: "a", Type: repo.NodeFile}}}
+	tid, err := r.SaveTree(ctx, tree)
+	require.NoError(t, err)
+	var ids []repo.ID
+	for i := range 3 {
+		s := &repo.Snapshot{Kind: repo.KindFiles, Tree: tid, Host: "h", Paths: []string{"/x"}}
+		s.Time = s.Time.AddDate(2020, 0, i)
+		id, err := r.SaveSnapshot(ctx, s)
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	latest, err := r.FindSnapshot(ctx, "latest")
+	require.NoError(t, err)
+	assert.Equal(t, ids[2], latest.ID)
+	got, err := r.FindSnapshot(ctx, ids[0].String()[:10])
+	require.NoError(t, err)
+	assert.Equal(t, ids[0], got.ID)
+	assert.Equal(t, "h", got.Host)
+	_, err = r.FindSnapshot(ctx, "zz")
+	require.ErrorIs(t, err, repo.ErrSnapshotNotFound)
+	_, err = r.FindSnapshot(ctx, "0000000000")
+	require.ErrorIs(t, err, repo.ErrSnapshotNotFound)
+
+	// A snapshot whose tree is not stored is refused.
+	_, err = r.SaveSnapshot(ctx, &repo.Snapshot{Kind: repo.KindFiles, Tree: repo.ID{9}})
+	require.ErrorIs(t, err, repo.ErrBlobNotFound)
+}
+
+func TestCheckFindsAndRepairsDamage(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	r, _ := newRepo(t, dir, repo.WithPackSize(1<<20))
+	data := randomBytes(t, 3<<20)
+	id := r.BlobID(data)
+	_, err := r.SaveBlob(ctx, repo.DataBlob, id, data, true)
+	require.NoError(t, err)
+	tid, err := r.SaveTree(ctx, &repo.Tree{Nodes: []repo.Node{{Name: "f", Type: repo.NodeFile, Size: uint64(len(data)), Content: []repo.ID{id}}}})
+	require.NoError(t, err)
+	_, err = r.SaveSnapshot(ctx, &repo.Snapshot{Kind: repo.KindFiles, Tree: tid})
+	require.NoError(t, err)
+
+	rep, err := r.Check(ctx, repo.CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	require.False(t, rep.Damaged(), "%v", rep.Findings)
+	assert.Equal(t, 1, rep.Snapshots)
+	assert.Equal(t, 1, rep.DataBlobs)
+
+	shards, err := filepath.Glob(filepath.Join(dir, "packs", "*", "*.1"))
+	require.NoError(t, err)
+	require.NotEmpty(t, shards)
+	var victim string
+	for _, s := range shards {
+		fi, err := os.Stat(s)
+		require.NoError(t, err)
+		if fi.Size() > 100<<10 {
+			victim = s
+		}
+	}
+	require.NotEmpty(t, victim)
+	b, err := os.ReadFile(victim)
+	require.NoError(t, err)
+	b[len(b)/2] ^= 0x40
+	require.NoError(t, os.WriteFile(victim, b, 0o600))
+
+	got, err := r.LoadBlob(ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, nil)
+	require.NoError(t, err, "reads reconstruct from parity")
+	assert.True(t, bytes.Equal(data, got))
+
+	rep, err = r.Check(ctx, repo.CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	require.True(t, rep.Damaged())
+	assert.False(t, rep.Lost())
+	assert.Contains(t, rep.Findings[0].Message, "shard 1")
+
+	rep, err = r.Check(ctx, repo.CheckOptions{ReadData: true, Repair: true})
+	require.NoError(t, err)
+	require.True(t, rep.Damaged())
+	assert.True(t, rep.Findings[0].Repaired)
+	rep, err = r.Check(ctx, repo.CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	assert.False(t, rep.Damaged(), "%v", rep.Findings)
+}
+
+func TestTreeValidate(t *testing.T) {
+	sub := repo.ID{1}
+	bad := []repo.Tree{
+		{Nodes: []repo.Node{{Name: "", Type: repo.NodeFile}}},
+		{Nodes: []repo.Node{{Name: "..", Type: repo.NodeFile}}},
+		{Nodes: []repo.Node{{Name: "a/b", Type: repo.NodeFile}}},
+		{Nodes: []repo.Node{{Name: "b", Type: repo.NodeFile}, {Name: "a", Type: repo.NodeFile}}},
+		{Nodes: []repo.Node{{Name: "a", Type: repo.NodeFile}, {Name: "a", Type: repo.NodeFile}}},
+		{Nodes: []repo.Node{{Name: "d", Type: repo.NodeDir}}},
+		{Nodes: []repo.Node{{Name: "x", Type: "fifo"}}},
+	}
+	for _, tr := range bad {
+		require.ErrorIs(t, tr.Validate(), repo.ErrMalformed, "%+v", tr)
+	}
+	good := repo.Tree{Nodes: []repo.Node{{Name: "a", Type: repo.NodeFile}, {Name: "d", Type: repo.NodeDir, Subtree: &sub}}}
+	require.NoError(t, good.Validate())
+	b, err := repo.EncodeTree(&good)
+	require.NoError(t, err)
+	back, err := repo.DecodeTree(b)
+	require.NoError(t, err)
+	assert.Equal(t, good.Nodes[1].Subtree, back.Nodes[1].Subtree)
+}
