@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Errors returned by the package. Callers test them with errors.Is; the
@@ -86,4 +87,35 @@ func objectOfKey(key string) string {
 		return name
 	}
 	return key
+}
+
+// multiError is several errors reported on one line.
+type multiError []error
+
+func (e multiError) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e multiError) Unwrap() []error { return e }
+
+// joinErrors is errors.Join with a one-line message: nil when all errs are
+// nil, the error itself when there is one.
+func joinErrors(errs ...error) error {
+	var out multiError
+	for _, err := range errs {
+		if err != nil {
+			out = append(out, err)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
 }

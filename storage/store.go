@@ -148,7 +148,7 @@ func Open(ctx context.Context, urls []string, opts ...Option) (*Store, error) {
 	}
 	if online == 0 {
 		_ = s.Close()
-		return nil, errors.Join(errs...)
+		return nil, joinErrors(errs...)
 	}
 	return s, nil
 }
@@ -167,7 +167,7 @@ func (s *Store) Close() error {
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return joinErrors(errs...)
 }
 
 // Sites returns the redacted URLs of the sites, in placement order.
@@ -753,7 +753,7 @@ func (s *Store) GetRange(ctx context.Context, name string, off, length int64) ([
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if errors.Join(errs...) != nil {
+	if joinErrors(errs...) != nil {
 		s.headers.remove(name)
 		return s.rangeFromGet(ctx, name, off, length)
 	}
@@ -995,7 +995,7 @@ func (s *Store) Repair(ctx context.Context, name string) (Health, error) {
 			errs[j] = fmt.Errorf("storage: repair %s: shard %d on %s: %w", name, i, st.redacted, err)
 		}
 	})
-	return h, errors.Join(errs...)
+	return h, joinErrors(errs...)
 }
 
 // shardKeys lists, on every online site, the keys of the shards of name.
@@ -1027,7 +1027,7 @@ func (s *Store) shardKeys(ctx context.Context, name string) (keys [][]string, of
 		})
 	}
 	wg.Wait()
-	return keys, offline, errors.Join(errs...)
+	return keys, offline, joinErrors(errs...)
 }
 
 // Delete removes every shard of object name from every site. Missing
@@ -1060,7 +1060,7 @@ func (s *Store) Delete(ctx context.Context, name string) error {
 			mu.Unlock()
 		}
 	})
-	return errors.Join(errs...)
+	return joinErrors(errs...)
 }
 
 // Exists reports whether any shard of object name exists on any site.
@@ -1136,7 +1136,7 @@ func (s *Store) listNames(ctx context.Context, prefix string) ([]string, error) 
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := joinErrors(errs...); err != nil {
 		return nil, err
 	}
 	all := map[string]struct{}{}

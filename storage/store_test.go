@@ -661,8 +661,9 @@ func TestAllowUnreachable(t *testing.T) {
 		}
 	})
 	assert.Contains(t, names, "o/x")
-	_, err = Open(ctx, []string{lost + "x"}, WithAllowUnreachable())
+	_, err = Open(ctx, []string{lost + "x", lost + "y"}, WithAllowUnreachable())
 	assert.ErrorIs(t, err, ErrSiteUnreachable, "no site reachable")
+	assert.NotContains(t, err.Error(), "\n", "errors are one line")
 }
 
 func TestCancelledPutLeavesNothing(t *testing.T) {
