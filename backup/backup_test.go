@@ -1,0 +1,167 @@
+package backup_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/custodia-backup/custodia/backup"
+	"github.com/custodia-backup/custodia/internal/testutil"
+	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/restore"
+)
+
+func TestFilesRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	src := filepath.Join(t.TempDir(), "ledger")
+	testutil.WriteTree(t, src)
+	r, _ := testutil.NewRepo(t, "")
+
+	res, err := backup.Files(ctx, r, []string{src}, backup.WithTags("t1"), backup.WithWorkers(3))
+	require.NoError(t, err)
+	require.Empty(t, res.Errors)
+	s := res.Snapshot
+	assert.Equal(t, []string{src}, s.Paths)
+	assert.Equal(t, []string{"t1"}, s.Tags)
+	assert.Equal(t, uint64(11), s.Stats.Files)
+	assert.Nil(t, s.Parent)
+
+	target := t.TempDir()
+	rres, err := restore.Snapshot(ctx, r, s, target)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(11), rres.Files)
+	assert.Empty(t, rres.Errors)
+	testutil.RequireSameTree(t, src, filepath.Join(target, "ledger"))
+}
+
+func TestIncrementalSkipsUnchangedFiles(t *testing.T) {
+	ctx := context.Background()
+	src := filepath.Join(t.TempDir(), "ledger")
+	testutil.WriteTree(t, src)
+	r, _ := testutil.NewRepo(t, "")
+
+	first, err := backup.Files(ctx, r, []string{src})
+	require.NoError(t, err)
+	second, err := backup.Files(ctx, r, []string{src})
+	require.NoError(t, err)
+	require.NotNil(t, second.Snapshot.Parent)
+	assert.Equal(t, first.Snapshot.ID, *second.Snapshot.Parent)
+	st := second.Snapshot.Stats
+	assert.Equal(t, st.Files, st.FilesSkipped, "no file is read again")
+	assert.Less(t, st.StoredAdded, first.Snapshot.Stats.StoredAdded/100, "a re-run adds < 1%%")
+	assert.Equal(t, first.Snapshot.Tree, second.Snapshot.Tree, "same data, same tree")
+
+	// Append to one file: only it is read, and only its last chunks are new.
+	p := filepath.Join(src, "invoices/2026-02.jsonl")
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.Write(testutil.InvoiceText(99, 1000))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	third, err := backup.Files(ctx, r, []string{src})
+	require.NoError(t, err)
+	st = third.Snapshot.Stats
+	assert.Equal(t, uint64(1), st.FilesChanged)
+	assert.Equal(t, st.Files-1, st.FilesSkipped)
+	assert.Less(t, st.BytesAdded, uint64(3<<20), "the unchanged chunks of the file dedup")
+
+	target := t.TempDir()
+	_, err = restore.Snapshot(ctx, r, third.Snapshot, target)
+	require.NoError(t, err)
+	testutil.RequireSameTree(t, src, filepath.Join(target, "ledger"))
+}
+
+func TestDedupAcrossHostsAndPaths(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	a, b := filepath.Join(base, "a"), filepath.Join(base, "b")
+	data := testutil.RandomBytes(1, 5<<20)
+	require.NoError(t, os.MkdirAll(a, 0o755))
+	require.NoError(t, os.MkdirAll(b, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(a, "x.pdf"), data, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(b, "copy.pdf"), data, 0o644))
+	r, _ := testutil.NewRepo(t, "")
+	first, err := backup.Files(ctx, r, []string{a}, backup.WithHost("host-a"))
+	require.NoError(t, err)
+	second, err := backup.Files(ctx, r, []string{b}, backup.WithHost("host-b"))
+	require.NoError(t, err)
+	assert.Nil(t, second.Snapshot.Parent)
+	assert.Greater(t, first.Snapshot.Stats.StoredAdded, uint64(5<<20))
+	assert.Less(t, second.Snapshot.Stats.StoredAdded, uint64(10<<10), "same content from another host is stored once")
+}
+
+func TestStream(t *testing.T) {
+	ctx := context.Background()
+	r, _ := testutil.NewRepo(t, "")
+	data := testutil.InvoiceText(5, 4<<20)
+	res, err := backup.Stream(ctx, r, "ledger.sql", bytes.NewReader(data), backup.WithTags("db"))
+	require.NoError(t, err)
+	assert.Equal(t, repo.KindStream, res.Snapshot.Kind)
+	assert.Equal(t, uint64(len(data)), res.Snapshot.Stats.Bytes)
+	target := t.TempDir()
+	_, err = restore.Snapshot(ctx, r, res.Snapshot, target)
+	require.NoError(t, err)
+	got, err := os.ReadFile(filepath.Join(target, "ledger.sql"))
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(data, got))
+
+	_, err = backup.Stream(ctx, r, "../evil", bytes.NewReader(nil))
+	require.Error(t, err)
+}
+
+func TestUnreadableFilesAreReported(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads files whatever their mode")
+	}
+	ctx := context.Background()
+	src := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(src, "ok.txt"), []byte("ok"), 0o644))
+	secret := filepath.Join(src, "secret.txt")
+	require.NoError(t, os.WriteFile(secret, []byte("no"), 0o000))
+	r, _ := testutil.NewRepo(t, "")
+	res, err := backup.Files(ctx, r, []string{src})
+	require.NoError(t, err)
+	require.Len(t, res.Errors, 1)
+	assert.Equal(t, secret, res.Errors[0].Path)
+	assert.ErrorIs(t, res.Errors[0], os.ErrPermission)
+	assert.Equal(t, uint64(1), res.Snapshot.Stats.Errors)
+}
+
+func TestBadPaths(t *testing.T) {
+	ctx := context.Background()
+	r, _ := testutil.NewRepo(t, "")
+	_, err := backup.Files(ctx, r, nil)
+	require.ErrorIs(t, err, backup.ErrNoPaths)
+
+	res, err := backup.Files(ctx, r, []string{filepath.Join(t.TempDir(), "missing")})
+	require.Error(t, err)
+	require.Len(t, res.Errors, 1)
+	ids, err := r.SnapshotIDs(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ids, "no snapshot when nothing could be read")
+
+	d := t.TempDir()
+	x, y := filepath.Join(d, "x", "same"), filepath.Join(d, "y", "same")
+	require.NoError(t, os.MkdirAll(x, 0o755))
+	require.NoError(t, os.MkdirAll(y, 0o755))
+	_, err = backup.Files(ctx, r, []string{x, y})
+	require.ErrorContains(t, err, "same name")
+}
+
+func TestCancel(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "ledger")
+	testutil.WriteTree(t, src)
+	r, _ := testutil.NewRepo(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := backup.Files(ctx, r, []string{src})
+	require.ErrorIs(t, err, context.Canceled)
+	ids, err := r.SnapshotIDs(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, ids)
+}
