@@ -2,8 +2,9 @@
 // sites with Reed-Solomon erasure coding.
 //
 // A site is a gocloud.dev/blob bucket: a local folder (fileblob, the
-// default), an in-memory bucket (mem://, for tests), or an S3, Google Cloud
-// Storage or Azure Blob container. Every object is split into k data
+// default), an in-memory bucket (mem://name, for tests: one bucket per name
+// for the life of the process, so a Store can be reopened), or an S3,
+// Google Cloud Storage or Azure Blob container. Every object is split into k data
 // shards plus m parity shards (default 4+2); shard i is stored as the blob
 // "<name>.<i>" on site i mod n, so with n >= k+m sites any m sites can be
 // lost, and with one site any m shard files can be lost or damaged.

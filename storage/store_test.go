@@ -739,3 +739,19 @@ func TestSplitShardKey(t *testing.T) {
 		}
 	}
 }
+
+func TestPutFailureNamesSite(t *testing.T) {
+	ctx := context.Background()
+	dirs := fileDirs(t, 2)
+	s := openStore(t, dirs)
+	// A file where site 1 needs a folder: its shard writes fail.
+	require.NoError(t, os.WriteFile(filepath.Join(dirs[1], "packs"), nil, 0o644))
+	err := s.Put(ctx, "packs/ff/x", randBytes(1000, 1))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "storage: put packs/ff/x: shard ")
+	assert.Contains(t, err.Error(), " on file://"+filepath.ToSlash(dirs[1])+": ")
+	assert.NotContains(t, err.Error(), "\n")
+	// Nothing partial is visible on the failing site.
+	_, err = os.Stat(filepath.Join(dirs[1], "packs", "ff"))
+	assert.Error(t, err)
+}
