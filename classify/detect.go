@@ -24,22 +24,41 @@ type valueInfo struct {
 	card     bool    // 16-19 digits: a bank-card candidate (for the Luhn gate)
 }
 
-func (v *valueInfo) setStrong(ts ...Type) {
-	for _, t := range ts {
-		v.strong |= bit(t)
-		v.weak |= bit(t)
-	}
+func (v *valueInfo) setStrong(b typeSet) {
+	v.strong |= b
+	v.weak |= b
 }
 
-func (v *valueInfo) setWeak(ts ...Type) {
-	for _, t := range ts {
-		v.weak |= bit(t)
-	}
-}
+func (v *valueInfo) setWeak(b typeSet) { v.weak |= b }
+
+// Bits of each type, computed once.
+var (
+	bCNResidentID = bit(CNResidentID)
+	bBankCard = bit(BankCard)
+	bPassport = bit(Passport)
+	bTravelPermit = bit(TravelPermit)
+	bMedical = bit(Medical)
+	bCredential = bit(Credential)
+	bCNUSCC = bit(CNUSCC)
+	bAmount = bit(Amount)
+	bAddress = bit(Address)
+	bPersonName = bit(PersonName)
+	bMobilePhone = bit(MobilePhone)
+	bLandline = bit(Landline)
+	bEmail = bit(Email)
+	bCompanyName = bit(CompanyName)
+	bLicensePlate = bit(LicensePlate)
+	bInvoiceNumber = bit(InvoiceNumber)
+	bInvoiceCode = bit(InvoiceCode)
+	bDate = bit(Date)
+	bIdentifier = bit(Identifier)
+	bFreeText = bit(FreeText)
+	bOther = bit(Other)
+)
 
 // Weak types every non-null value is compatible with: a credential or a
 // piece of free text can hold anything.
-var anyValue = bit(Credential) | bit(FreeText) | bit(Other)
+var anyValue = bCredential | bFreeText | bOther
 
 // DetectValue classifies a single value on its own, without header evidence:
 // it returns the validated type if there is one, else the best guess
@@ -93,20 +112,20 @@ func analyze(s string) valueInfo {
 		// card numbers, dates.
 		switch {
 		case ValidMobile(s):
-			v.setStrong(MobilePhone)
+			v.setStrong(bMobilePhone)
 		case ValidLandline(s):
-			v.setStrong(Landline)
+			v.setStrong(bLandline)
 		case ValidBankCard(s):
-			v.setStrong(BankCard)
+			v.setStrong(bBankCard)
 			v.card = true
 		case ValidDate(s):
-			v.setStrong(Date)
+			v.setStrong(bDate)
 		default:
 			if d := stripSeparators(s); allDigits(d) && len(d) >= 16 && len(d) <= 19 {
 				v.card = true
-				v.setWeak(BankCard)
+				v.setWeak(bBankCard)
 			}
-			v.setWeak(Identifier, Landline)
+			v.setWeak(bIdentifier|bLandline)
 			v.guess = Identifier
 		}
 		return v
@@ -114,28 +133,28 @@ func analyze(s string) valueInfo {
 	if nonASCII == 0 && digits > 0 && letters <= 3 {
 		if a, ok := scanAmount(s); ok {
 			if a.decimals > 0 || a.grouped || a.currency {
-				v.setStrong(Amount)
+				v.setStrong(bAmount)
 			} else {
-				v.setWeak(Amount)
+				v.setWeak(bAmount)
 				v.guess = Identifier
 			}
 			return v
 		}
 		if ValidDate(s) {
-			v.setStrong(Date)
+			v.setStrong(bDate)
 			return v
 		}
 		if ValidLandline(s) {
-			v.setStrong(Landline)
+			v.setStrong(bLandline)
 			return v
 		}
 	}
 	if hasCredentialPrefix(s) {
-		v.setStrong(Credential)
+		v.setStrong(bCredential)
 		return v
 	}
 	if nonASCII == 0 && spaces == 0 && strings.IndexByte(s, '@') > 0 && ValidEmail(s) {
-		v.setStrong(Email)
+		v.setStrong(bEmail)
 		return v
 	}
 	if nonASCII == 0 && spaces == 0 {
@@ -144,17 +163,17 @@ func analyze(s string) valueInfo {
 	}
 	if nonASCII > 0 {
 		if ValidLicensePlate(s) {
-			v.setStrong(LicensePlate)
+			v.setStrong(bLicensePlate)
 			return v
 		}
 		if digits > 0 {
 			if ValidDate(s) {
-				v.setStrong(Date)
+				v.setStrong(bDate)
 				return v
 			}
 			if a, ok := scanAmount(s); ok {
 				_ = a
-				v.setStrong(Amount)
+				v.setStrong(bAmount)
 				return v
 			}
 		}
@@ -167,50 +186,50 @@ func analyze(s string) valueInfo {
 func analyzeDigits(s string, v *valueInfo) {
 	n := len(s)
 	v.guess = Identifier
-	v.setWeak(Identifier)
+	v.setWeak(bIdentifier)
 	if n <= 12 && (n == 1 || s[0] != '0') {
-		v.setWeak(Amount) // an amount in fen, a quantity
+		v.setWeak(bAmount) // an amount in fen, a quantity
 	}
 	if n >= 8 && n <= 30 && trailingZeros(s) < 6 {
-		v.setWeak(BankCard) // corporate accounts have no check digit
+		v.setWeak(bBankCard) // corporate accounts have no check digit
 	}
 	switch n {
 	case 18, 15:
 		if ValidResidentID(s) {
-			v.setStrong(CNResidentID)
+			v.setStrong(bCNResidentID)
 		} else if n == 18 && residentIDShape(s) {
-			v.setWeak(CNResidentID)
+			v.setWeak(bCNResidentID)
 		}
 		if n == 15 {
-			v.setWeak(CNUSCC) // legacy 15-digit taxpayer number
+			v.setWeak(bCNUSCC) // legacy 15-digit taxpayer number
 		}
 	case 11:
 		if ValidMobile(s) {
-			v.setStrong(MobilePhone)
+			v.setStrong(bMobilePhone)
 		} else if ValidLandline(s) {
-			v.setWeak(Landline)
+			v.setWeak(bLandline)
 		}
 	case 10, 12:
 		if ValidInvoiceCode(s) {
-			v.setWeak(InvoiceCode)
+			v.setWeak(bInvoiceCode)
 		}
 		if ValidLandline(s) {
-			v.setWeak(Landline)
+			v.setWeak(bLandline)
 		}
 	case 8:
-		v.setWeak(InvoiceNumber) // legacy 8-digit invoice numbers
+		v.setWeak(bInvoiceNumber) // legacy 8-digit invoice numbers
 		if compact, ok := scanDate(s); ok && compact {
-			v.setWeak(Date)
+			v.setWeak(bDate)
 		}
 	case 20:
 		if ValidInvoiceNumber(s) && atoi2(s) <= nowYear()%100+1 {
-			v.setStrong(InvoiceNumber)
+			v.setStrong(bInvoiceNumber)
 		}
 	}
 	if n >= 16 && n <= 19 {
 		v.card = true
 		if ValidBankCard(s) {
-			v.setStrong(BankCard)
+			v.setStrong(bBankCard)
 		}
 	}
 }
@@ -221,40 +240,49 @@ func analyzeCode(s string, digits, letters int, v *valueInfo) {
 	v.guess = Other
 	if digits > 0 {
 		v.guess = Identifier
-		v.setWeak(Identifier)
+		v.setWeak(bIdentifier)
 	}
 	switch {
 	case len(s) == 18 && ValidResidentID(s):
-		v.setStrong(CNResidentID)
+		v.setStrong(bCNResidentID)
 	case len(s) == 18 && residentIDShape(s):
-		v.setWeak(CNResidentID)
+		v.setWeak(bCNResidentID)
 	case len(s) == 18 && ValidUSCC(s):
-		v.setStrong(CNUSCC)
+		v.setStrong(bCNUSCC)
 	case ValidPassport(s):
-		v.setStrong(Passport)
+		v.setStrong(bPassport)
 	case ValidTravelPermit(s):
-		v.setStrong(TravelPermit)
+		v.setStrong(bTravelPermit)
 	}
 	if len(s) >= 15 && len(s) <= 20 && digits >= 6 {
-		v.setWeak(CNUSCC)
+		v.setWeak(bCNUSCC)
 	}
 	if len(s) >= 7 && len(s) <= 11 && letters <= 2 && isUpper(s[0]) && digits >= 6 {
-		v.setWeak(Passport, TravelPermit)
+		v.setWeak(bPassport|bTravelPermit)
 	}
 	if letters > 0 && digits == 0 && len(s) <= 24 && letters == len(s) {
 		// A single word: a name in Latin letters, a status, a code word.
-		v.setWeak(PersonName, CompanyName)
+		v.setWeak(bPersonName|bCompanyName)
 		v.guess = Other
 	}
 }
 
-var sentencePunct = "，。！？；、,.!?;:：…"
+// hasSentencePunct reports whether s holds punctuation of prose.
+func hasSentencePunct(s string) bool {
+	for _, r := range s {
+		switch r {
+		case '，', '。', '！', '？', '；', '、', ',', '.', '!', '?', ';', ':', '：', '…':
+			return true
+		}
+	}
+	return false
+}
 
 // analyzeText handles everything else: Chinese or English text, possibly
 // with numbers, e-mail addresses and phone numbers embedded.
 func analyzeText(s string, digits int, v *valueInfo) {
 	v.guess = Other
-	v.setWeak(Address, CompanyName, Medical)
+	v.setWeak(bAddress|bCompanyName|bMedical)
 	// Entities inside the text. The rest of the text is judged on its own;
 	// the value is the entity when the rest is a mere label ("电话：").
 	if digits >= 8 || strings.IndexByte(s, '@') >= 0 {
@@ -271,39 +299,39 @@ func analyzeText(s string, digits int, v *valueInfo) {
 			rest.WriteString(s[last:])
 			s = strings.TrimSpace(rest.String())
 			if 2*labelRunes(s) <= entRunes {
-				v.setStrong(v.embedded)
+				v.setStrong(bit(v.embedded))
 				return
 			}
 		}
 	}
 	runes := runeLen(s)
-	lower := strings.ToLower(s)
-	prose := runes >= 40 || (runes >= 8 && strings.ContainsAny(s, sentencePunct))
+	lower := asciiLower(s)
+	prose := runes >= 40 || (runes >= 8 && hasSentencePunct(s))
 	switch {
 	case !prose && isCompany(s, lower):
-		v.setStrong(CompanyName)
+		v.setStrong(bCompanyName)
 	case !prose && isAddress(s, lower):
-		v.setStrong(Address)
+		v.setStrong(bAddress)
 	case hasMedicalTerm(s, lower):
 		if prose {
-			v.setStrong(FreeText)
+			v.setStrong(bFreeText)
 			raise(v, Medical)
 		} else {
-			v.setStrong(Medical)
+			v.setStrong(bMedical)
 		}
 	case !prose && isChineseName(s):
-		v.setStrong(PersonName)
+		v.setStrong(bPersonName)
 	case !prose && isLatinName(s):
-		v.setWeak(PersonName)
+		v.setWeak(bPersonName)
 		v.guess = PersonName
 	case prose:
-		v.setStrong(FreeText)
+		v.setStrong(bFreeText)
 		if isAddress(s, lower) {
 			raise(v, Address)
 		}
 	default:
 		if runes >= 2 && runes <= 4 && allHan(s) {
-			v.setWeak(PersonName)
+			v.setWeak(bPersonName)
 		}
 		if runes >= 6 {
 			v.guess = FreeText
@@ -362,6 +390,9 @@ func firstRune(s string) rune { r, _ := utf8.DecodeRuneInString(s); return r }
 // isLatinName: two or three capitalised words of letters ("Zhang San",
 // "Mary Ann Smith").
 func isLatinName(s string) bool {
+	if s == "" || !isUpper(s[0]) || strings.IndexByte(s, ' ') < 0 {
+		return false
+	}
 	words := strings.Fields(s)
 	if len(words) < 2 || len(words) > 3 || len(s) > 40 {
 		return false
@@ -385,7 +416,7 @@ func isCompany(s, lower string) bool {
 			return true
 		}
 	}
-	if strings.IndexByte(s, ' ') < 0 && isASCII(s) {
+	if strings.IndexByte(s, ' ') < 0 || !hasASCIILetter(lower) {
 		return false
 	}
 	trimmed := strings.TrimRight(lower, " .,")
@@ -407,23 +438,31 @@ func isAddress(s, lower string) bool {
 	strong, weak, numbered := 0, 0, 0
 	prevDigit := false
 	for i, r := range s {
-		if r < utf8.RuneSelf || !dict.addrRunes[r] {
-			prevDigit = r >= '0' && r <= '9' || strings.ContainsRune("一二三四五六七八九十百", r)
+		if r < utf8.RuneSelf {
+			prevDigit = r >= '0' && r <= '9'
+			continue
+		}
+		markers := dict.addrRunes[r]
+		if markers == nil {
+			switch r {
+			case '一', '二', '三', '四', '五', '六', '七', '八', '九', '十', '百':
+				prevDigit = true
+			default:
+				prevDigit = false
+			}
 			continue
 		}
 		rest := s[i:]
-		for w := range dict.addrStrong {
-			if strings.HasPrefix(rest, w) {
-				strong++
-				if prevDigit {
-					numbered++
+		for _, m := range markers {
+			if strings.HasPrefix(rest, m.word) {
+				if m.strong {
+					strong++
+					if prevDigit {
+						numbered++
+					}
+				} else {
+					weak++
 				}
-				break
-			}
-		}
-		for w := range dict.addrWeak {
-			if strings.HasPrefix(rest, w) {
-				weak++
 				break
 			}
 		}
@@ -479,7 +518,7 @@ func hasMedicalTerm(s, lower string) bool {
 }
 
 func hasCredentialPrefix(s string) bool {
-	if len(s) < 8 {
+	if len(s) < 8 || !dict.credFirst[s[0]] {
 		return false
 	}
 	for _, p := range dict.credPrefixes {
@@ -573,4 +612,32 @@ func forEachEntity(s string, fn func(t Type, lo, hi int)) {
 
 func emailChar(c byte) bool {
 	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
+
+// asciiLower lower-cases ASCII letters only, without allocating when there
+// are none.
+func asciiLower(s string) string {
+	i := 0
+	for i < len(s) && !isUpper(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := []byte(s)
+	for ; i < len(b); i++ {
+		if isUpper(b[i]) {
+			b[i] += 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func hasASCIILetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c >= 'a' && c <= 'z' {
+			return true
+		}
+	}
+	return false
 }

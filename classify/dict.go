@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"embed"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -27,10 +28,16 @@ type dictionaries struct {
 	companyASCII   []string // lower-case ASCII suffixes
 	addrStrong     map[string]bool
 	addrWeak       map[string]bool
-	addrRunes      map[rune]bool // first runes of CJK markers
+	addrRunes      map[rune][]addrMarker // CJK markers by first rune, longest first
 	medicalCJK     map[rune][]string
 	medicalASCII   map[string]bool
 	credPrefixes   []string
+	credFirst      [256]bool
+}
+
+type addrMarker struct {
+	word   string
+	strong bool
 }
 
 type headerKeyword struct {
@@ -77,7 +84,7 @@ func loadDict() (*dictionaries, error) {
 		surnames2:     map[string]bool{},
 		addrStrong:    map[string]bool{},
 		addrWeak:      map[string]bool{},
-		addrRunes:     map[rune]bool{},
+		addrRunes:     map[rune][]addrMarker{},
 		medicalCJK:    map[rune][]string{},
 		medicalASCII:  map[string]bool{},
 	}
@@ -157,7 +164,8 @@ func loadDict() (*dictionaries, error) {
 		}
 		if !isASCII(w) {
 			r, _ := utf8.DecodeRuneInString(w)
-			d.addrRunes[r] = true
+			d.addrRunes[r] = append(d.addrRunes[r], addrMarker{word: w, strong: kind == "strong"})
+			slices.SortStableFunc(d.addrRunes[r], func(a, b addrMarker) int { return len(b.word) - len(a.word) })
 		}
 	}
 	if ls, err = lines("medical.txt"); err != nil {
@@ -173,6 +181,9 @@ func loadDict() (*dictionaries, error) {
 	}
 	if d.credPrefixes, err = lines("credential_prefixes.txt"); err != nil {
 		return nil, err
+	}
+	for _, p := range d.credPrefixes {
+		d.credFirst[p[0]] = true
 	}
 	return d, nil
 }

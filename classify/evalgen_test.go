@@ -430,49 +430,55 @@ func generateEvalSet() map[string][]byte {
 		for _, c := range t.columns {
 			labels[t.name+"."+c.name] = evalLabel{Type: c.typ, Level: c.level}
 		}
-		var buf bytes.Buffer
-		if t.jsonl {
-			for i := 0; i < t.rows; i++ {
-				obj := map[string]any{}
-				var order []string
-				for _, c := range t.columns {
-					v := c.gen(g, i)
-					if g.chance(c.nulls) {
-						v = nil
-					}
-					order = append(order, c.name)
-					obj[c.name] = v
-				}
-				buf.Write(nestedJSON(order, obj))
-				buf.WriteByte('\n')
-			}
-			files[t.name+".jsonl"] = buf.Bytes()
-			continue
-		}
-		buf.WriteString("\ufeff")
-		w := csv.NewWriter(&buf)
-		w.UseCRLF = true
-		row := make([]string, len(t.columns))
-		for i, c := range t.columns {
-			row[i] = c.name
-		}
-		_ = w.Write(row)
-		for i := 0; i < t.rows; i++ {
-			for j, c := range t.columns {
-				v := fmt.Sprint(c.gen(g, i))
-				if g.chance(c.nulls) {
-					v = g.pick("", "NULL", "-", "无")
-				}
-				row[j] = v
-			}
-			_ = w.Write(row)
-		}
-		w.Flush()
-		files[t.name+".csv"] = buf.Bytes()
+		name, b := renderTable(g, t, t.rows)
+		files[name] = b
 	}
 	lb, _ := json.MarshalIndent(labels, "", "  ")
 	files["labels.json"] = append(lb, '\n')
 	return files
+}
+
+// renderTable writes rows rows of t as CSV (with a BOM and CRLF) or JSON
+// Lines and returns the file name and contents.
+func renderTable(g gen, t evalTable, rows int) (string, []byte) {
+	var buf bytes.Buffer
+	if t.jsonl {
+		for i := 0; i < rows; i++ {
+			obj := map[string]any{}
+			var order []string
+			for _, c := range t.columns {
+				v := c.gen(g, i)
+				if g.chance(c.nulls) {
+					v = nil
+				}
+				order = append(order, c.name)
+				obj[c.name] = v
+			}
+			buf.Write(nestedJSON(order, obj))
+			buf.WriteByte('\n')
+		}
+		return t.name + ".jsonl", buf.Bytes()
+	}
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	row := make([]string, len(t.columns))
+	for i, c := range t.columns {
+		row[i] = c.name
+	}
+	_ = w.Write(row)
+	for i := 0; i < rows; i++ {
+		for j, c := range t.columns {
+			v := fmt.Sprint(c.gen(g, i))
+			if g.chance(c.nulls) {
+				v = g.pick("", "NULL", "-", "无")
+			}
+			row[j] = v
+		}
+		_ = w.Write(row)
+	}
+	w.Flush()
+	return t.name + ".csv", buf.Bytes()
 }
 
 // nestedJSON writes {"a.b": v} as {"a":{"b":v}}, keeping column order.

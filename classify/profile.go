@@ -5,6 +5,7 @@ import (
 	"io"
 	"iter"
 	"math"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -61,7 +62,17 @@ type fieldStats struct {
 	cards    int
 	example  [numTypes]string
 	first    string
+	// cache remembers the analysis of repeated values (bank names,
+	// remarks, statuses); it is dropped when the field turns out to have
+	// few repeats.
+	cache map[string]valueInfo
+	hits  int
 }
+
+const (
+	cacheEntries = 512
+	cacheTrial   = 2048 // examined values after which a useless cache is dropped
+)
 
 // Profiler accumulates observations of fields and classifies them. It is
 // not safe for concurrent use.
@@ -84,7 +95,7 @@ func (p *Profiler) field(name string) *fieldStats {
 	if f, ok := p.fields[name]; ok {
 		return f
 	}
-	f := &fieldStats{name: name, header: HeaderType(name), stride: 1}
+	f := &fieldStats{name: name, header: HeaderType(name), stride: 1, cache: map[string]valueInfo{}}
 	p.fields[name] = f
 	p.order = append(p.order, f)
 	return f
@@ -125,27 +136,36 @@ func (f *fieldStats) observe(v string, sample int) {
 	if s[0] == ' ' || s[len(s)-1] == ' ' || s[0] == '\t' || s[len(s)-1] == '\t' {
 		s = strings.TrimSpace(s)
 	}
-	info := analyze(s)
-	if f.first == "" {
-		f.first = s
-	}
-	for i := 0; i < numTypes; i++ {
-		b := typeSet(1) << i
-		if info.strong&b != 0 {
-			f.strong[i]++
-			if f.example[i] == "" {
-				f.example[i] = s
-			}
+	info, ok := f.cache[s]
+	if ok {
+		f.hits++
+	} else {
+		info = analyze(s)
+		if f.cache != nil && len(f.cache) < cacheEntries {
+			f.cache[strings.Clone(s)] = info
 		}
-		if info.weak&b != 0 {
-			f.weak[i]++
+	}
+	if f.examined == cacheTrial && 4*f.hits < cacheTrial {
+		f.cache = nil
+	}
+	if f.first == "" {
+		f.first = strings.Clone(s)
+	}
+	for b := info.weak; b != 0; b &= b - 1 {
+		f.weak[bits.TrailingZeros32(uint32(b))]++
+	}
+	for b := info.strong; b != 0; b &= b - 1 {
+		i := bits.TrailingZeros32(uint32(b))
+		f.strong[i]++
+		if f.example[i] == "" {
+			f.example[i] = strings.Clone(s)
 		}
 	}
 	f.guess[typeIndex[info.guess]]++
 	if info.embedded != "" {
 		f.embedded[typeIndex[info.embedded]]++
-		if f.example[typeIndex[FreeText]] == "" && info.strong == 0 {
-			f.example[typeIndex[FreeText]] = s
+		if i := typeIndex[FreeText]; f.example[i] == "" && info.strong == 0 {
+			f.example[i] = strings.Clone(s)
 		}
 	}
 	if info.card {

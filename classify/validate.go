@@ -61,7 +61,9 @@ func validYMD(y, m, d int) bool {
 }
 
 // nowYear is a variable so tests are not at the mercy of the clock.
-var nowYear = func() int { return time.Now().Year() }
+var nowYear = func() int { return thisYear }
+
+var thisYear = time.Now().Year()
 
 // birthDate checks an 8-digit YYYYMMDD birth date: a real calendar date
 // between 1850 and this year.
@@ -69,8 +71,12 @@ func birthDate(s string) bool {
 	if len(s) != 8 || !allDigits(s) {
 		return false
 	}
-	y := atoi2(s[0:2])*100 + atoi2(s[2:4])
-	return y >= 1850 && y <= nowYear() && validYMD(y, atoi2(s[4:6]), atoi2(s[6:8]))
+	return birthYMD(atoi2(s[0:2])*100+atoi2(s[2:4]), s[4:])
+}
+
+// birthYMD checks year y and "MMDD".
+func birthYMD(y int, mmdd string) bool {
+	return y >= 1850 && y <= nowYear() && validYMD(y, atoi2(mmdd[0:2]), atoi2(mmdd[2:4]))
 }
 
 var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
@@ -112,7 +118,7 @@ func ValidResidentID(s string) bool {
 		}
 		return last == c
 	case 15:
-		return allDigits(s) && validRegion(s[:6]) && birthDate("19"+s[6:12])
+		return allDigits(s) && validRegion(s[:6]) && birthYMD(1900+atoi2(s[6:8]), s[8:12])
 	}
 	return false
 }

@@ -1,0 +1,91 @@
+package classify
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"testing"
+)
+
+var benchData = map[string][]byte{}
+
+// benchCSV returns about 8 MB of realistic CSV: rows of one of the
+// evaluation set's tables, all freshly generated (no repeated rows, so the
+// per-field cache only helps where real data repeats too).
+func benchCSV(b *testing.B, table string) []byte {
+	b.Helper()
+	if d, ok := benchData[table]; ok {
+		return d
+	}
+	for _, t := range evalTables() {
+		if t.name == table {
+			_, rows := renderTable(gen{r: rand.New(rand.NewPCG(1, 2))}, t, 1)
+			per := len(rows)
+			_, d := renderTable(gen{r: rand.New(rand.NewPCG(1, 2))}, t, (8<<20)/per)
+			benchData[table] = d
+			return d
+		}
+	}
+	b.Fatalf("no table %q", table)
+	return nil
+}
+
+func benchProfile(b *testing.B, table string, opts ...Option) {
+	data := benchCSV(b, table)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := ProfileCSV(context.Background(), bytes.NewReader(data), opts...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkProfileCSV profiles CSV with the default sample size: every row
+// is parsed and checked for syntax; values are examined with thinning
+// sampling.
+func BenchmarkProfileCSV(b *testing.B) {
+	b.Run("customers", func(b *testing.B) { benchProfile(b, "customers") })
+	b.Run("invoices", func(b *testing.B) { benchProfile(b, "invoices") })
+}
+
+// BenchmarkProfileCSVEveryValue examines every single value.
+func BenchmarkProfileCSVEveryValue(b *testing.B) {
+	b.Run("customers", func(b *testing.B) { benchProfile(b, "customers", WithSampleSize(0)) })
+	b.Run("invoices", func(b *testing.B) { benchProfile(b, "invoices", WithSampleSize(0)) })
+}
+
+// BenchmarkReadCSV measures the reader alone, building records.
+func BenchmarkReadCSV(b *testing.B) {
+	data := benchCSV(b, "customers")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		for _, err := range ReadCSV(bytes.NewReader(data)) {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkProtect measures applying the default policy (encrypting level
+// 1, masking level 2) to records.
+func BenchmarkProtect(b *testing.B) {
+	data := benchCSV(b, "customers")[:1<<20]
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
+	p, err := NewProtector(nil, WithFieldKey(testFieldKey))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		for _, err := range p.ProtectRecords(context.Background(), "customers", ReadCSV(bytes.NewReader(data))) {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
