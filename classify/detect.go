@@ -33,27 +33,27 @@ func (v *valueInfo) setWeak(b typeSet) { v.weak |= b }
 
 // Bits of each type, computed once.
 var (
-	bCNResidentID = bit(CNResidentID)
-	bBankCard = bit(BankCard)
-	bPassport = bit(Passport)
-	bTravelPermit = bit(TravelPermit)
-	bMedical = bit(Medical)
-	bCredential = bit(Credential)
-	bCNUSCC = bit(CNUSCC)
-	bAmount = bit(Amount)
-	bAddress = bit(Address)
-	bPersonName = bit(PersonName)
-	bMobilePhone = bit(MobilePhone)
-	bLandline = bit(Landline)
-	bEmail = bit(Email)
-	bCompanyName = bit(CompanyName)
-	bLicensePlate = bit(LicensePlate)
+	bCNResidentID  = bit(CNResidentID)
+	bBankCard      = bit(BankCard)
+	bPassport      = bit(Passport)
+	bTravelPermit  = bit(TravelPermit)
+	bMedical       = bit(Medical)
+	bCredential    = bit(Credential)
+	bCNUSCC        = bit(CNUSCC)
+	bAmount        = bit(Amount)
+	bAddress       = bit(Address)
+	bPersonName    = bit(PersonName)
+	bMobilePhone   = bit(MobilePhone)
+	bLandline      = bit(Landline)
+	bEmail         = bit(Email)
+	bCompanyName   = bit(CompanyName)
+	bLicensePlate  = bit(LicensePlate)
 	bInvoiceNumber = bit(InvoiceNumber)
-	bInvoiceCode = bit(InvoiceCode)
-	bDate = bit(Date)
-	bIdentifier = bit(Identifier)
-	bFreeText = bit(FreeText)
-	bOther = bit(Other)
+	bInvoiceCode   = bit(InvoiceCode)
+	bDate          = bit(Date)
+	bIdentifier    = bit(Identifier)
+	bFreeText      = bit(FreeText)
+	bOther         = bit(Other)
 )
 
 // Weak types every non-null value is compatible with: a credential or a
@@ -125,7 +125,7 @@ func analyze(s string) valueInfo {
 				v.card = true
 				v.setWeak(bBankCard)
 			}
-			v.setWeak(bIdentifier|bLandline)
+			v.setWeak(bIdentifier | bLandline)
 			v.guess = Identifier
 		}
 		return v
@@ -258,11 +258,11 @@ func analyzeCode(s string, digits, letters int, v *valueInfo) {
 		v.setWeak(bCNUSCC)
 	}
 	if len(s) >= 7 && len(s) <= 11 && letters <= 2 && isUpper(s[0]) && digits >= 6 {
-		v.setWeak(bPassport|bTravelPermit)
+		v.setWeak(bPassport | bTravelPermit)
 	}
 	if letters > 0 && digits == 0 && len(s) <= 24 && letters == len(s) {
 		// A single word: a name in Latin letters, a status, a code word.
-		v.setWeak(bPersonName|bCompanyName)
+		v.setWeak(bPersonName | bCompanyName)
 		v.guess = Other
 	}
 }
@@ -282,7 +282,7 @@ func hasSentencePunct(s string) bool {
 // with numbers, e-mail addresses and phone numbers embedded.
 func analyzeText(s string, digits int, v *valueInfo) {
 	v.guess = Other
-	v.setWeak(bAddress|bCompanyName|bMedical)
+	v.setWeak(bAddress | bCompanyName | bMedical)
 	// Entities inside the text. The rest of the text is judged on its own;
 	// the value is the entity when the rest is a mere label ("电话：").
 	if digits >= 8 || strings.IndexByte(s, '@') >= 0 {
