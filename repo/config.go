@@ -45,6 +45,9 @@ func (c *Config) validate() error {
 	if err := c.Chunker.Validate(); err != nil {
 		return fmt.Errorf("%w: config: %w", ErrMalformed, err)
 	}
+	if c.DataShards < 1 || c.ParityShards < 0 || c.DataShards+c.ParityShards > 255 {
+		return fmt.Errorf("%w: config: %d+%d shards", ErrMalformed, c.DataShards, c.ParityShards)
+	}
 	if c.PackSize < 1<<20 || c.PackSize > 256<<20 {
 		return fmt.Errorf("%w: config: pack size %d", ErrMalformed, c.PackSize)
 	}

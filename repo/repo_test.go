@@ -225,3 +225,26 @@ func TestTreeValidate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, good.Nodes[1].Subtree, back.Nodes[1].Subtree)
 }
+
+func TestOpenUsesConfiguredShards(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := storage.Open(ctx, []string{dir}, storage.WithCreate(), storage.WithShards(2, 1))
+	require.NoError(t, err)
+	_, err = repo.Init(ctx, st, password, fastArgon)
+	require.NoError(t, err)
+	st.Close()
+
+	st2 := newStore(t, dir) // default 4+2
+	r, err := repo.Open(ctx, st2, password)
+	require.NoError(t, err)
+	k, m := st2.Shards()
+	assert.Equal(t, []int{2, 1}, []int{k, m})
+	data := []byte("new object")
+	_, err = r.SaveBlob(ctx, repo.DataBlob, r.BlobID(data), data, false)
+	require.NoError(t, err)
+	require.NoError(t, r.Flush(ctx))
+	shards, err := filepath.Glob(filepath.Join(dir, "packs", "*", "*.*"))
+	require.NoError(t, err)
+	assert.Len(t, shards, 3)
+}

@@ -269,6 +269,11 @@ func Open(ctx context.Context, store *storage.Store, password []byte) (*Reposito
 		return nil, err
 	}
 	r.cfg = *cfg
+	if k, m := store.Shards(); k != cfg.DataShards || m != cfg.ParityShards {
+		if err := store.SetShards(cfg.DataShards, cfg.ParityShards); err != nil {
+			return nil, fmt.Errorf("%w: config: %w", ErrMalformed, err)
+		}
+	}
 	if err := r.loadIndex(ctx); err != nil {
 		return nil, err
 	}

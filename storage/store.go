@@ -194,6 +194,21 @@ func (s *Store) Unreachable() []string {
 // Shards returns the data and parity shard counts Put uses.
 func (s *Store) Shards() (data, parity int) { return s.k, s.m }
 
+// SetShards changes the erasure coding of objects written from now on (a
+// repository records its coding in its config and sets it when opened).
+// It must be called before the Store is used by several goroutines.
+func (s *Store) SetShards(data, parity int) error {
+	if data < 1 || parity < 0 || data+parity > MaxShards {
+		return fmt.Errorf("%w: %d data + %d parity", ErrInvalidShards, data, parity)
+	}
+	enc, err := encoder(data, parity)
+	if err != nil {
+		return err
+	}
+	s.k, s.m, s.enc = data, parity, enc
+	return nil
+}
+
 // siteOf returns the index of the site that shard i is placed on.
 func (s *Store) siteOf(i int) int { return i % len(s.sites) }
 
