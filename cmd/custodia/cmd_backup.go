@@ -30,7 +30,7 @@ func cmdBackup(ctx context.Context, env *cliEnv, args []string) error {
 	if !*stdin && len(pos) == 0 {
 		return usagef("backup: give the files or folders to back up, or --stdin")
 	}
-	r, err := openRepo(ctx, env, &g)
+	r, err := openRepo(ctx, env, &g, false)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func cmdRestore(ctx context.Context, env *cliEnv, args []string) error {
 	if err := restore.ValidatePatterns(include); err != nil {
 		return usagef("restore: %v", err)
 	}
-	r, err := openRepo(ctx, env, &g)
+	r, err := openRepo(ctx, env, &g, true)
 	if err != nil {
 		return err
 	}

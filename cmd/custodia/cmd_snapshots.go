@@ -52,7 +52,7 @@ func cmdSnapshots(ctx context.Context, env *cliEnv, args []string) error {
 	if len(pos) > 0 {
 		return usagef("snapshots takes no arguments")
 	}
-	r, err := openRepo(ctx, env, &g)
+	r, err := openRepo(ctx, env, &g, true)
 	if err != nil {
 		return err
 	}

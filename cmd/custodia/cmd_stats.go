@@ -18,7 +18,7 @@ func cmdStats(ctx context.Context, env *cliEnv, args []string) error {
 	if len(pos) > 0 {
 		return usagef("stats takes no arguments")
 	}
-	r, err := openRepo(ctx, env, &g)
+	r, err := openRepo(ctx, env, &g, true)
 	if err != nil {
 		return err
 	}

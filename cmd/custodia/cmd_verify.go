@@ -36,7 +36,7 @@ func cmdVerify(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		opts.ReadDataFraction = pct / 100
 	}
-	r, err := openRepo(ctx, env, &g)
+	r, err := openRepo(ctx, env, &g, true)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/custodia-backup/custodia/repo"
@@ -17,8 +18,10 @@ func openStore(ctx context.Context, env *cliEnv, g *globalFlags, opts ...storage
 	return storage.Open(ctx, urls, opts...)
 }
 
-// openRepo opens the repository with its password.
-func openRepo(ctx context.Context, env *cliEnv, g *globalFlags) (*repo.Repository, error) {
+// openRepo opens the repository with its password. Commands that only read
+// (readOnly) go on when some sites cannot be reached, reading what they
+// need from the others, and say so on stderr.
+func openRepo(ctx context.Context, env *cliEnv, g *globalFlags, readOnly bool) (*repo.Repository, error) {
 	urls, err := g.siteURLs(env)
 	if err != nil {
 		return nil, err
@@ -27,9 +30,16 @@ func openRepo(ctx context.Context, env *cliEnv, g *globalFlags) (*repo.Repositor
 	if err != nil {
 		return nil, err
 	}
-	st, err := storage.Open(ctx, urls)
+	var opts []storage.Option
+	if readOnly {
+		opts = append(opts, storage.WithAllowUnreachable())
+	}
+	st, err := storage.Open(ctx, urls, opts...)
 	if err != nil {
 		return nil, err
+	}
+	for _, u := range st.Unreachable() {
+		fmt.Fprintf(env.stderr, "custodia: warning: site %s cannot be reached; reading from the other sites\n", u)
 	}
 	r, err := repo.Open(ctx, st, pw)
 	clear(pw)
