@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/custodia-backup/custodia/backup"
+	"github.com/custodia-backup/custodia/internal/gen"
 	"github.com/custodia-backup/custodia/internal/testutil"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
@@ -60,7 +61,7 @@ func TestIncrementalSkipsUnchangedFiles(t *testing.T) {
 	p := filepath.Join(src, "invoices/2026-02.jsonl")
 	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
 	require.NoError(t, err)
-	_, err = f.Write(testutil.InvoiceText(99, 1000))
+	_, err = f.Write(gen.InvoiceText(99, 1000))
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 	third, err := backup.Files(ctx, r, []string{src})
@@ -80,7 +81,7 @@ func TestDedupAcrossHostsAndPaths(t *testing.T) {
 	ctx := context.Background()
 	base := t.TempDir()
 	a, b := filepath.Join(base, "a"), filepath.Join(base, "b")
-	data := testutil.RandomBytes(1, 5<<20)
+	data := gen.RandomBytes(1, 5<<20)
 	require.NoError(t, os.MkdirAll(a, 0o755))
 	require.NoError(t, os.MkdirAll(b, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(a, "x.pdf"), data, 0o644))
@@ -98,7 +99,7 @@ func TestDedupAcrossHostsAndPaths(t *testing.T) {
 func TestStream(t *testing.T) {
 	ctx := context.Background()
 	r, _ := testutil.NewRepo(t, "")
-	data := testutil.InvoiceText(5, 4<<20)
+	data := gen.InvoiceText(5, 4<<20)
 	res, err := backup.Stream(ctx, r, "ledger.sql", bytes.NewReader(data), backup.WithTags("db"))
 	require.NoError(t, err)
 	assert.Equal(t, repo.KindStream, res.Snapshot.Kind)

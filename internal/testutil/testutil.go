@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/custodia-backup/custodia/crypto"
+	"github.com/custodia-backup/custodia/internal/gen"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/storage"
 )
@@ -45,33 +45,6 @@ func NewRepo(t testing.TB, dir string, opts ...repo.InitOption) (*repo.Repositor
 	return r, st
 }
 
-// RandomBytes returns n pseudo-random bytes from seed.
-func RandomBytes(seed uint64, n int) []byte {
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	b := make([]byte, n)
-	for i := 0; i+8 <= n; i += 8 {
-		v := rng.Uint64()
-		for j := range 8 {
-			b[i+j] = byte(v >> (8 * j))
-		}
-	}
-	for i := n - n%8; i < n; i++ {
-		b[i] = byte(rng.Uint32())
-	}
-	return b
-}
-
-// InvoiceText returns about n bytes of compressible invoice-like JSON Lines.
-func InvoiceText(seed uint64, n int) []byte {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	var b bytes.Buffer
-	for b.Len() < n {
-		fmt.Fprintf(&b, `{"invoice_no":"2026%016d","buyer":"客户%04d有限公司","amount":"%d.%02d","date":"2026-%02d-%02d"}`+"\n",
-			rng.Uint64N(1e16), rng.IntN(1000), rng.IntN(100000), rng.IntN(100), 1+rng.IntN(12), 1+rng.IntN(28))
-	}
-	return b.Bytes()[:n]
-}
-
 // WriteTree writes a deterministic source tree into dir: files of edge-case
 // sizes around the default chunk boundaries, text and random content, a
 // symlink, an empty folder, unusual modes and names.
@@ -80,15 +53,15 @@ func WriteTree(t testing.TB, dir string) {
 	files := map[string][]byte{
 		"empty.txt":                   {},
 		"one.bin":                     {0x42},
-		"invoices/2026-01.jsonl":      InvoiceText(1, 700<<10),
-		"invoices/2026-02.jsonl":      InvoiceText(2, 3<<20),
-		"attachments/scan 001.pdf":    RandomBytes(3, 512<<10),
-		"attachments/scan-002.pdf":    RandomBytes(4, 512<<10-1),
-		"attachments/big/merged.pdf":  RandomBytes(5, 8<<20+1),
-		"客户/名单.csv":                   InvoiceText(6, 10<<10),
+		"invoices/2026-01.jsonl":      gen.InvoiceText(1, 700<<10),
+		"invoices/2026-02.jsonl":      gen.InvoiceText(2, 3<<20),
+		"attachments/scan 001.pdf":    gen.RandomBytes(3, 512<<10),
+		"attachments/scan-002.pdf":    gen.RandomBytes(4, 512<<10-1),
+		"attachments/big/merged.pdf":  gen.RandomBytes(5, 8<<20+1),
+		"客户/名单.csv":                   gen.InvoiceText(6, 10<<10),
 		"deep/a/b/c/d/e/f/g/note.txt": []byte("deep\n"),
-		"attachments/exact-max.bin":   RandomBytes(7, 8<<20),
-		"attachments/dup-of-scan.pdf": RandomBytes(3, 512<<10),
+		"attachments/exact-max.bin":   gen.RandomBytes(7, 8<<20),
+		"attachments/dup-of-scan.pdf": gen.RandomBytes(3, 512<<10),
 	}
 	mtime := time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.UTC)
 	for name, data := range files {
