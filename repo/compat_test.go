@@ -31,20 +31,20 @@ import (
 	"github.com/custodia-backup/custodia/storage"
 )
 
-// vectorsV1 is the committed format-v1 repository (see testdata/README.md).
+// v1Dir is the committed format-v1 repository (see testdata/README.md).
 // Every future build must read it: never regenerate it in place.
-const vectorsV1 = "testdata/v1"
+const v1Dir = "testdata/v1"
 
-// copyVectors copies the vector repository into a fresh temporary folder,
+// v1CopyVectors copies the vector repository into a fresh temporary folder,
 // so that no test can alter the committed bytes.
-func copyVectors(t *testing.T) string {
+func v1CopyVectors(t *testing.T) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "repo")
-	err := filepath.WalkDir(vectorsV1, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(v1Dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(vectorsV1, p)
+		rel, _ := filepath.Rel(v1Dir, p)
 		q := filepath.Join(dst, rel)
 		if d.IsDir() {
 			return os.MkdirAll(q, 0o700)
@@ -59,8 +59,8 @@ func copyVectors(t *testing.T) string {
 	return dst
 }
 
-// treeDigest hashes every file name and content under dir.
-func treeDigest(t *testing.T, dir string) string {
+// v1TreeDigest hashes every file name and content under dir.
+func v1TreeDigest(t *testing.T, dir string) string {
 	t.Helper()
 	h := sha256.New()
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -81,8 +81,8 @@ func treeDigest(t *testing.T, dir string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// writeSource writes the expected file tree.
-func writeSource(t *testing.T) string {
+// v1WriteSource writes the expected file tree.
+func v1WriteSource(t *testing.T) string {
 	t.Helper()
 	tree := filepath.Join(t.TempDir(), "src")
 	require.NoError(t, os.Mkdir(tree, 0o700))
@@ -90,7 +90,7 @@ func writeSource(t *testing.T) string {
 	return tree
 }
 
-func openVectors(t *testing.T, dir string, password string) (*repo.Repository, error) {
+func v1Open(t *testing.T, dir string, password string) (*repo.Repository, error) {
 	t.Helper()
 	st, err := storage.Open(context.Background(), []string{dir})
 	require.NoError(t, err)
@@ -103,14 +103,14 @@ func openVectors(t *testing.T, dir string, password string) (*repo.Repository, e
 // that reading wrote nothing.
 func TestFormatV1Vectors(t *testing.T) {
 	ctx := context.Background()
-	dir := copyVectors(t)
-	before := treeDigest(t, dir)
-	wantTree := writeSource(t)
+	dir := v1CopyVectors(t)
+	before := v1TreeDigest(t, dir)
+	wantTree := v1WriteSource(t)
 
-	_, err := openVectors(t, dir, "not the password")
+	_, err := v1Open(t, dir, "not the password")
 	require.ErrorIs(t, err, repo.ErrWrongPassword)
 
-	r, err := openVectors(t, dir, source.Password)
+	r, err := v1Open(t, dir, source.Password)
 	require.NoError(t, err)
 	cfg := r.Config()
 	assert.Equal(t, 1, cfg.Version)
@@ -166,7 +166,7 @@ func TestFormatV1Vectors(t *testing.T) {
 	assert.Zero(t, rep.Unreferenced)
 	require.NoError(t, r.Close(ctx))
 
-	assert.Equal(t, before, treeDigest(t, dir), "reading the repository changed its files")
+	assert.Equal(t, before, v1TreeDigest(t, dir), "reading the repository changed its files")
 }
 
 // TestFormatV1VectorsFromParity deletes two data shards of every object of
@@ -175,8 +175,8 @@ func TestFormatV1Vectors(t *testing.T) {
 // repairable, not as loss.
 func TestFormatV1VectorsFromParity(t *testing.T) {
 	ctx := context.Background()
-	dir := copyVectors(t)
-	wantTree := writeSource(t)
+	dir := v1CopyVectors(t)
+	wantTree := v1WriteSource(t)
 	removed := 0
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -191,7 +191,7 @@ func TestFormatV1VectorsFromParity(t *testing.T) {
 	require.NoError(t, err)
 	require.Positive(t, removed)
 
-	r, err := openVectors(t, dir, source.Password)
+	r, err := v1Open(t, dir, source.Password)
 	require.NoError(t, err)
 	files, err := r.FindSnapshot(ctx, "latest")
 	require.NoError(t, err)
@@ -283,13 +283,13 @@ func specObject(t *testing.T, dir, name string) []byte {
 
 	// Parity: row r of the coding matrix E = V · inverse(V[0:k]), where
 	// V[r][c] = r^c in GF(2^8) modulo x^8+x^4+x^3+x^2+1.
-	E := rsMatrix(k, m)
+	E := specRSMatrix(k, m)
 	for j := range m {
 		want := make([]byte, L)
 		for c := range k {
 			coef := E[k+j][c]
 			for x := range want {
-				want[x] ^= gfMul(coef, shards[c][x])
+				want[x] ^= specGFMul(coef, shards[c][x])
 			}
 		}
 		require.Equal(t, want, shards[k+j], "%s parity shard %d", name, k+j)
@@ -297,7 +297,7 @@ func specObject(t *testing.T, dir, name string) []byte {
 	return obj
 }
 
-var gfExp, gfLog = func() (exp [510]byte, log [256]byte) {
+var specGFExp, specGFLog = func() (exp [510]byte, log [256]byte) {
 	x := 1
 	for i := range 255 {
 		exp[i], exp[i+255] = byte(x), byte(x)
@@ -310,31 +310,31 @@ var gfExp, gfLog = func() (exp [510]byte, log [256]byte) {
 	return
 }()
 
-func gfMul(a, b byte) byte {
+func specGFMul(a, b byte) byte {
 	if a == 0 || b == 0 {
 		return 0
 	}
-	return gfExp[int(gfLog[a])+int(gfLog[b])]
+	return specGFExp[int(specGFLog[a])+int(specGFLog[b])]
 }
 
-func gfPow(a byte, n int) byte {
+func specGFPow(a byte, n int) byte {
 	r := byte(1)
 	for range n {
-		r = gfMul(r, a)
+		r = specGFMul(r, a)
 	}
 	return r
 }
 
-func gfInv(a byte) byte { return gfExp[255-int(gfLog[a])] }
+func specGFInv(a byte) byte { return specGFExp[255-int(specGFLog[a])] }
 
-// rsMatrix returns the (k+m)×k systematic coding matrix.
-func rsMatrix(k, m int) [][]byte {
+// specRSMatrix returns the (k+m)×k systematic coding matrix.
+func specRSMatrix(k, m int) [][]byte {
 	n := k + m
 	V := make([][]byte, n)
 	for r := range n {
 		V[r] = make([]byte, k)
 		for c := range k {
-			V[r][c] = gfPow(byte(r), c) // 0^0 = 1
+			V[r][c] = specGFPow(byte(r), c) // 0^0 = 1
 		}
 	}
 	// Invert the top k×k square by Gauss-Jordan elimination.
@@ -350,15 +350,15 @@ func rsMatrix(k, m int) [][]byte {
 			p++
 		}
 		a[c], a[p] = a[p], a[c]
-		inv := gfInv(a[c][c])
+		inv := specGFInv(a[c][c])
 		for x := range a[c] {
-			a[c][x] = gfMul(a[c][x], inv)
+			a[c][x] = specGFMul(a[c][x], inv)
 		}
 		for r := range k {
 			if r != c && a[r][c] != 0 {
 				f := a[r][c]
 				for x := range a[r] {
-					a[r][x] ^= gfMul(f, a[c][x])
+					a[r][x] ^= specGFMul(f, a[c][x])
 				}
 			}
 		}
@@ -369,7 +369,7 @@ func rsMatrix(k, m int) [][]byte {
 		for c := range k {
 			var s byte
 			for x := range k {
-				s ^= gfMul(V[r][x], a[x][k+c])
+				s ^= specGFMul(V[r][x], a[x][k+c])
 			}
 			E[r][c] = s
 		}
@@ -377,23 +377,23 @@ func rsMatrix(k, m int) [][]byte {
 	return E
 }
 
-// specKeys are the keys a full-access reader derives from the master key.
-type specKeys struct {
+// specKeySet are the keys a full-access reader derives from the master key.
+type specKeySet struct {
 	chunkID, chunker, index, data, x25519 [32]byte
 	indexID, dataID                       [16]byte
 }
 
-func derive(master []byte, purpose string) (k [32]byte) {
+func specDerive(master []byte, purpose string) (k [32]byte) {
 	blake3.DeriveKey("custodia v1 "+purpose, master, k[:])
 	return k
 }
 
-func keyID(k [32]byte) (id [16]byte) {
+func specKeyID(k [32]byte) (id [16]byte) {
 	blake3.DeriveKey("custodia v1 key-id", k[:], id[:])
 	return id
 }
 
-func xopen(t *testing.T, key [32]byte, sealed, ad []byte) ([]byte, error) {
+func specOpen(t *testing.T, key [32]byte, sealed, ad []byte) ([]byte, error) {
 	t.Helper()
 	a, err := chacha20poly1305.NewX(key[:])
 	require.NoError(t, err)
@@ -402,7 +402,7 @@ func xopen(t *testing.T, key [32]byte, sealed, ad []byte) ([]byte, error) {
 }
 
 // specUnlock opens the key slots with password and derives the keys.
-func specUnlock(t *testing.T, dir, password string) (*specKeys, bool) {
+func specUnlock(t *testing.T, dir, password string) (*specKeySet, bool) {
 	t.Helper()
 	slots, err := filepath.Glob(filepath.Join(dir, "keys", "*.0"))
 	require.NoError(t, err)
@@ -418,7 +418,7 @@ func specUnlock(t *testing.T, dir, password string) (*specKeys, bool) {
 		par := b[18]
 		salt := b[19:51]
 		kek := argon2.IDKey([]byte(password), salt, tm, mem, par, 32)
-		bundle, err := xopen(t, [32]byte(kek), b[51:], b[:51])
+		bundle, err := specOpen(t, [32]byte(kek), b[51:], b[:51])
 		if err != nil {
 			continue
 		}
@@ -426,27 +426,27 @@ func specUnlock(t *testing.T, dir, password string) (*specKeys, bool) {
 		require.Equal(t, byte(1), bundle[4], "role")
 		require.Len(t, bundle, 37)
 		master := bundle[5:]
-		k := &specKeys{
-			chunkID: derive(master, "chunk-id"),
-			chunker: derive(master, "chunker"),
-			index:   derive(master, "index"),
-			data:    derive(master, "data"),
-			x25519:  derive(master, "x25519"),
+		k := &specKeySet{
+			chunkID: specDerive(master, "chunk-id"),
+			chunker: specDerive(master, "chunker"),
+			index:   specDerive(master, "index"),
+			data:    specDerive(master, "data"),
+			x25519:  specDerive(master, "x25519"),
 		}
-		k.indexID, k.dataID = keyID(k.index), keyID(k.data)
+		k.indexID, k.dataID = specKeyID(k.index), specKeyID(k.data)
 		return k, true
 	}
 	return nil, false
 }
 
 // specEnvelope opens a sealed metadata object of the given kind.
-func specEnvelope(t *testing.T, k *specKeys, b []byte, magic, name string, key [32]byte) []byte {
+func specEnvelope(t *testing.T, k *specKeySet, b []byte, magic, name string, key [32]byte) []byte {
 	t.Helper()
 	require.Equal(t, magic, string(b[:4]))
 	require.Equal(t, byte(1), b[4])
-	require.Equal(t, keyID(key), [16]byte(b[5:21]), "%s key ID", name)
+	require.Equal(t, specKeyID(key), [16]byte(b[5:21]), "%s key ID", name)
 	ad := append(slices.Clone(b[:21]), name...)
-	plain, err := xopen(t, key, b[21:], ad)
+	plain, err := specOpen(t, key, b[21:], ad)
 	require.NoError(t, err, name)
 	return specPayload(t, plain)
 }
@@ -469,9 +469,9 @@ func specPayload(t *testing.T, plain []byte) []byte {
 	return nil
 }
 
-// jsonKeys checks that raw is a JSON object whose keys are all in allowed
+// specJSONKeys checks that raw is a JSON object whose keys are all in allowed
 // and include every key of required, and returns it.
-func jsonKeys(t *testing.T, raw []byte, required, optional []string) map[string]json.RawMessage {
+func specJSONKeys(t *testing.T, raw []byte, required, optional []string) map[string]json.RawMessage {
 	t.Helper()
 	var m map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(raw, &m))
@@ -484,19 +484,19 @@ func jsonKeys(t *testing.T, raw []byte, required, optional []string) map[string]
 	return m
 }
 
-type specEntry struct {
+type specPackEntry struct {
 	typ                       byte
 	id                        [32]byte
 	offset, length, rawLength uint32
 }
 
-func specEntries(t *testing.T, b []byte, n int) ([]specEntry, []byte) {
+func specPackEntries(t *testing.T, b []byte, n int) ([]specPackEntry, []byte) {
 	t.Helper()
 	require.GreaterOrEqual(t, len(b), n*45)
-	out := make([]specEntry, n)
+	out := make([]specPackEntry, n)
 	for i := range out {
 		e := b[i*45:]
-		out[i] = specEntry{e[0], [32]byte(e[1:33]), binary.BigEndian.Uint32(e[33:]), binary.BigEndian.Uint32(e[37:]), binary.BigEndian.Uint32(e[41:])}
+		out[i] = specPackEntry{e[0], [32]byte(e[1:33]), binary.BigEndian.Uint32(e[33:]), binary.BigEndian.Uint32(e[37:]), binary.BigEndian.Uint32(e[41:])}
 	}
 	return out, b[n*45:]
 }
@@ -518,8 +518,8 @@ type specNode struct {
 // compares every file with the source; it also re-chunks the stream with
 // the documented chunking algorithm and keyed gear table.
 func TestFormatV1SpecReader(t *testing.T) {
-	dir := vectorsV1
-	wantTree := writeSource(t)
+	dir := v1Dir
+	wantTree := v1WriteSource(t)
 
 	_, ok := specUnlock(t, dir, "wrong password")
 	require.False(t, ok)
@@ -528,10 +528,10 @@ func TestFormatV1SpecReader(t *testing.T) {
 
 	// config
 	cfgRaw := specEnvelope(t, k, specObject(t, dir, "config"), "CCFG", "config", k.index)
-	cfg := jsonKeys(t, cfgRaw, []string{"version", "id", "created", "chunker", "pack_size", "data_shards", "parity_shards", "public_key"}, nil)
+	cfg := specJSONKeys(t, cfgRaw, []string{"version", "id", "created", "chunker", "pack_size", "data_shards", "parity_shards", "public_key"}, nil)
 	assert.JSONEq(t, "1", string(cfg["version"]))
 	var chunker struct{ Min, Avg, Max int }
-	jsonKeys(t, cfg["chunker"], []string{"Min", "Avg", "Max"}, nil)
+	specJSONKeys(t, cfg["chunker"], []string{"Min", "Avg", "Max"}, nil)
 	require.NoError(t, json.Unmarshal(cfg["chunker"], &chunker))
 	assert.Equal(t, source.Chunker().Min, chunker.Min)
 	assert.Equal(t, source.Chunker().Avg, chunker.Avg)
@@ -555,8 +555,8 @@ func TestFormatV1SpecReader(t *testing.T) {
 			packID := [32]byte(p[:32])
 			dataKeyID := [16]byte(p[32:48])
 			n := int(binary.BigEndian.Uint32(p[48:52]))
-			var entries []specEntry
-			entries, p = specEntries(t, p[52:], n)
+			var entries []specPackEntry
+			entries, p = specPackEntries(t, p[52:], n)
 			require.Equal(t, k.dataID, dataKeyID)
 
 			hexID := hex.EncodeToString(packID[:])
@@ -564,17 +564,17 @@ func TestFormatV1SpecReader(t *testing.T) {
 			packsSeen++
 			tl := int(binary.BigEndian.Uint32(pack[len(pack)-4:]))
 			start := len(pack) - 4 - tl
-			trailer, err := xopen(t, k.index, pack[start:len(pack)-4], append([]byte("CPKT"), packID[:]...))
+			trailer, err := specOpen(t, k.index, pack[start:len(pack)-4], append([]byte("CPKT"), packID[:]...))
 			require.NoError(t, err)
 			require.Equal(t, "CPK1", string(trailer[:4]))
 			require.Equal(t, dataKeyID, [16]byte(trailer[4:20]))
-			tEntries, rest := specEntries(t, trailer[24:], int(binary.BigEndian.Uint32(trailer[20:24])))
+			tEntries, rest := specPackEntries(t, trailer[24:], int(binary.BigEndian.Uint32(trailer[20:24])))
 			require.Empty(t, rest)
 			require.Equal(t, entries, tEntries, "index and trailer of %s", hexID)
 			for _, e := range entries {
 				require.LessOrEqual(t, int(e.offset+e.length), start)
 				ad := append([]byte{e.typ}, e.id[:]...)
-				plain, err := xopen(t, k.data, pack[e.offset:e.offset+e.length], ad)
+				plain, err := specOpen(t, k.data, pack[e.offset:e.offset+e.length], ad)
 				require.NoError(t, err)
 				content := specPayload(t, plain)
 				require.Len(t, content, int(e.rawLength))
@@ -601,12 +601,12 @@ func TestFormatV1SpecReader(t *testing.T) {
 	var loadTree func(hexID string) []specNode
 	loadTree = func(hexID string) []specNode {
 		raw := blob(1, hexID)
-		top := jsonKeys(t, raw, []string{"nodes"}, nil)
+		top := specJSONKeys(t, raw, []string{"nodes"}, nil)
 		var nodes []json.RawMessage
 		require.NoError(t, json.Unmarshal(top["nodes"], &nodes))
 		out := make([]specNode, len(nodes))
 		for i, n := range nodes {
-			jsonKeys(t, n, []string{"name", "type", "mode", "mtime", "uid", "gid"},
+			specJSONKeys(t, n, []string{"name", "type", "mode", "mtime", "uid", "gid"},
 				[]string{"ctime", "inode", "device", "size", "content", "subtree", "linktarget"})
 			require.NoError(t, json.Unmarshal(n, &out[i]))
 			if i > 0 {
@@ -660,8 +660,8 @@ func TestFormatV1SpecReader(t *testing.T) {
 	for _, f := range snapFiles {
 		name := "snapshots/" + strings.TrimSuffix(filepath.Base(f), ".0")
 		raw := specEnvelope(t, k, specObject(t, dir, name), "CSNP", name, k.data)
-		s := jsonKeys(t, raw, []string{"time", "host", "paths", "kind", "tree", "stats"}, []string{"username", "tags", "parent"})
-		jsonKeys(t, s["stats"], []string{"files", "dirs", "bytes", "files_new", "files_changed", "files_unchanged", "blobs_added", "bytes_added", "stored_added", "duration_ns"},
+		s := specJSONKeys(t, raw, []string{"time", "host", "paths", "kind", "tree", "stats"}, []string{"username", "tags", "parent"})
+		specJSONKeys(t, s["stats"], []string{"files", "dirs", "bytes", "files_new", "files_changed", "files_unchanged", "blobs_added", "bytes_added", "stored_added", "duration_ns"},
 			[]string{"symlinks", "errors"})
 		var snap struct {
 			Host  string   `json:"host"`
