@@ -85,6 +85,9 @@ func analyze(s string) valueInfo {
 	var v valueInfo
 	v.weak = anyValue
 	v.guess = Other
+	if s == "" {
+		return v
+	}
 	var digits, letters, spaces, seps, nonASCII, other int
 	for i := 0; i < len(s); i++ {
 		c := s[i]

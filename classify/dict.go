@@ -288,10 +288,10 @@ func equalUnits(a, b []string) bool {
 // string, null, NULL, \N, -, 无, N/A, ...); such values are ignored when
 // profiling.
 func IsNull(v string) bool {
+	v = strings.TrimSpace(v)
 	if len(v) > 6 {
 		return false
 	}
-	v = strings.TrimSpace(v)
 	if v == "" {
 		return true
 	}

@@ -133,7 +133,7 @@ func (f *fieldStats) observe(v string, sample int) {
 	f.next = f.seen + f.stride
 	f.examined++
 	s := v
-	if s[0] == ' ' || s[len(s)-1] == ' ' || s[0] == '\t' || s[len(s)-1] == '\t' {
+	if s[0] <= ' ' || s[len(s)-1] <= ' ' || s[0] >= utf8.RuneSelf || s[len(s)-1] >= utf8.RuneSelf {
 		s = strings.TrimSpace(s)
 	}
 	info, ok := f.cache[s]

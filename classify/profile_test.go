@@ -172,3 +172,29 @@ func TestProfileGoValues(t *testing.T) {
 	}
 	assert.Equal(t, map[string]Type{"name": PersonName, "id_no": CNResidentID, "mobile": MobilePhone, "salary": Amount}, got)
 }
+
+// FuzzDetectValue feeds arbitrary values through detection, profiling and
+// every mask: nothing may panic, and a masked level-1 value never equals
+// the original unless it is all mask characters already.
+func FuzzDetectValue(f *testing.F) {
+	for _, s := range []string{"11010519491231002X", "13812345678", "+86 138", "京A12345", "¥1,234.56", "2024年3月5日", "a@b.cn", "(0755)86013388转8", "北京市朝阳区建国路88号 13812345678", "$2b$10$x", "E1234567\xff8", "0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		typ := DetectValue(v)
+		if !typ.Known() {
+			t.Fatalf("unknown type %q", typ)
+		}
+		p := NewProfiler()
+		p.Observe("f", v)
+		p.Observe("身份证号", v)
+		for _, r := range p.Result() {
+			if !r.Type.Known() || r.Confidence < 0 || r.Confidence > 1 {
+				t.Fatalf("bad result %+v", r)
+			}
+		}
+		for _, m := range []Mask{DefaultMask(typ), {Method: MaskEntities}, {Method: MaskFromXToY, X: 2, Y: 5}, {Method: MaskAfter, Sep: "@"}} {
+			_ = m.Apply(v)
+		}
+	})
+}
