@@ -257,6 +257,33 @@ func (g gen) remark() string {
 	return g.pick("按时付款", "客户要求开具专票", "月底前对账", "已寄送纸质发票，请查收", "合同续签中", "请于下周一前回复确认", "VIP客户，优先处理", "无特殊要求")
 }
 
+func (g gen) englishAddress() string {
+	return fmt.Sprintf("%d %s %s, %s District, %s", 1+g.r.IntN(300), g.pick("Jianguo", "Nanjing", "Huaihai", "Zhongshan", "Renmin"),
+		g.pick("Road", "Rd", "Street", "Avenue"), g.pick("Chaoyang", "Pudong", "Nanshan", "Xihu"), g.pick("Beijing", "Shanghai", "Shenzhen", "Hangzhou"))
+}
+
+func (g gen) englishCompany() string {
+	return g.pick("Acme", "Sunrise", "Pacific", "Golden Bridge", "Bluesky", "Evergreen") + " " +
+		g.pick("Trading", "Technology", "Logistics", "Consulting") + " " + g.pick("Co., Ltd.", "Co., Ltd", "Inc.", "Limited", "LLC")
+}
+
+// oldTaxID is a 15-character taxpayer number of the pre-2015 kind: region
+// code and organisation code.
+func (g gen) oldTaxID() string {
+	return g.region() + g.digits(8) + g.pick("X", "1", "7")
+}
+
+// spacedCard writes a card number in groups of four.
+func (g gen) spacedCard() string {
+	c := g.bankCard()
+	var parts []string
+	for len(c) > 4 {
+		parts = append(parts, c[:4])
+		c = c[4:]
+	}
+	return strings.Join(append(parts, c), " ")
+}
+
 // evalTable is one generated table with its labels.
 type evalTable struct {
 	name    string
@@ -392,6 +419,28 @@ func evalTables() []evalTable {
 			col("id", CNResidentID, s(gen.residentID)),
 			col("tel", Landline, s(gen.landline)),
 			col("bank", CompanyName, s(gen.bankBranch)),
+		}},
+		{name: "crm", rows: 250, columns: []evalColumn{
+			col("CustomerID", Identifier, func(g gen, i int) any { return fmt.Sprintf("CUS-%d-%05d", 2020+i%5, i) }),
+			col("ContactName", PersonName, s(gen.latinName)),
+			col("Company", CompanyName, s(gen.englishCompany)),
+			col("ShippingAddress", Address, s(gen.englishAddress)),
+			col("Email", MobilePhone, s(gen.mobile)), // a lying header
+			col("Name", CNResidentID, s(gen.residentID)),
+			{name: "CardNumber", typ: BankCard, level: Level1, gen: s(gen.spacedCard), nulls: 0.5},
+			col("khzh", BankCard, s(gen.corporateAccount)),
+			col("nsrsbh", CNUSCC, s(gen.oldTaxID)),
+			col("OrderTotal", Amount, s(func(g gen) string { return "¥" + groupThousands(g.r.IntN(100000)) + ".00" })),
+			col("CreatedAt", Date, s(func(g gen) string { return g.date() + fmt.Sprintf(" %02d:%02d:%02d", g.r.IntN(24), g.r.IntN(60), g.r.IntN(60)) })),
+			col("Status", Other, s(func(g gen) string { return g.pick("active", "pending", "closed", "ACTIVE") })),
+			{name: "Notes", typ: FreeText, level: Level3, gen: s(func(g gen) string {
+				if g.chance(0.05) {
+					return "Customer asked to send the invoice to " + g.email() + " before Friday."
+				}
+				return g.pick("Prefers phone calls in the morning.", "Renewal due next quarter.", "Key account, handle with care.", "Paid in full.")
+			}), nulls: 0.3},
+			col("LastLoginIP", Identifier, s(func(g gen) string { return fmt.Sprintf("10.%d.%d.%d", g.r.IntN(256), g.r.IntN(256), g.r.IntN(256)) })),
+			{name: "Allergies", typ: Medical, level: Level1, gen: s(func(g gen) string { return g.pick("penicillin allergy", "asthma", "none known", "peanut allergy") }), nulls: 0.6},
 		}},
 		{name: "payroll", jsonl: true, rows: 200, columns: []evalColumn{
 			col("员工编号", Identifier, func(_ gen, i int) any { return fmt.Sprintf("E%05d", i+1) }),

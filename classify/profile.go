@@ -284,24 +284,24 @@ func (f *fieldStats) result() FieldResult {
 	return r
 }
 
-// exampleOf masks an example value for display.
+// exampleOf masks an example value for display, then shortens it to 40
+// characters.
 func exampleOf(t Type, l Level, v string) string {
-	if utf8.RuneCountInString(v) > 40 {
-		v = string([]rune(v)[:40]) + "…"
-	}
 	switch {
 	case t == FreeText:
 		v = maskEntities(v, '*')
 		if l == Level1 || l == Level2 {
 			// Text around the entities may still hold what raised the
 			// level (a diagnosis, an address): show its shape only.
-			return Mask{Method: KeepFirstNLastM, N: 2}.Apply(v)
+			v = Mask{Method: KeepFirstNLastM, N: 2}.Apply(v)
 		}
-		return v
-	case l == Public:
-		return v
+	case l != Public:
+		v = DefaultMask(t).Apply(v)
 	}
-	return DefaultMask(t).Apply(v)
+	if utf8.RuneCountInString(v) > 40 {
+		v = string([]rune(v)[:40]) + "…"
+	}
+	return v
 }
 
 // ProfileRecords profiles a record stream and returns the classification of
