@@ -414,7 +414,8 @@ func isLatinName(s string) bool {
 }
 
 func isCompany(s, lower string) bool {
-	for _, suf := range dict.companySuffix {
+	last, _ := utf8.DecodeLastRuneInString(s)
+	for _, suf := range dict.companySuffix[last] {
 		if strings.HasSuffix(s, suf) && len(s) > len(suf) {
 			return true
 		}
@@ -445,7 +446,10 @@ func isAddress(s, lower string) bool {
 			prevDigit = r >= '0' && r <= '9'
 			continue
 		}
-		markers := dict.addrRunes[r]
+		var markers []addrMarker
+		if r >= 0x10000 || dict.runeFlags[r]&flagAddr != 0 {
+			markers = dict.addrRunes[r]
+		}
 		if markers == nil {
 			switch r {
 			case '一', '二', '三', '四', '五', '六', '七', '八', '九', '十', '百':
@@ -494,6 +498,9 @@ func isAddress(s, lower string) bool {
 func hasMedicalTerm(s, lower string) bool {
 	for i, r := range s {
 		if r < utf8.RuneSelf {
+			continue
+		}
+		if r < 0x10000 && dict.runeFlags[r]&flagMedical == 0 {
 			continue
 		}
 		for _, term := range dict.medicalCJK[r] {

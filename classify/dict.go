@@ -24,8 +24,9 @@ type dictionaries struct {
 	headerCompact  map[string]Type // ASCII keyword without separators
 	surnames1      map[rune]bool
 	surnames2      map[string]bool
-	companySuffix  []string // CJK suffixes
-	companyASCII   []string // lower-case ASCII suffixes
+	companySuffix  map[rune][]string // CJK suffixes by last rune
+	runeFlags      [0x10000]uint8    // flags of BMP runes: see flagAddr, flagMedical
+	companyASCII   []string          // lower-case ASCII suffixes
 	addrStrong     map[string]bool
 	addrWeak       map[string]bool
 	addrRunes      map[rune][]addrMarker // CJK markers by first rune, longest first
@@ -34,6 +35,12 @@ type dictionaries struct {
 	credPrefixes   []string
 	credFirst      [256]bool
 }
+
+// Bits of dictionaries.runeFlags.
+const (
+	flagAddr    = 1 << iota // first rune of an address marker
+	flagMedical             // first rune of a medical term
+)
 
 type addrMarker struct {
 	word   string
@@ -87,6 +94,7 @@ func loadDict() (*dictionaries, error) {
 		addrRunes:     map[rune][]addrMarker{},
 		medicalCJK:    map[rune][]string{},
 		medicalASCII:  map[string]bool{},
+		companySuffix: map[rune][]string{},
 	}
 	ls, err := lines("provinces.txt")
 	if err != nil {
@@ -146,7 +154,8 @@ func loadDict() (*dictionaries, error) {
 		if isASCII(l) {
 			d.companyASCII = append(d.companyASCII, strings.ToLower(l))
 		} else {
-			d.companySuffix = append(d.companySuffix, l)
+			r, _ := utf8.DecodeLastRuneInString(l)
+			d.companySuffix[r] = append(d.companySuffix[r], l)
 		}
 	}
 	if ls, err = lines("address_markers.txt"); err != nil {
@@ -165,6 +174,9 @@ func loadDict() (*dictionaries, error) {
 		if !isASCII(w) {
 			r, _ := utf8.DecodeRuneInString(w)
 			d.addrRunes[r] = append(d.addrRunes[r], addrMarker{word: w, strong: kind == "strong"})
+			if r < 0x10000 {
+				d.runeFlags[r] |= flagAddr
+			}
 			slices.SortStableFunc(d.addrRunes[r], func(a, b addrMarker) int { return len(b.word) - len(a.word) })
 		}
 	}
@@ -178,6 +190,9 @@ func loadDict() (*dictionaries, error) {
 		}
 		r, _ := utf8.DecodeRuneInString(l)
 		d.medicalCJK[r] = append(d.medicalCJK[r], l)
+		if r < 0x10000 {
+			d.runeFlags[r] |= flagMedical
+		}
 	}
 	if d.credPrefixes, err = lines("credential_prefixes.txt"); err != nil {
 		return nil, err
@@ -288,7 +303,11 @@ func equalUnits(a, b []string) bool {
 // string, null, NULL, \N, -, 无, N/A, ...); such values are ignored when
 // profiling.
 func IsNull(v string) bool {
-	v = strings.TrimSpace(v)
+	return isNullTrimmed(strings.TrimSpace(v))
+}
+
+// isNullTrimmed is IsNull for a value without surrounding spaces.
+func isNullTrimmed(v string) bool {
 	if len(v) > 6 {
 		return false
 	}

@@ -431,7 +431,9 @@ func evalTables() []evalTable {
 			col("khzh", BankCard, s(gen.corporateAccount)),
 			col("nsrsbh", CNUSCC, s(gen.oldTaxID)),
 			col("OrderTotal", Amount, s(func(g gen) string { return "¥" + groupThousands(g.r.IntN(100000)) + ".00" })),
-			col("CreatedAt", Date, s(func(g gen) string { return g.date() + fmt.Sprintf(" %02d:%02d:%02d", g.r.IntN(24), g.r.IntN(60), g.r.IntN(60)) })),
+			col("CreatedAt", Date, s(func(g gen) string {
+				return g.date() + fmt.Sprintf(" %02d:%02d:%02d", g.r.IntN(24), g.r.IntN(60), g.r.IntN(60))
+			})),
 			col("Status", Other, s(func(g gen) string { return g.pick("active", "pending", "closed", "ACTIVE") })),
 			{name: "Notes", typ: FreeText, level: Level3, gen: s(func(g gen) string {
 				if g.chance(0.05) {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/bits"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -118,7 +119,11 @@ func (p *Profiler) ObserveRecord(rec Record) {
 }
 
 func (f *fieldStats) observe(v string, sample int) {
-	if IsNull(v) {
+	s := v
+	if needsTrim(s) {
+		s = strings.TrimSpace(s)
+	}
+	if isNullTrimmed(s) {
 		f.nulls++
 		return
 	}
@@ -132,10 +137,6 @@ func (f *fieldStats) observe(v string, sample int) {
 	}
 	f.next = f.seen + f.stride
 	f.examined++
-	s := v
-	if s[0] <= ' ' || s[len(s)-1] <= ' ' || s[0] >= utf8.RuneSelf || s[len(s)-1] >= utf8.RuneSelf {
-		s = strings.TrimSpace(s)
-	}
 	info, ok := f.cache[s]
 	if ok {
 		f.hits++
@@ -378,3 +379,17 @@ func (p *Profiler) ReadCSV(ctx context.Context, r io.Reader, opts ...ReadOption)
 		}
 	}
 }
+
+// needsTrim reports whether s starts or ends with white space.
+func needsTrim(s string) bool {
+	if s == "" {
+		return false
+	}
+	if c := s[0]; c <= ' ' || (c >= utf8.RuneSelf && isSpaceRune(utf8.DecodeRuneInString(s))) {
+		return true
+	}
+	c := s[len(s)-1]
+	return c <= ' ' || (c >= utf8.RuneSelf && isSpaceRune(utf8.DecodeLastRuneInString(s)))
+}
+
+func isSpaceRune(r rune, _ int) bool { return unicode.IsSpace(r) }

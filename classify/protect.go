@@ -310,7 +310,8 @@ func DecryptRecord(fieldKey []byte, rec Record) (Record, error) {
 // opts, default DefaultSampleSize, held in memory), makes a plan for table
 // from them, and returns it with the protected stream of all records. An
 // error while reading the sample is returned at once; later errors end the
-// stream.
+// stream. The caller must range over the returned sequence (breaking out
+// early is fine): until then the input iterator stays suspended.
 func (p *Protector) Stream(ctx context.Context, table string, recs iter.Seq2[Record, error], opts ...Option) (*Plan, iter.Seq2[Record, error], error) {
 	prof := NewProfiler(opts...)
 	limit := prof.cfg.sample

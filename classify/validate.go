@@ -259,7 +259,7 @@ func cardPrefix(s string) bool {
 // country prefix.
 func normalizePhone(s string) (digits string, hadCountry bool) {
 	s = strings.TrimSpace(s)
-	if strings.ContainsAny(s, " -()") {
+	if hasPhoneSeparator(s) {
 		var b strings.Builder
 		for i := 0; i < len(s); i++ {
 			if c := s[i]; c != ' ' && c != '-' && c != '(' && c != ')' {
@@ -277,6 +277,16 @@ func normalizePhone(s string) (digits string, hadCountry bool) {
 		return s[2:], true
 	}
 	return s, false
+}
+
+func hasPhoneSeparator(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '-', '(', ')':
+			return true
+		}
+	}
+	return false
 }
 
 // ValidMobile reports whether s is a PRC mobile number: 11 digits 1[3-9]xxxxxxxxx,
@@ -298,15 +308,18 @@ func ValidLandline(s string) bool {
 			return false
 		}
 		s = strings.TrimSpace(s[:i])
-	} else if i := strings.Index(strings.ToLower(s), "ext"); i > 0 {
-		if !allDigits(strings.TrimLeft(strings.TrimSpace(s[i+3:]), ".")) {
+	} else if strings.IndexByte(s, 'x') > 0 || strings.IndexByte(s, 'X') > 0 {
+		i := strings.Index(strings.ToLower(s), "ext")
+		if i <= 0 || !allDigits(strings.TrimLeft(strings.TrimSpace(s[i+3:]), ".")) {
 			return false
 		}
 		s = strings.TrimSpace(s[:i])
 	}
 	// A third dash-separated group is an extension: 010-12345678-123.
-	if parts := strings.Split(s, "-"); len(parts) == 3 && allDigits(parts[2]) && len(parts[2]) <= 5 {
-		s = parts[0] + "-" + parts[1]
+	if strings.Count(s, "-") == 2 {
+		if i := strings.LastIndexByte(s, '-'); len(s)-i-1 <= 5 && allDigits(s[i+1:]) {
+			s = s[:i]
+		}
 	}
 	d, _ := normalizePhone(s)
 	if d != "" && d[0] != '0' && len(d) >= 9 && len(d) <= 11 {
