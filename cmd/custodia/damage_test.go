@@ -12,13 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/custodia-backup/custodia/internal/testdata"
+	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/storage"
 )
 
 // damageSetup backs up a tree of several packs into a new repository.
 func damageSetup(t *testing.T, seed uint64) (c *tcli, repoDir, src string) {
 	t.Helper()
-	c, repoDir = newRepo(t)
+	c, repoDir = fastRepo(t)
 	src = sourceTree(t, seed)
 	c.ok("backup", src)
 	return c, repoDir, src
@@ -198,18 +199,18 @@ func TestDamageTwoShardsEveryObject(t *testing.T) {
 
 // TestDamageThreeShards deletes m+1 shards of a pack, one pack at a time:
 // that pack's data is lost, so verify (even without --read-data) exits 1
-// and names the pack, and restore fails with one line. A file larger than
-// a pack (16 MiB) fills a first pack with file data only, which must count
-// as lost as much as a pack holding trees.
+// and names the pack, and restore fails with one line. With 1 MiB packs a
+// 4 MiB file fills packs with file data only, which must count as lost as
+// much as a pack holding trees.
 func TestDamageThreeShards(t *testing.T) {
 	t.Parallel()
-	c, repoDir := newRepo(t)
+	c, repoDir := fastRepo(t, repo.WithPackSize(1<<20))
 	src := filepath.Join(t.TempDir(), "scans")
 	require.NoError(t, os.Mkdir(src, 0o755))
-	require.NoError(t, testdata.RandomFile(filepath.Join(src, "big.tar"), 40<<20, 14))
+	require.NoError(t, testdata.RandomFile(filepath.Join(src, "big.tar"), 4<<20, 14))
 	c.ok("backup", src)
 	packs := shardFiles(t, "packs/", repoDir)
-	require.GreaterOrEqual(t, len(packs), 2)
+	require.GreaterOrEqual(t, len(packs), 3)
 	hide := t.TempDir()
 	for _, name := range sortedKeys(packs) {
 		shards := packs[name]

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +16,7 @@ import (
 // the runner and the repository folder.
 func backedUpRepo(t *testing.T) (*tcli, string, string) {
 	t.Helper()
-	c, repoDir := newRepo(t)
+	c, repoDir := fastRepo(t)
 	src := filepath.Join(t.TempDir(), "src")
 	writeFile(t, filepath.Join(src, "invoices", "INV-0001.json"), []byte(`{"total": 100.00}`), 0o644)
 	writeFile(t, filepath.Join(src, "customers.csv"), []byte("id,name\n1,王伟\n"), 0o600)
@@ -72,7 +74,7 @@ func TestErrors(t *testing.T) {
 
 	t.Run("latest of an empty repository", func(t *testing.T) {
 		t.Parallel()
-		c, repoDir := newRepo(t)
+		c, repoDir := fastRepo(t)
 		before := state(t, repoDir)
 		target := filepath.Join(t.TempDir(), "out")
 		requireOneLineError(t, c.run("restore", "latest", "--target", target), exitFailure, "snapshot")
@@ -189,13 +191,30 @@ func TestErrors(t *testing.T) {
 		require.Equal(t, targetBefore, state(t, target))
 		require.Equal(t, before, state(t, repoDir))
 
-		// With --overwrite the snapshot is restored next to what was there.
+		// With --overwrite the snapshot is restored next to what was there,
+		// replacing what is in its way.
+		writeFile(t, filepath.Join(target, "src", "customers.csv"), []byte("stale copy, longer than the original"), 0o666)
 		c.ok("restore", "latest", "--target", target, "--overwrite")
 		requireSameTree(t, src, filepath.Join(target, "src"))
 		got, err := os.ReadFile(filepath.Join(target, "notes.txt"))
 		require.NoError(t, err)
 		assert.Equal(t, "mine", string(got))
 	})
+}
+
+// TestInterrupted cancels the context of a backup before it starts: exit
+// status 1, "interrupted", and no snapshot is saved.
+func TestInterrupted(t *testing.T) {
+	t.Parallel()
+	c, _, src := backedUpRepo(t)
+	writeFile(t, filepath.Join(src, "new.txt"), []byte("new"), 0o644)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var out, errb bytes.Buffer
+	env := &cliEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return c.env[k] }}
+	code := run(ctx, []string{"backup", src}, env)
+	requireOneLineError(t, result{code: code, stdout: out.String(), stderr: errb.String()}, exitFailure, "interrupted")
+	require.Len(t, c.snapshotsJSON(), 1, "an interrupted backup saved a snapshot")
 }
 
 // TestUsage checks that bad usage exits with status 2 and one line, and

@@ -19,7 +19,7 @@ func TestUnreadableFile(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root reads files whatever their mode")
 	}
-	c, _ := newRepo(t)
+	c, _ := fastRepo(t)
 	src := filepath.Join(t.TempDir(), "src")
 	writeFile(t, filepath.Join(src, "ok.txt"), []byte("readable"), 0o644)
 	writeFile(t, filepath.Join(src, "sub", "also-ok.txt"), []byte("readable too"), 0o644)
@@ -54,7 +54,7 @@ func TestUnreadableFile(t *testing.T) {
 // only missing paths nothing is saved and the status is 1.
 func TestBackupMissingPath(t *testing.T) {
 	t.Parallel()
-	c, repoDir := newRepo(t)
+	c, repoDir := fastRepo(t)
 	base := t.TempDir()
 	src := filepath.Join(base, "src")
 	writeFile(t, filepath.Join(src, "a.txt"), []byte("a"), 0o644)
@@ -81,7 +81,7 @@ func TestBackupMissingPath(t *testing.T) {
 // regular files: the backup neither blocks on the pipe nor fails.
 func TestBackupSpecialFiles(t *testing.T) {
 	t.Parallel()
-	c, _ := newRepo(t)
+	c, _ := fastRepo(t)
 	src := filepath.Join(t.TempDir(), "src")
 	writeFile(t, filepath.Join(src, "a.txt"), []byte("a"), 0o644)
 	require.NoError(t, syscall.Mkfifo(filepath.Join(src, "pipe"), 0o644))
