@@ -3,6 +3,7 @@ package repo
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -49,7 +50,8 @@ var (
 		zstd.WithZeroFrames(true))
 	zstdDecoder, _ = zstd.NewReader(nil,
 		zstd.WithDecoderConcurrency(0),
-		zstd.WithDecoderMaxMemory(1<<30))
+		zstd.WithDecoderMaxMemory(1<<30),
+		zstd.WithDecodeAllCapLimit(true))
 )
 
 // encodePayload appends to dst the encoding byte and the payload, compressed
@@ -81,12 +83,23 @@ func decodePayload(dst, enc []byte, maxSize int) ([]byte, error) {
 		}
 		return append(dst, enc[1:]...), nil
 	case encZstd:
-		out, err := zstdDecoder.DecodeAll(enc[1:], dst)
+		// The frame must announce its decoded size, which must be within
+		// bounds: memory is reserved for exactly that and decoding cannot
+		// exceed it, so a hostile payload cannot exhaust memory.
+		var hdr zstd.Header
+		if err := hdr.Decode(enc[1:]); err != nil {
+			return nil, fmt.Errorf("%w: zstd header: %v", ErrMalformed, err)
+		}
+		if !hdr.HasFCS || hdr.FrameContentSize > uint64(maxSize) {
+			return nil, fmt.Errorf("%w: zstd frame of unknown or excessive size", ErrMalformed)
+		}
+		n := int(hdr.FrameContentSize)
+		out, err := zstdDecoder.DecodeAll(enc[1:], slices.Grow(dst, n)[:len(dst)])
 		if err != nil {
 			return nil, fmt.Errorf("%w: zstd: %v", ErrMalformed, err)
 		}
-		if len(out)-len(dst) > maxSize {
-			return nil, fmt.Errorf("%w: payload exceeds %d bytes", ErrMalformed, maxSize)
+		if len(out)-len(dst) != n {
+			return nil, fmt.Errorf("%w: zstd frame decodes to %d bytes, announces %d", ErrMalformed, len(out)-len(dst), n)
 		}
 		return out, nil
 	default:

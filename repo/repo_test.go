@@ -248,3 +248,19 @@ func TestOpenUsesConfiguredShards(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, shards, 3)
 }
+
+func TestTreeKeepsNonUTF8Names(t *testing.T) {
+	gbk := "\xb7\xa2\xc6\xb1.pdf" // "发票" in GBK
+	other := "\xb7\xa2\xc6\xb2.pdf"
+	tr := &repo.Tree{Nodes: []repo.Node{
+		{Name: gbk, Type: repo.NodeFile},
+		{Name: other, Type: repo.NodeSymlink, LinkTarget: "../\xff"},
+	}}
+	tr.Sort()
+	b, err := repo.EncodeTree(tr)
+	require.NoError(t, err)
+	back, err := repo.DecodeTree(b)
+	require.NoError(t, err)
+	require.Len(t, back.Nodes, 2)
+	assert.Equal(t, tr.Nodes, back.Nodes)
+}

@@ -37,6 +37,9 @@ type Repository struct {
 	keyring  map[crypto.KeyID]*sealKey
 
 	idx *index
+	// warnings are problems met while opening that did not stop it, such
+	// as an unreadable index file.
+	warnings []error
 
 	// Writing state.
 	wmu       sync.Mutex
@@ -297,10 +300,20 @@ func (r *Repository) loadIndex(ctx context.Context) error {
 		}
 		names = append(names, name)
 	}
+	var mu sync.Mutex
 	return parallel(ctx, len(names), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
 		packs, err := r.readIndexFile(ctx, names[i])
 		if err != nil {
-			return err
+			if ctx.Err() != nil {
+				return err
+			}
+			// An index file left incomplete by a crash, or damaged beyond
+			// repair, must not lock everyone out: its blobs are only not
+			// deduplicated against (and verify reports the file).
+			mu.Lock()
+			r.warnings = append(r.warnings, fmt.Errorf("index file skipped: %w", err))
+			mu.Unlock()
+			return nil
 		}
 		for _, p := range packs {
 			r.idx.add(p)
@@ -320,6 +333,9 @@ func (r *Repository) readIndexFile(ctx context.Context, name string) ([]IndexPac
 	}
 	return decodeIndexFile(payload)
 }
+
+// Warnings returns the problems met while opening that did not stop it.
+func (r *Repository) Warnings() []error { return r.warnings }
 
 // Config returns the repository's configuration.
 func (r *Repository) Config() Config { return r.cfg }

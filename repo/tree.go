@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Tree is a directory listing, stored as a TreeBlob (JSON). Nodes are
@@ -48,6 +49,47 @@ type Node struct {
 	Subtree *ID `json:"subtree,omitempty"`
 	// LinkTarget is the target of a symlink.
 	LinkTarget string `json:"linktarget,omitempty"`
+}
+
+// nodeFields is Node without its JSON methods.
+type nodeFields Node
+
+// nodeWire is the stored form of a Node: names and link targets that are
+// not valid UTF-8 (which JSON strings cannot hold) are kept byte for byte in
+// the base64 fields name_raw and linktarget_raw, next to their lossy UTF-8
+// form.
+type nodeWire struct {
+	nodeFields
+	NameRaw       []byte `json:"name_raw,omitempty"`
+	LinkTargetRaw []byte `json:"linktarget_raw,omitempty"`
+}
+
+// MarshalJSON writes the stored form of the node.
+func (n Node) MarshalJSON() ([]byte, error) {
+	w := nodeWire{nodeFields: nodeFields(n)}
+	if !utf8.ValidString(n.Name) {
+		w.NameRaw = []byte(n.Name)
+	}
+	if !utf8.ValidString(n.LinkTarget) {
+		w.LinkTargetRaw = []byte(n.LinkTarget)
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads the stored form of the node.
+func (n *Node) UnmarshalJSON(b []byte) error {
+	var w nodeWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*n = Node(w.nodeFields)
+	if w.NameRaw != nil {
+		n.Name = string(w.NameRaw)
+	}
+	if w.LinkTargetRaw != nil {
+		n.LinkTarget = string(w.LinkTargetRaw)
+	}
+	return nil
 }
 
 // maxTreeSize bounds a decoded tree.
@@ -96,10 +138,13 @@ func (t *Tree) Find(name string) (*Node, bool) {
 	return &t.Nodes[i], true
 }
 
-// EncodeTree returns the stored form of a tree.
+// EncodeTree returns the stored form of a valid tree.
 func EncodeTree(t *Tree) ([]byte, error) {
 	if t.Nodes == nil {
 		t.Nodes = []Node{}
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
 	}
 	return json.Marshal(t)
 }

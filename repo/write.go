@@ -173,6 +173,11 @@ func (r *Repository) openBlob(key *sealKey, h BlobHandle, sealed, buf []byte, lo
 	if len(out) != int(loc.rawLength) {
 		return nil, fmt.Errorf("%w: %s has %d bytes, index says %d", ErrMalformed, h, len(out), loc.rawLength)
 	}
+	// The AEAD proves that a holder of the data key sealed these bytes
+	// under this ID; the keyed hash proves the ID belongs to them.
+	if r.hasher.Sum(out) != h.ID {
+		return nil, fmt.Errorf("%w: %s: content does not match its ID", ErrMalformed, h)
+	}
 	return out, nil
 }
 

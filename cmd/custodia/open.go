@@ -47,6 +47,9 @@ func openRepo(ctx context.Context, env *cliEnv, g *globalFlags, readOnly bool) (
 		st.Close()
 		return nil, err
 	}
+	for _, w := range r.Warnings() {
+		fmt.Fprintln(env.stderr, "custodia: warning: "+oneLine(w.Error())+" (run 'custodia verify')")
+	}
 	return r, nil
 }
 
