@@ -94,6 +94,8 @@ func TestRoundTrip(t *testing.T) {
 	disk0, size0 := diskUsage(t, repoDir)
 	c.ok("backup", src)
 	disk1, size1 := diskUsage(t, repoDir)
+	t.Logf("second backup: repository %d -> %d bytes (%.3f%%), on disk %d -> %d (%.3f%%)",
+		size0, size1, 100*float64(size1-size0)/float64(size0), disk0, disk1, 100*float64(disk1-disk0)/float64(disk0))
 	assert.Less(t, float64(size1-size0), 0.01*float64(size0), "apparent size grew from %d to %d", size0, size1)
 	assert.Less(t, float64(disk1-disk0), 0.01*float64(disk0), "disk usage grew from %d to %d", disk0, disk1)
 	list = c.snapshotsJSON()
@@ -111,6 +113,8 @@ func TestRoundTrip(t *testing.T) {
 	// under 1%.
 	c.ok("backup", "--force", src)
 	disk2, size2 := diskUsage(t, repoDir)
+	t.Logf("--force backup: repository %d -> %d bytes (%.3f%%), on disk %d -> %d (%.3f%%)",
+		size1, size2, 100*float64(size2-size1)/float64(size1), disk1, disk2, 100*float64(disk2-disk1)/float64(disk1))
 	assert.Less(t, float64(size2-size1), 0.01*float64(size1), "apparent size grew from %d to %d", size1, size2)
 	assert.Less(t, float64(disk2-disk1), 0.01*float64(disk1), "disk usage grew from %d to %d", disk1, disk2)
 
