@@ -262,6 +262,9 @@ func (c *checker) checkPacks(ctx context.Context) error {
 			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: %v", name, err)})
 			return nil
 		}
+		if !h.Recoverable() {
+			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: too few intact shards", name)})
+		}
 		c.health(ctx, name, h)
 		if !readIt {
 			return nil

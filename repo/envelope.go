@@ -3,6 +3,8 @@ package repo
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"runtime"
 	"slices"
 
 	"github.com/klauspost/compress/zstd"
@@ -45,7 +47,7 @@ const (
 var (
 	zstdEncoder, _ = zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
-		zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
 		zstd.WithLowerEncoderMem(true),
 		zstd.WithZeroFrames(true))
 	zstdDecoder, _ = zstd.NewReader(nil,
@@ -83,15 +85,19 @@ func decodePayload(dst, enc []byte, maxSize int) ([]byte, error) {
 		}
 		return append(dst, enc[1:]...), nil
 	case encZstd:
-		// The frame must announce its decoded size, which must be within
-		// bounds: memory is reserved for exactly that and decoding cannot
-		// exceed it, so a hostile payload cannot exhaust memory.
+		// Memory is bounded by maxSize, never by what the payload claims: a
+		// frame that announces its size gets exactly that much room (and
+		// decoding cannot exceed it); one that does not (zstd omits the size
+		// of inputs under 256 bytes) is decoded as a stream cut at maxSize.
 		var hdr zstd.Header
 		if err := hdr.Decode(enc[1:]); err != nil {
 			return nil, fmt.Errorf("%w: zstd header: %v", ErrMalformed, err)
 		}
-		if !hdr.HasFCS || hdr.FrameContentSize > uint64(maxSize) {
-			return nil, fmt.Errorf("%w: zstd frame of unknown or excessive size", ErrMalformed)
+		if !hdr.HasFCS {
+			return decodeZstdStream(dst, enc[1:], maxSize)
+		}
+		if hdr.FrameContentSize > uint64(maxSize) {
+			return nil, fmt.Errorf("%w: zstd frame announces %d bytes, more than %d", ErrMalformed, hdr.FrameContentSize, maxSize)
 		}
 		n := int(hdr.FrameContentSize)
 		out, err := zstdDecoder.DecodeAll(enc[1:], slices.Grow(dst, n)[:len(dst)])
@@ -105,6 +111,26 @@ func decodePayload(dst, enc []byte, maxSize int) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown payload encoding %d", ErrMalformed, enc[0])
 	}
+}
+
+// decodeZstdStream decodes zstd frames that do not announce their size,
+// failing once the output would exceed maxSize.
+func decodeZstdStream(dst, src []byte, maxSize int) ([]byte, error) {
+	d, err := zstd.NewReader(bytes.NewReader(src), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(8<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%w: zstd: %v", ErrMalformed, err)
+	}
+	defer d.Close()
+	var out bytes.Buffer
+	out.Write(dst)
+	n, err := out.ReadFrom(io.LimitReader(d, int64(maxSize)+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: zstd: %v", ErrMalformed, err)
+	}
+	if n > int64(maxSize) {
+		return nil, fmt.Errorf("%w: payload exceeds %d bytes", ErrMalformed, maxSize)
+	}
+	return out.Bytes(), nil
 }
 
 func envelopeAD(magic string, keyID crypto.KeyID, name string) []byte {

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 )
@@ -29,9 +30,36 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfile := startProfiles()
 	code := run(ctx, os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	stopProfile()
 	stop()
 	os.Exit(code)
+}
+
+// startProfiles writes a CPU profile to $CUSTODIA_CPUPROFILE and a heap
+// profile to $CUSTODIA_MEMPROFILE when they are set (see
+// docs/PERFORMANCE.md).
+func startProfiles() func() {
+	var stops []func()
+	if p := os.Getenv("CUSTODIA_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
+			stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
+		}
+	}
+	if p := os.Getenv("CUSTODIA_MEMPROFILE"); p != "" {
+		stops = append(stops, func() {
+			if f, err := os.Create(p); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		})
+	}
+	return func() {
+		for _, s := range stops {
+			s()
+		}
+	}
 }
 
 // cliEnv is what a command sees of the outside world, so tests can run
