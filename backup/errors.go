@@ -9,6 +9,7 @@ type FileError struct {
 	Err  error
 }
 
+// Error returns "path: cause".
 func (e *FileError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Err) }
 
 // Unwrap returns the cause.

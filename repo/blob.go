@@ -22,6 +22,7 @@ const (
 	TreeBlob BlobType = 1
 )
 
+// String returns "data" or "tree".
 func (t BlobType) String() string {
 	switch t {
 	case DataBlob:
@@ -41,6 +42,7 @@ type BlobHandle struct {
 	ID   ID
 }
 
+// String returns the type and the hex ID.
 func (h BlobHandle) String() string { return h.Type.String() + " " + h.ID.String() }
 
 // blobAD is the additional data under which a blob is sealed: its type and

@@ -37,6 +37,7 @@ const (
 	Lost
 )
 
+// String returns "damaged" or "lost".
 func (s Severity) String() string {
 	if s == Lost {
 		return "lost"
@@ -55,6 +56,7 @@ type Finding struct {
 	Repaired bool
 }
 
+// String returns the finding as one line.
 func (f Finding) String() string {
 	s := f.Severity.String() + ": " + f.Message
 	if f.Repaired {
