@@ -56,9 +56,8 @@ type fileJob struct {
 }
 
 type saveJob struct {
-	id   repo.ID
-	buf  *[]byte
-	size int
+	id  repo.ID
+	buf []byte
 }
 
 type backuper struct {
@@ -73,7 +72,6 @@ type backuper struct {
 
 	files chan fileJob
 	saves chan saveJob
-	bufs  sync.Pool
 
 	mu    sync.Mutex
 	errs  []*FileError
@@ -228,7 +226,6 @@ func newBackuper(ctx context.Context, r *repo.Repository, o options) (*backuper,
 	params, gear := r.ChunkerParams()
 	b := &backuper{r: r, opts: o, params: params, gear: gear, start: time.Now(), base: r.Stats()}
 	b.ctx, b.cancel = context.WithCancelCause(ctx)
-	b.bufs.New = func() any { s := make([]byte, 0, params.Max); return &s }
 	return b, nil
 }
 
@@ -255,7 +252,7 @@ func (b *backuper) findParent(ctx context.Context, kind string, paths []string) 
 
 func (b *backuper) startWorkers() {
 	b.files = make(chan fileJob, 4*b.opts.workers)
-	b.saves = make(chan saveJob, 2*b.opts.workers)
+	b.saves = make(chan saveJob, b.opts.workers)
 	b.fileWG.Add(b.opts.workers)
 	for range b.opts.workers {
 		go b.fileWorker()

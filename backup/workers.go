@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/custodia-backup/custodia/chunk"
+	"github.com/custodia-backup/custodia/internal/bufpool"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -112,10 +113,10 @@ func (b *backuper) chunkStream(c *chunk.Chunker) ([]repo.ID, uint64, error) {
 		if b.r.HasBlob(repo.BlobHandle{Type: repo.DataBlob, ID: id}) {
 			continue
 		}
-		buf := b.bufs.Get().(*[]byte)
-		*buf = append((*buf)[:0], data...)
+		buf := bufpool.Get(len(data))
+		copy(buf, data)
 		select {
-		case b.saves <- saveJob{id: id, buf: buf, size: len(data)}:
+		case b.saves <- saveJob{id: id, buf: buf}:
 		case <-b.ctx.Done():
 			return nil, 0, b.stopped()
 		}
@@ -131,10 +132,10 @@ func (b *backuper) saveWorker() {
 	defer b.saveWG.Done()
 	for job := range b.saves {
 		if b.ctx.Err() == nil {
-			if _, err := b.r.SaveBlob(b.ctx, repo.DataBlob, job.id, (*job.buf)[:job.size], true); err != nil {
+			if _, err := b.r.SaveBlob(b.ctx, repo.DataBlob, job.id, job.buf, true); err != nil {
 				b.fail(err)
 			}
 		}
-		b.bufs.Put(job.buf)
+		bufpool.Put(job.buf)
 	}
 }

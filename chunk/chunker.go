@@ -103,8 +103,8 @@ type Chunker struct {
 // table (NewGear(nil)); g is not copied and must not be modified while in
 // use. r may be nil if Reset is called before Next.
 //
-// The Chunker holds a buffer of max(2*p.Max, 64 KiB) bytes (16 MiB with the
-// default parameters), allocated once.
+// The Chunker holds a buffer of p.Max + max(p.Max/8, 64 KiB) bytes (9 MiB
+// with the default parameters), allocated once.
 func NewChunker(r io.Reader, p Params, g *Gear) (*Chunker, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func NewChunker(r io.Reader, p Params, g *Gear) (*Chunker, error) {
 		g:     g,
 		maskS: topBits(bitsAvg + normalization),
 		maskL: topBits(bitsAvg - normalization),
-		buf:   make([]byte, max(2*p.Max, 64<<10)),
+		buf:   make([]byte, p.Max+max(p.Max/8, 64<<10)),
 	}, nil
 }
 
@@ -188,8 +188,8 @@ func (c *Chunker) fill() {
 	if c.start == c.end {
 		c.start, c.end = 0, 0
 	} else if len(c.buf)-c.end < len(c.buf)/4 {
-		// The partial chunk is shorter than Max <= len(buf)/2, so this
-		// frees at least half the buffer.
+		// The partial chunk is shorter than Max, so this leaves at least
+		// len(buf)-Max bytes free.
 		c.end = copy(c.buf, c.buf[c.start:c.end])
 		c.start = 0
 	}

@@ -41,8 +41,8 @@
 // (incompressible) data the mean chunk size is 1.15 to 1.2 times Avg (about
 // 1.2 MiB with the defaults): cuts before Avg are rare (about 12% of chunks
 // with Min = Avg/2), and after Avg the expected distance to the next cut is
-// Avg/4. Runs of a repeated byte have no cut points and are cut at Max. A Chunker buffers max(2*Max, 64 KiB) bytes
-// (16 MiB by default).
+// Avg/4. Runs of a repeated byte have no cut points and are cut at Max. A Chunker buffers Max + max(Max/8, 64 KiB) bytes
+// (9 MiB by default).
 //
 // # Keyed boundaries
 //

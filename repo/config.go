@@ -35,8 +35,9 @@ type Config struct {
 }
 
 // DefaultPackSize is the target pack size: large enough for few objects,
-// small enough to bound the memory of parallel uploads.
-const DefaultPackSize = 16 << 20
+// small enough to bound the memory of parallel uploads (a writer holds
+// three packs with their parity).
+const DefaultPackSize = 8 << 20
 
 func (c *Config) validate() error {
 	if c.Version != FormatVersion {

@@ -10,6 +10,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/custodia-backup/custodia/crypto"
+	"github.com/custodia-backup/custodia/internal/bufpool"
 )
 
 // Envelope layout of every sealed metadata object (config, index files,
@@ -59,6 +60,9 @@ var (
 // encodePayload appends to dst the encoding byte and the payload, compressed
 // when that saves at least 1/32 of the size.
 func encodePayload(dst, payload []byte, compress bool) []byte {
+	if compress && len(payload) >= 256<<10 && !worthCompressing(payload) {
+		compress = false
+	}
 	if compress && len(payload) >= 64 {
 		start := len(dst)
 		dst = append(dst, encZstd)
@@ -70,6 +74,18 @@ func encodePayload(dst, payload []byte, compress bool) []byte {
 	}
 	dst = append(dst, encRaw)
 	return append(dst, payload...)
+}
+
+// worthCompressing compresses a sample from the middle of a large payload
+// to skip whole-payload compression of incompressible data (scans, PDFs,
+// archives).
+func worthCompressing(payload []byte) bool {
+	const sample = 32 << 10
+	mid := len(payload)/2 - sample/2
+	out := zstdEncoder.EncodeAll(payload[mid:mid+sample], bufpool.Get(sample + 1024)[:0])
+	ok := len(out) < sample-sample/16
+	bufpool.Put(out)
+	return ok
 }
 
 // decodePayload reverses encodePayload, appending the payload to dst.

@@ -48,8 +48,11 @@ type Repository struct {
 	written   []IndexPack // durable packs not yet in an index file
 	uploads   sync.WaitGroup
 	uploadSem chan struct{}
-	uploadErr error
-	stats     WriteStats
+	packBufs  chan []byte // buffers of uploaded packs, for reuse
+	// packBufsMade counts the pack buffers allocated (at most uploads+1).
+	packBufsMade int
+	uploadErr    error
+	stats        WriteStats
 }
 
 // WriteStats counts what a Repository added since it was opened.
@@ -179,6 +182,10 @@ func (r *Repository) addPasswordSlot(ctx context.Context, password []byte, p cry
 	return nil
 }
 
+// uploads is how many packs are uploaded at once; with the pack being
+// filled it bounds a writer's pack memory to (uploads+1) packs.
+const uploads = 2
+
 func newRepository(store *storage.Store, cfg Config, master crypto.MasterKey) *Repository {
 	hasher, err := chunk.NewIDHasher(func() []byte { k := master.Derive(crypto.PurposeChunkID); return k[:] }())
 	if err != nil {
@@ -195,7 +202,8 @@ func newRepository(store *storage.Store, cfg Config, master crypto.MasterKey) *R
 		dataKey:   newSealKey(master.Derive(crypto.PurposeData)),
 		idx:       newIndex(),
 		pending:   make(map[BlobHandle]struct{}),
-		uploadSem: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		uploadSem: make(chan struct{}, uploads),
+		packBufs:  make(chan []byte, uploads+1),
 	}
 	r.keyring = map[crypto.KeyID]*sealKey{r.dataKey.id: r.dataKey, r.indexKey.id: r.indexKey}
 	return r

@@ -4,11 +4,39 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
+
+	"github.com/custodia-backup/custodia/crypto"
+	"github.com/custodia-backup/custodia/internal/bufpool"
 )
 
-// sealBufPool holds buffers for sealing blobs.
-var sealBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b }}
+// packBuf returns an empty pack buffer. At most uploads+1 exist: once they
+// are all in use it waits for an upload to finish and reuses that pack's
+// buffer, which bounds a writer's memory. Their capacity leaves room for
+// the trailer and for the parity shards, so the storage codes packs in
+// place. r.wmu is held, and released while waiting.
+func (r *Repository) packBuf(ctx context.Context) ([]byte, error) {
+	select {
+	case b := <-r.packBufs:
+		return b[:0], nil
+	default:
+	}
+	if r.packBufsMade < uploads+1 {
+		r.packBufsMade++
+		return make([]byte, 0, r.store.PutCapacity(r.cfg.PackSize+packTrailerSlack)), nil
+	}
+	r.wmu.Unlock()
+	defer r.wmu.Lock()
+	select {
+	case b := <-r.packBufs:
+		return b[:0], nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// packTrailerSlack is the room left in a pack buffer beyond the target
+// size, for the trailer's fixed part and seal overhead.
+const packTrailerSlack = 4 << 10
 
 // SaveBlob stores a blob whose ID the caller computed with BlobID, unless
 // the repository already has it. It reports whether the blob was new. The
@@ -31,29 +59,41 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 	r.pending[h] = struct{}{}
 	r.wmu.Unlock()
 
-	bp := sealBufPool.Get().(*[]byte)
-	plain := encodePayload((*bp)[:0], data, compress)
-	sealed := r.dataKey.aead.Seal(nil, plain, blobAD(h))
-	*bp = plain[:0]
-	sealBufPool.Put(bp)
+	pb := bufpool.Get(len(data) + 1)
+	plain := encodePayload(pb[:0], data, compress)
+	sb := bufpool.Get(len(plain) + crypto.Overhead)
+	sealed := r.dataKey.aead.Seal(sb[:0], plain, blobAD(h))
+	bufpool.Put(plain)
+	defer bufpool.Put(sealed)
 
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
-	if r.cur == nil {
+	// A pack (its trailer included) is cut before it would exceed the
+	// target size, so pack buffers have a fixed size and are reused.
+	if r.cur != nil && len(r.cur.buf)+len(sealed)+(len(r.cur.entries)+1)*packEntrySize > r.cfg.PackSize {
+		r.startUploadLocked(ctx)
+	}
+	for r.cur == nil {
 		pid, err := randomID()
 		if err != nil {
 			delete(r.pending, h)
 			return false, err
 		}
-		r.cur = &packBuilder{id: pid, buf: make([]byte, 0, r.cfg.PackSize+r.cfg.PackSize/8)}
+		buf, err := r.packBuf(ctx)
+		if err != nil {
+			delete(r.pending, h)
+			return false, err
+		}
+		if r.cur != nil { // another writer started a pack meanwhile
+			r.packBufs <- buf
+			break
+		}
+		r.cur = &packBuilder{id: pid, buf: buf}
 	}
 	r.cur.add(h, sealed, len(data))
 	r.stats.Blobs++
 	r.stats.Bytes += uint64(len(data))
 	r.stats.Stored += uint64(len(sealed))
-	if len(r.cur.buf) >= r.cfg.PackSize {
-		r.startUploadLocked(ctx)
-	}
 	return true, nil
 }
 
@@ -71,6 +111,8 @@ func (r *Repository) startUploadLocked(ctx context.Context) {
 	go func() {
 		defer r.uploads.Done()
 		err := r.store.Put(ctx, packName(p.id), p.buf)
+		r.packBufs <- p.buf[:0] // never blocks: it has room for every buffer
+		p.buf = nil
 		<-r.uploadSem
 		r.wmu.Lock()
 		defer r.wmu.Unlock()

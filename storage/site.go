@@ -213,8 +213,11 @@ type site struct {
 	redacted string       // printable URL
 	bucket   *blob.Bucket // nil when the site is offline (WithAllowUnreachable)
 	localDir string       // absolute folder of a file site, for fsync
-	shared   bool         // process-wide mem bucket: not closed by Close
-	openErr  error        // why the site is offline
+	// durableDirs holds the folders whose entries (and their parents')
+	// have been fsynced by this process.
+	durableDirs sync.Map
+	shared      bool  // process-wide mem bucket: not closed by Close
+	openErr     error // why the site is offline
 }
 
 // memBuckets makes mem://name URLs refer to one in-memory bucket per name
@@ -292,13 +295,29 @@ func (st *site) close() error {
 	return st.bucket.Close()
 }
 
-// syncDirs fsyncs the folders from the one holding key up to the site's
-// root, so that a rename that published a shard survives a power loss.
-func (st *site) syncDirs(key string) error {
+// syncDirs fsyncs the folder holding key, so that the rename that
+// published a shard survives a power loss, and the first time a folder is
+// seen also its parents up to the site's root, so that the folder's own
+// entry is durable.
+func (st *site) syncDirs(key string) (err error) {
 	if st.localDir == "" || runtime.GOOS == "windows" {
 		return nil
 	}
 	dir := filepath.Dir(filepath.Join(st.localDir, filepath.FromSlash(key)))
+	if _, known := st.durableDirs.Load(dir); known {
+		f, err := os.Open(dir)
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		_ = f.Close()
+		return err
+	}
+	defer func(dir string) {
+		if err == nil {
+			st.durableDirs.Store(dir, true)
+		}
+	}(dir)
 	for {
 		f, err := os.Open(dir)
 		if err != nil {

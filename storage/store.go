@@ -18,6 +18,8 @@ import (
 	"github.com/klauspost/reedsolomon"
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
+
+	"github.com/custodia-backup/custodia/internal/bufpool"
 )
 
 // Default shard counts: 4 data + 2 parity shards survive the loss of any
@@ -245,8 +247,19 @@ func (s *Store) parallel(n int, fn func(i int)) {
 // returns nil only when every shard was written. Objects are immutable:
 // Put of an existing name overwrites it, so callers use names derived
 // from the content or random names.
+//
+// Put leaves data[:len(data)] unchanged but may use the rest of its
+// capacity as scratch space: a caller that gives data a capacity of at
+// least (k+m)·ceil(len/k) bytes (see PutCapacity) lets Put code the object
+// in place, without copying it.
 func (s *Store) Put(ctx context.Context, name string, data []byte) error {
 	return s.put(ctx, name, data, false)
+}
+
+// PutCapacity returns the capacity a buffer of n bytes needs for Put to
+// code it in place.
+func (s *Store) PutCapacity(n int) int {
+	return (s.k + s.m) * int(shardLen(uint64(n), s.k))
 }
 
 // Create is Put that fails with ErrExists when a shard of name already
@@ -279,11 +292,17 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 	k, m := s.k, s.m
 	n := k + m
 	L := int(shardLen(uint64(len(data)), k))
-	bufp := getBuf(n*HeaderSize + n*L)
-	defer putBuf(bufp)
-	buf := *bufp
-	hdrs, body := buf[:n*HeaderSize], buf[n*HeaderSize:]
-	copy(body, data)
+	hdrs := make([]byte, n*HeaderSize)
+	var body []byte
+	if cap(data) >= n*L {
+		// Code in place: the caller left room for the parity shards.
+		body = data[:n*L]
+	} else {
+		bufp := getBuf(n * L)
+		defer putBuf(bufp)
+		body = *bufp
+		copy(body, data)
+	}
 	clear(body[len(data) : k*L])
 	shards := make([][]byte, n)
 	for i := range shards {
@@ -1185,26 +1204,13 @@ func encoder(k, m int) (reedsolomon.Encoder, error) {
 	return actual.(reedsolomon.Encoder), nil
 }
 
-// bufPool recycles shard buffers; objects of one store have similar sizes.
-var bufPool sync.Pool // *[]byte
-
+// getBuf and putBuf recycle shard buffers in bounded size classes.
 func getBuf(n int) *[]byte {
-	if p, ok := bufPool.Get().(*[]byte); ok {
-		if cap(*p) >= n {
-			*p = (*p)[:n]
-			return p
-		}
-		bufPool.Put(p)
-	}
-	b := make([]byte, n)
+	b := bufpool.Get(n)
 	return &b
 }
 
-func putBuf(p *[]byte) {
-	if cap(*p) <= 64<<20 {
-		bufPool.Put(p)
-	}
-}
+func putBuf(p *[]byte) { bufpool.Put(*p) }
 
 // headerCache remembers the header of recently used objects so that
 // GetRange needs no header read. Objects are immutable, so entries only go

@@ -16,12 +16,16 @@ func cmdInit(ctx context.Context, env *cliEnv, args []string) error {
 	fs.BoolVar(&g.json, "json", false, "print the result as JSON")
 	k := fs.Int("data-shards", 4, "data shards `K` per object")
 	m := fs.Int("parity-shards", 2, "parity shards `M` per object: any M shards (or sites) may be lost")
+	packMiB := fs.Int("pack-size", repo.DefaultPackSize>>20, "target pack size in `MiB` (1-256): larger packs mean fewer objects, smaller ones less memory")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usagef("init takes no arguments (got %q)", pos[0])
+	}
+	if *packMiB < 1 || *packMiB > 256 {
+		return usagef("init: --pack-size must be between 1 and 256 (MiB)")
 	}
 	if *k < 1 || *m < 0 || *k+*m > 255 {
 		return usagef("init: --data-shards must be at least 1, --parity-shards at least 0, and together at most 255")
@@ -35,7 +39,7 @@ func cmdInit(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r, err := repo.Init(ctx, st, pw)
+	r, err := repo.Init(ctx, st, pw, repo.WithPackSize(*packMiB<<20))
 	if err != nil {
 		return err
 	}
