@@ -124,7 +124,7 @@ type restorer struct {
 
 // Snapshot restores snap into target.
 func Snapshot(ctx context.Context, r *repo.Repository, snap *repo.Snapshot, target string, opts ...Option) (*Result, error) {
-	o := options{workers: 2 * runtime.GOMAXPROCS(0), interval: 500 * time.Millisecond}
+	o := options{workers: runtime.GOMAXPROCS(0), interval: 500 * time.Millisecond}
 	for _, opt := range opts {
 		opt(&o)
 	}
