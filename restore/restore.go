@@ -100,6 +100,7 @@ type dirEntry struct {
 type fileJob struct {
 	path string
 	node repo.Node
+	f    *os.File
 }
 
 type restorer struct {
@@ -261,9 +262,18 @@ func (rs *restorer) walk(t *repo.Tree, dir string, inside bool) error {
 			if err := rs.mkdir(filepath.Dir(dst)); err != nil {
 				return err
 			}
+			// Files are created here, one at a time, and written by the
+			// workers: creating files in parallel makes the kernel contend
+			// on folder and inode-table locks, which costs more than it
+			// gains.
+			f, err := rs.create(dst)
+			if err != nil {
+				return err
+			}
 			select {
-			case rs.jobs <- fileJob{path: dst, node: n}:
+			case rs.jobs <- fileJob{path: dst, node: n, f: f}:
 			case <-rs.ctx.Done():
+				f.Close()
 				return context.Cause(rs.ctx)
 			}
 		case repo.NodeSymlink:
@@ -345,6 +355,7 @@ func (rs *restorer) worker() {
 	var buf []byte
 	for job := range rs.jobs {
 		if rs.ctx.Err() != nil {
+			job.f.Close()
 			continue
 		}
 		var err error
@@ -357,15 +368,23 @@ func (rs *restorer) worker() {
 	}
 }
 
-// writeFile writes one file's content.
-func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
-	if err := rs.clear(job.path); err != nil {
-		return buf, fmt.Errorf("restore %s: %w", job.path, err)
+// create creates a file of the restore, replacing what is in the way when
+// overwriting.
+func (rs *restorer) create(p string) (*os.File, error) {
+	if err := rs.clear(p); err != nil {
+		return nil, fmt.Errorf("restore %s: %w", p, err)
 	}
-	f, err := os.OpenFile(job.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return buf, fmt.Errorf("restore: %w", err)
+		return nil, fmt.Errorf("restore: %w", err)
 	}
+	return f, nil
+}
+
+// writeFile writes one file's content and closes it.
+func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
+	f := job.f
+	var err error
 	var written uint64
 	for _, id := range job.node.Content {
 		buf, err = rs.r.LoadBlob(rs.ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, buf)
