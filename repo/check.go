@@ -256,24 +256,28 @@ func (c *checker) checkPacks(ctx context.Context) error {
 		p := packs[i]
 		name := packName(p.id)
 		readIt := c.opts.ReadData && (c.opts.ReadDataFraction <= 0 || c.opts.ReadDataFraction >= 1 || rand.Float64() < c.opts.ReadDataFraction)
-		h, err := c.r.store.Check(ctx, name, readIt)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: %v", name, err)})
-			return nil
+		var (
+			h     storage.Health
+			whole []byte
+			err   error
+		)
+		if readIt {
+			whole, h, err = c.r.store.Verify(ctx, name)
+		} else {
+			h, err = c.r.store.Check(ctx, name, false)
 		}
-		if !h.Recoverable() {
-			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: too few intact shards", name)})
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !h.Recoverable() || err != nil {
+			msg := fmt.Sprintf("%s: too few intact shards", name)
+			if err != nil {
+				msg = fmt.Sprintf("%s: %v", name, err)
+			}
+			c.add(Finding{Severity: Lost, Object: name, Message: msg})
 		}
 		c.health(ctx, name, h)
-		if !readIt {
-			return nil
-		}
-		whole, _, err := c.r.store.Get(ctx, name)
-		if err != nil {
-			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: %v", name, err)})
+		if !readIt || err != nil {
 			return nil
 		}
 		read.Add(1)

@@ -969,6 +969,29 @@ func (s *Store) Check(ctx context.Context, name string, readData bool) (Health, 
 	return h, nil
 }
 
+// Verify reads and verifies every shard of object name, as Check with
+// readData does, and also returns the object, reconstructed if need be, so
+// that a full verification downloads each shard once.
+func (s *Store) Verify(ctx context.Context, name string) ([]byte, Health, error) {
+	if err := s.check(name); err != nil {
+		return nil, Health{Object: name}, err
+	}
+	rs, g, err := s.readAll(ctx, name, false)
+	if err != nil {
+		return nil, Health{Object: name}, err
+	}
+	defer rs.release()
+	h := rs.health(g)
+	if !rs.anyExists() {
+		return nil, h, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if g == nil || len(g.members) < g.key.k {
+		return nil, h, s.unrecoverable(name, h)
+	}
+	data, err := s.assemble(name, g)
+	return data, h, err
+}
+
 // Repair reads every shard of object name and rewrites each missing,
 // corrupt or unreadable one, on its home site, from k intact shards. It
 // returns the Health found before repairing; on a nil error every shard
