@@ -252,7 +252,7 @@ func (c *checker) checkPacks(ctx context.Context) error {
 	}
 
 	var read, blobs, bytesRead atomic.Int64
-	err := parallel(ctx, len(packs), 2*runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
+	err := parallel(ctx, len(packs), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
 		p := packs[i]
 		name := packName(p.id)
 		readIt := c.opts.ReadData && (c.opts.ReadDataFraction <= 0 || c.opts.ReadDataFraction >= 1 || rand.Float64() < c.opts.ReadDataFraction)

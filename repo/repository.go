@@ -183,8 +183,10 @@ func (r *Repository) addPasswordSlot(ctx context.Context, password []byte, p cry
 }
 
 // uploads is how many packs are uploaded at once; with the pack being
-// filled it bounds a writer's pack memory to (uploads+1) packs.
-const uploads = 2
+// filled it bounds a writer's pack memory to (uploads+1) packs. One upload
+// beside the filling keeps a local disk busy (each shard is fsynced) and
+// measured faster than two (docs/PERFORMANCE.md).
+const uploads = 1
 
 func newRepository(store *storage.Store, cfg Config, master crypto.MasterKey) *Repository {
 	hasher, err := chunk.NewIDHasher(func() []byte { k := master.Derive(crypto.PurposeChunkID); return k[:] }())
