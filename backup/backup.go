@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/custodia-backup/custodia/chunk"
+	"github.com/custodia-backup/custodia/internal/ticker"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -318,23 +319,7 @@ func (b *backuper) startProgress() func() {
 	if b.opts.progress == nil {
 		return func() {}
 	}
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(b.opts.interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				b.opts.progress(b.progress(false))
-			case <-stop:
-				b.opts.progress(b.progress(true))
-				return
-			}
-		}
-	}()
-	return func() { close(stop); <-done }
+	return ticker.Start(b.opts.interval, func(last bool) { b.opts.progress(b.progress(last)) })
 }
 
 func (b *backuper) progress(done bool) Progress {

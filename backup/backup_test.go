@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -165,4 +166,24 @@ func TestCancel(t *testing.T) {
 	ids, err := r.SnapshotIDs(context.Background())
 	require.NoError(t, err)
 	assert.Empty(t, ids)
+}
+
+func TestProgress(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "ledger")
+	testutil.WriteTree(t, src)
+	r, _ := testutil.NewRepo(t, "")
+	var last backup.Progress
+	res, err := backup.Files(context.Background(), r, []string{src},
+		backup.WithProgress(func(p backup.Progress) { last = p }, time.Millisecond))
+	require.NoError(t, err)
+	assert.True(t, last.Done, "a last report when the backup ends")
+	assert.Equal(t, res.Snapshot.Stats.Files, last.Files)
+	assert.Equal(t, res.Snapshot.Stats.Bytes, last.Bytes)
+
+	var rlast restore.Progress
+	rres, err := restore.Snapshot(context.Background(), r, res.Snapshot, t.TempDir(),
+		restore.WithProgress(func(p restore.Progress) { rlast = p }, time.Millisecond))
+	require.NoError(t, err)
+	assert.True(t, rlast.Done)
+	assert.Equal(t, rres.Bytes, rlast.Bytes)
 }

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/custodia-backup/custodia/internal/ticker"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -437,23 +438,7 @@ func (rs *restorer) startProgress() func() {
 	if rs.opts.progress == nil {
 		return func() {}
 	}
-	stop, done := make(chan struct{}), make(chan struct{})
-	report := func(last bool) {
+	return ticker.Start(rs.opts.interval, func(last bool) {
 		rs.opts.progress(Progress{Files: rs.files.Load(), Dirs: rs.dirsN.Load(), Bytes: rs.bytes.Load(), Elapsed: time.Since(rs.start), Done: last})
-	}
-	go func() {
-		defer close(done)
-		t := time.NewTicker(rs.opts.interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				report(false)
-			case <-stop:
-				report(true)
-				return
-			}
-		}
-	}()
-	return func() { close(stop); <-done }
+	})
 }
