@@ -50,7 +50,10 @@ var (
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
 		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
 		zstd.WithLowerEncoderMem(true),
-		zstd.WithZeroFrames(true))
+		zstd.WithZeroFrames(true),
+		// Every payload is authenticated by its AEAD tag and blobs are
+		// re-hashed against their IDs: zstd's own checksum adds nothing.
+		zstd.WithEncoderCRC(false))
 	zstdDecoder, _ = zstd.NewReader(nil,
 		zstd.WithDecoderConcurrency(0),
 		zstd.WithDecoderMaxMemory(1<<30),
