@@ -264,3 +264,31 @@ func TestTreeKeepsNonUTF8Names(t *testing.T) {
 	require.Len(t, back.Nodes, 2)
 	assert.Equal(t, tr.Nodes, back.Nodes)
 }
+
+func TestInitAfterInterruptedInit(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st := newStore(t, dir)
+	_, err := repo.Init(ctx, st, password, fastArgon)
+	require.NoError(t, err)
+	// Simulate a crash between the config and the key slot.
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "keys")))
+	_, err = repo.Open(ctx, st, password)
+	require.ErrorIs(t, err, repo.ErrNotInitialized)
+	assert.Contains(t, err.Error(), "interrupted init")
+
+	r, err := repo.Init(ctx, st, password, fastArgon)
+	require.NoError(t, err, "an interrupted init is replaced")
+	r2, err := repo.Open(ctx, st, password)
+	require.NoError(t, err)
+	assert.Equal(t, r.Config().ID, r2.Config().ID)
+
+	// A repository with data is never replaced, even if its slots are gone.
+	data := []byte("x")
+	_, err = r2.SaveBlob(ctx, repo.DataBlob, r2.BlobID(data), data, false)
+	require.NoError(t, err)
+	require.NoError(t, r2.Flush(ctx))
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "keys")))
+	_, err = repo.Init(ctx, st, password, fastArgon)
+	require.ErrorIs(t, err, repo.ErrAlreadyInitialized)
+}

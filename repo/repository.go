@@ -101,7 +101,11 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 	for _, opt := range opts {
 		opt(&o)
 	}
-	for _, name := range []string{configName, keysPrefix} {
+	// Init writes the config and then the first key slot. A config without
+	// any key slot, index, snapshot or pack is what an interrupted Init
+	// leaves: nobody can open it, and it is replaced. Anything more is a
+	// repository.
+	for _, name := range []string{keysPrefix, indexPrefix, snapshotPrefix, packsPrefix} {
 		found, err := anyObject(ctx, store, name)
 		if err != nil {
 			return nil, err
@@ -134,15 +138,15 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 		return nil, err
 	}
 	r := newRepository(store, cfg, master)
-	if err := r.addPasswordSlot(ctx, password, o.argon); err != nil {
-		return nil, err
-	}
 	payload, err := jsonMarshal(&cfg)
 	if err != nil {
 		return nil, err
 	}
 	if err := store.Put(ctx, configName, sealEnvelope(magicConfig, r.indexKey, configName, payload)); err != nil {
 		return nil, fmt.Errorf("write config: %w", err)
+	}
+	if err := r.addPasswordSlot(ctx, password, o.argon); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -224,6 +228,9 @@ func Open(ctx context.Context, store *storage.Store, password []byte) (*Reposito
 		slots = append(slots, name)
 	}
 	if len(slots) == 0 {
+		if found, err := anyObject(ctx, store, configName); err == nil && found {
+			return nil, fmt.Errorf("%w (a config without key slots: an interrupted init; run init again)", ErrNotInitialized)
+		}
 		return nil, ErrNotInitialized
 	}
 	var (
