@@ -3,8 +3,10 @@ package backup_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,4 +188,56 @@ func TestProgress(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, rlast.Done)
 	assert.Equal(t, rres.Bytes, rlast.Bytes)
+}
+
+// Several writers back up into one repository at once, each with its own
+// Repository (as separate processes would), sharing chunks.
+func TestConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	_, st := testutil.NewRepo(t, dir)
+	shared := gen.RandomBytes(42, 3<<20)
+	var srcs []string
+	for i := range 3 {
+		src := filepath.Join(t.TempDir(), fmt.Sprintf("host%d", i))
+		require.NoError(t, os.MkdirAll(src, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(src, "shared.pdf"), shared, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(src, "own.jsonl"), gen.InvoiceText(uint64(i), 2<<20), 0o644))
+		srcs = append(srcs, src)
+	}
+	snaps := make([]*repo.Snapshot, len(srcs))
+	errs := make([]error, len(srcs))
+	var wg sync.WaitGroup
+	for i, src := range srcs {
+		wg.Go(func() {
+			r, err := repo.Open(ctx, st, testutil.Password)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			res, err := backup.Files(ctx, r, []string{src}, backup.WithHost(fmt.Sprintf("host%d", i)))
+			if err == nil {
+				snaps[i] = res.Snapshot
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	r, err := repo.Open(ctx, st, testutil.Password)
+	require.NoError(t, err)
+	ids, err := r.SnapshotIDs(ctx)
+	require.NoError(t, err)
+	assert.Len(t, ids, 3)
+	for i, s := range snaps {
+		target := t.TempDir()
+		_, err := restore.Snapshot(ctx, r, s, target)
+		require.NoError(t, err)
+		testutil.RequireSameTree(t, srcs[i], filepath.Join(target, filepath.Base(srcs[i])))
+	}
+	rep, err := r.Check(ctx, repo.CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	assert.False(t, rep.Damaged(), "%v", rep.Findings)
 }
