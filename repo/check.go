@@ -252,7 +252,13 @@ func (c *checker) checkPacks(ctx context.Context) error {
 	}
 
 	var read, blobs, bytesRead atomic.Int64
-	err := parallel(ctx, len(packs), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
+	workers := runtime.GOMAXPROCS(0)
+	// One pack buffer per worker, reused from pack to pack.
+	bufs := make(chan []byte, workers)
+	for range workers {
+		bufs <- nil
+	}
+	err := parallel(ctx, len(packs), workers, func(ctx context.Context, i int) error {
 		p := packs[i]
 		name := packName(p.id)
 		readIt := c.opts.ReadData && (c.opts.ReadDataFraction <= 0 || c.opts.ReadDataFraction >= 1 || rand.Float64() < c.opts.ReadDataFraction)
@@ -262,7 +268,9 @@ func (c *checker) checkPacks(ctx context.Context) error {
 			err   error
 		)
 		if readIt {
-			whole, h, err = c.r.store.Verify(ctx, name)
+			buf := <-bufs
+			whole, h, err = c.r.store.Verify(ctx, name, buf)
+			defer func() { bufs <- whole[:0] }()
 		} else {
 			h, err = c.r.store.Check(ctx, name, false)
 		}

@@ -203,8 +203,13 @@ func (r *Repository) LoadBlob(ctx context.Context, h BlobHandle, buf []byte) ([]
 	return r.openBlob(key, h, whole[loc.offset:loc.offset+loc.length], buf, loc)
 }
 
+// openBlob authenticates and decodes a sealed blob into buf. It decrypts
+// in place: sealed is overwritten.
 func (r *Repository) openBlob(key *sealKey, h BlobHandle, sealed, buf []byte, loc location) ([]byte, error) {
-	plain, err := key.aead.Open(nil, sealed, blobAD(h))
+	if len(sealed) < crypto.Overhead {
+		return nil, fmt.Errorf("%w: %s: sealed blob of %d bytes", ErrMalformed, h, len(sealed))
+	}
+	plain, err := key.aead.Open(sealed[crypto.NonceSize:crypto.NonceSize], sealed, blobAD(h))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrMalformed, h, err)
 	}

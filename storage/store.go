@@ -692,7 +692,7 @@ func (s *Store) Get(ctx context.Context, name string) ([]byte, Health, error) {
 	if g == nil || len(g.members) < g.key.k {
 		return nil, health, s.unrecoverable(name, health)
 	}
-	data, err := s.assemble(name, g)
+	data, err := s.assemble(name, g, nil)
 	if err != nil {
 		return nil, health, err
 	}
@@ -706,10 +706,16 @@ func (s *Store) unrecoverable(name string, h Health) error {
 	return fmt.Errorf("%w: %s: %d of %d shards bad, need %d intact", ErrUnrecoverable, name, len(h.Bad), h.Shards, h.DataShards)
 }
 
-// assemble joins the data shards of write g, reconstructing missing ones.
-func (s *Store) assemble(name string, g *group) ([]byte, error) {
+// assemble joins the data shards of write g, reconstructing missing ones,
+// into buf if it has the capacity.
+func (s *Store) assemble(name string, g *group, buf []byte) ([]byte, error) {
 	k := g.key.k
-	out := make([]byte, g.key.objLen)
+	var out []byte
+	if uint64(cap(buf)) >= g.key.objLen {
+		out = buf[:g.key.objLen]
+	} else {
+		out = make([]byte, g.key.objLen)
+	}
 	if g.key.l == 0 {
 		return out, nil
 	}
@@ -971,8 +977,10 @@ func (s *Store) Check(ctx context.Context, name string, readData bool) (Health, 
 
 // Verify reads and verifies every shard of object name, as Check with
 // readData does, and also returns the object, reconstructed if need be, so
-// that a full verification downloads each shard once.
-func (s *Store) Verify(ctx context.Context, name string) ([]byte, Health, error) {
+// that a full verification downloads each shard once. The object is
+// written to buf when it has the capacity (so a caller verifying many
+// objects can reuse one buffer), else to a new slice.
+func (s *Store) Verify(ctx context.Context, name string, buf []byte) ([]byte, Health, error) {
 	if err := s.check(name); err != nil {
 		return nil, Health{Object: name}, err
 	}
@@ -988,7 +996,7 @@ func (s *Store) Verify(ctx context.Context, name string) ([]byte, Health, error)
 	if g == nil || len(g.members) < g.key.k {
 		return nil, h, s.unrecoverable(name, h)
 	}
-	data, err := s.assemble(name, g)
+	data, err := s.assemble(name, g, buf)
 	return data, h, err
 }
 

@@ -19,7 +19,7 @@ func TestVerify(t *testing.T) {
 	for _, shard := range []int{1, 5} { // a data shard, a parity shard
 		name := fmt.Sprintf("v/%d", shard)
 		require.NoError(t, s.Put(ctx, name, data))
-		got, h, err := s.Verify(ctx, name)
+		got, h, err := s.Verify(ctx, name, nil)
 		require.NoError(t, err)
 		require.True(t, h.OK())
 		require.True(t, bytes.Equal(data, got))
@@ -29,7 +29,7 @@ func TestVerify(t *testing.T) {
 		require.NoError(t, err)
 		b[HeaderSize+10] ^= 1
 		require.NoError(t, os.WriteFile(path, b, 0o644))
-		got, h, err = openStore(t, dirs).Verify(ctx, name)
+		got, h, err = openStore(t, dirs).Verify(ctx, name, make([]byte, 0, 200_000))
 		require.NoError(t, err)
 		require.True(t, bytes.Equal(data, got), "reconstructed around the bad shard")
 		assert.Equal(t, []int{shard}, badIndexes(h), "every shard is checked, parity too")
@@ -37,9 +37,9 @@ func TestVerify(t *testing.T) {
 	for _, i := range []int{0, 2, 4} {
 		require.NoError(t, os.Remove(shardFile(dirs, "v/1", i)))
 	}
-	_, _, err := s.Verify(ctx, "v/1")
+	_, _, err := s.Verify(ctx, "v/1", nil)
 	require.ErrorIs(t, err, ErrUnrecoverable)
-	_, _, err = s.Verify(ctx, "v/none")
+	_, _, err = s.Verify(ctx, "v/none", nil)
 	require.ErrorIs(t, err, ErrNotFound)
 }
 
@@ -47,7 +47,7 @@ func ExampleStore_Verify() {
 	ctx := context.Background()
 	s, _ := Open(ctx, []string{"mem://example-verify"})
 	_ = s.Put(ctx, "objects/a", []byte("invoice 2026-0001"))
-	data, h, err := s.Verify(ctx, "objects/a")
+	data, h, err := s.Verify(ctx, "objects/a", nil)
 	fmt.Println(string(data), h.OK(), err)
 	// Output: invoice 2026-0001 true <nil>
 }
