@@ -216,6 +216,7 @@ type site struct {
 	// durableDirs holds the folders whose entries (and their parents')
 	// have been fsynced by this process.
 	durableDirs sync.Map
+	fds         fdCache // open shard files of a local site, for range reads
 	shared      bool  // process-wide mem bucket: not closed by Close
 	openErr     error // why the site is offline
 }
@@ -289,6 +290,7 @@ func openSite(ctx context.Context, raw string, create bool) (*site, error) {
 }
 
 func (st *site) close() error {
+	st.fds.closeAll()
 	if st.bucket == nil || st.shared {
 		return nil
 	}

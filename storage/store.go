@@ -374,6 +374,7 @@ func (st *site) writeShard(ctx context.Context, key string, hdr, data []byte, if
 	if st.bucket == nil {
 		return st.errOffline()
 	}
+	st.fds.drop(key)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var f *os.File
@@ -811,6 +812,11 @@ func (s *Store) readRange(ctx context.Context, key string, i int, off int64, dst
 		if st.bucket == nil {
 			continue
 		}
+		if st.localDir != "" {
+			if err := st.readLocalRange(key, off, dst, wantSize); err != errNotLocal {
+				return err
+			}
+		}
 		rd, err := st.bucket.NewRangeReader(ctx, key, off, int64(len(dst)), nil)
 		if err == nil {
 			if rd.Size() != wantSize {
@@ -1119,6 +1125,7 @@ func (s *Store) Delete(ctx context.Context, name string) error {
 	}
 	s.parallel(len(jobs), func(j int) {
 		st := jobs[j].st
+		st.fds.drop(jobs[j].key)
 		if err := st.bucket.Delete(ctx, jobs[j].key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
 			mu.Lock()
 			errs = append(errs, fmt.Errorf("storage: delete %s on %s: %w", jobs[j].key, st.redacted, st.wrap(err)))
