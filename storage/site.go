@@ -217,8 +217,8 @@ type site struct {
 	// have been fsynced by this process.
 	durableDirs sync.Map
 	fds         fdCache // open shard files of a local site, for range reads
-	shared      bool  // process-wide mem bucket: not closed by Close
-	openErr     error // why the site is offline
+	shared      bool    // process-wide mem bucket: not closed by Close
+	openErr     error   // why the site is offline
 }
 
 // memBuckets makes mem://name URLs refer to one in-memory bucket per name
