@@ -125,6 +125,17 @@ func (r *Repository) Check(ctx context.Context, opts CheckOptions) (*CheckReport
 	return &c.rep, nil
 }
 
+// onlyMissing reports whether every bad shard of h is missing (none
+// corrupt or unreadable), as after a write interrupted by a crash.
+func onlyMissing(h storage.Health) bool {
+	for _, p := range h.Bad {
+		if !errors.Is(p.Err, storage.ErrShardMissing) {
+			return false
+		}
+	}
+	return true
+}
+
 // health turns a storage health into findings, repairing when asked.
 func (c *checker) health(ctx context.Context, name string, h storage.Health) {
 	if h.OK() {
@@ -162,7 +173,11 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 			return nil
 		}
 		if !h.Recoverable() {
-			c.add(Finding{Severity: Lost, Object: names[i], Message: fmt.Sprintf("%s: too few intact shards", names[i])})
+			msg := fmt.Sprintf("%s: too few intact shards", names[i])
+			if onlyMissing(h) {
+				msg += " (all others are missing, none corrupt: an interrupted write leaves this too)"
+			}
+			c.add(Finding{Severity: Lost, Object: names[i], Message: msg})
 		}
 		c.health(ctx, names[i], h)
 		if strings.HasPrefix(names[i], indexPrefix) {

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -291,4 +294,35 @@ func TestInitAfterInterruptedInit(t *testing.T) {
 	require.NoError(t, os.RemoveAll(filepath.Join(dir, "keys")))
 	_, err = repo.Init(ctx, st, password, fastArgon)
 	require.ErrorIs(t, err, repo.ErrAlreadyInitialized)
+}
+
+// A crash while a snapshot was written can leave fewer than k of its
+// shards: "latest" is then the newest readable snapshot.
+func TestLatestSkipsIncompleteSnapshot(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	r, _ := newRepo(t, dir)
+	tid, err := r.SaveTree(ctx, &repo.Tree{})
+	require.NoError(t, err)
+	first := &repo.Snapshot{Kind: repo.KindFiles, Tree: tid}
+	_, err = r.SaveSnapshot(ctx, first)
+	require.NoError(t, err)
+	second := &repo.Snapshot{Kind: repo.KindFiles, Tree: tid, Time: first.Time.Add(time.Hour)}
+	_, err = r.SaveSnapshot(ctx, second)
+	require.NoError(t, err)
+	for i := range 3 { // 3 of 6 shards never written
+		require.NoError(t, os.Remove(filepath.Join(dir, "snapshots", second.ID.String()+"."+strconv.Itoa(i))))
+	}
+	latest, err := r.FindSnapshot(ctx, "latest")
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, latest.ID)
+
+	rep, err := r.Check(ctx, repo.CheckOptions{})
+	require.NoError(t, err)
+	require.True(t, rep.Lost())
+	var msgs []string
+	for _, f := range rep.Findings {
+		msgs = append(msgs, f.Message)
+	}
+	assert.Contains(t, strings.Join(msgs, "\n"), "interrupted write")
 }

@@ -116,14 +116,26 @@ func SortSnapshots(s []*Snapshot) {
 // 4 hex digits).
 func (r *Repository) FindSnapshot(ctx context.Context, ref string) (*Snapshot, error) {
 	if ref == "latest" {
-		var latest *Snapshot
+		// An unreadable snapshot object (left incomplete by a crash, or
+		// damaged) is skipped: "latest" is the newest one that can be read.
+		var (
+			latest  *Snapshot
+			skipped error
+		)
 		for s, err := range r.Snapshots(ctx) {
 			if err != nil {
-				return nil, err
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				skipped = err
+				continue
 			}
 			latest = s
 		}
 		if latest == nil {
+			if skipped != nil {
+				return nil, fmt.Errorf("%w: no readable snapshot (%w)", ErrSnapshotNotFound, skipped)
+			}
 			return nil, fmt.Errorf("%w: the repository has no snapshots", ErrSnapshotNotFound)
 		}
 		return latest, nil
