@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -138,7 +139,7 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 		return nil, err
 	}
 	r := newRepository(store, cfg, master)
-	payload, err := jsonMarshal(&cfg)
+	payload, err := json.Marshal(&cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package repo
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/custodia-backup/custodia/crypto"
@@ -247,5 +246,3 @@ func (r *Repository) LoadTree(ctx context.Context, id ID) (*Tree, error) {
 	}
 	return DecodeTree(b)
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
