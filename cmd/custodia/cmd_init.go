@@ -30,7 +30,7 @@ func cmdInit(ctx context.Context, env *cliEnv, args []string) error {
 	if *k < 1 || *m < 0 || *k+*m > 255 {
 		return usagef("init: --data-shards must be at least 1, --parity-shards at least 0, and together at most 255")
 	}
-	pw, err := g.password(env)
+	pw, err := g.password(env, true)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"golang.org/x/term"
 )
 
 // errHelp is returned after a command printed its help.
@@ -100,8 +102,9 @@ func (g *globalFlags) siteURLs(env *cliEnv) ([]string, error) {
 }
 
 // password returns the repository password from --password-file,
-// CUSTODIA_PASSWORD_FILE or CUSTODIA_PASSWORD.
-func (g *globalFlags) password(env *cliEnv) ([]byte, error) {
+// CUSTODIA_PASSWORD_FILE or CUSTODIA_PASSWORD, or else asks for it when
+// standard input is a terminal (twice when confirm is set, as for init).
+func (g *globalFlags) password(env *cliEnv, confirm ...bool) ([]byte, error) {
 	file := g.passwordFile
 	if file == "" {
 		file = env.getenv("CUSTODIA_PASSWORD_FILE")
@@ -121,5 +124,33 @@ func (g *globalFlags) password(env *cliEnv) ([]byte, error) {
 	if p := env.getenv("CUSTODIA_PASSWORD"); p != "" {
 		return []byte(p), nil
 	}
+	if f, ok := env.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return promptPassword(env, int(f.Fd()), len(confirm) > 0 && confirm[0])
+	}
 	return nil, usagef("no password given: set CUSTODIA_PASSWORD or use --password-file")
+}
+
+// promptPassword reads a password from the terminal without echoing it.
+func promptPassword(env *cliEnv, fd int, confirm bool) ([]byte, error) {
+	fmt.Fprint(env.stderr, "enter password for repository: ")
+	pw, err := term.ReadPassword(fd)
+	fmt.Fprintln(env.stderr)
+	if err != nil {
+		return nil, fmt.Errorf("read password: %w", err)
+	}
+	if len(pw) == 0 {
+		return nil, usagef("empty password")
+	}
+	if confirm {
+		fmt.Fprint(env.stderr, "enter password again: ")
+		again, err := term.ReadPassword(fd)
+		fmt.Fprintln(env.stderr)
+		if err != nil {
+			return nil, fmt.Errorf("read password: %w", err)
+		}
+		if string(again) != string(pw) {
+			return nil, usagef("the passwords do not match")
+		}
+	}
+	return pw, nil
 }
