@@ -180,6 +180,6 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Repository: CUSTODIA_REPOSITORY (comma-separated URLs, one per site) or --repo URL (repeatable).")
 	fmt.Fprintln(w, "A bare path or file:///abs/path is a local folder; s3://, gs://, azblob:// are cloud buckets.")
-	fmt.Fprintln(w, "Password: CUSTODIA_PASSWORD or --password-file FILE.")
+	fmt.Fprintln(w, "Password: CUSTODIA_PASSWORD or --password-file FILE; asked for on a terminal otherwise.")
 	fmt.Fprintln(w, "Run 'custodia COMMAND -h' for a command's flags.")
 }
