@@ -700,6 +700,12 @@ func (s *Store) Get(ctx context.Context, name string) ([]byte, Health, error) {
 	h := g.members[0].hdr
 	h.Index = 0
 	s.headers.put(name, h)
+	if !health.OK() {
+		// Range reads of this object would meet the same bad shards (and
+		// a corrupt one is not detectable in a range): serve them from
+		// the verified copy.
+		s.recent.put(name, data)
+	}
 	return data, health, nil
 }
 
