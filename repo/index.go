@@ -141,9 +141,3 @@ func (x *index) lookup(h BlobHandle) (location, packInfo, bool) {
 	}
 	return loc, x.packs[loc.pack], true
 }
-
-func (x *index) counts() (blobs, packs int) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return len(x.blobs), len(x.packs)
-}

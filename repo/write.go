@@ -233,6 +233,9 @@ func (r *Repository) SaveTree(ctx context.Context, t *Tree) (ID, error) {
 	if err != nil {
 		return ID{}, err
 	}
+	if len(b) > maxTreeSize {
+		return ID{}, fmt.Errorf("a folder listing of %d bytes exceeds the tree limit of %d (too many entries in one folder)", len(b), maxTreeSize)
+	}
 	id := r.BlobID(b)
 	_, err = r.SaveBlob(ctx, TreeBlob, id, b, true)
 	return id, err
@@ -240,7 +243,11 @@ func (r *Repository) SaveTree(ctx context.Context, t *Tree) (ID, error) {
 
 // LoadTree reads and validates a tree blob.
 func (r *Repository) LoadTree(ctx context.Context, id ID) (*Tree, error) {
-	b, err := r.LoadBlob(ctx, BlobHandle{Type: TreeBlob, ID: id}, nil)
+	h := BlobHandle{Type: TreeBlob, ID: id}
+	if loc, _, ok := r.idx.lookup(h); ok && loc.rawLength > maxTreeSize {
+		return nil, fmt.Errorf("%w: %s of %d bytes exceeds the tree limit of %d", ErrMalformed, h, loc.rawLength, maxTreeSize)
+	}
+	b, err := r.LoadBlob(ctx, h, nil)
 	if err != nil {
 		return nil, err
 	}
