@@ -542,18 +542,6 @@ func hasCredentialPrefix(s string) bool {
 	return false
 }
 
-// scanEntities finds identity numbers, card numbers, phone numbers,
-// passports and e-mail addresses inside a longer value, records the most
-// sensitive in v.embedded and returns how many bytes they cover.
-func scanEntities(s string, v *valueInfo) int {
-	covered := 0
-	forEachEntity(s, func(t Type, lo, hi int) {
-		raise(v, t)
-		covered += hi - lo
-	})
-	return covered
-}
-
 // forEachEntity calls fn for each entity found in s, in order, with its
 // type and byte range.
 func forEachEntity(s string, fn func(t Type, lo, hi int)) {
