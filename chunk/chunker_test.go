@@ -426,6 +426,10 @@ func TestMisbehavingReaders(t *testing.T) {
 		}
 		got = append(got, len(b))
 	}
+	assert.NotEmpty(t, got, "chunks complete before the error are returned")
+	for _, n := range got {
+		assert.True(t, n >= smallParams.Min && n <= smallParams.Max, "chunk of %d bytes", n)
+	}
 }
 
 func TestZeros(t *testing.T) {
