@@ -121,17 +121,12 @@ func Files(ctx context.Context, r *repo.Repository, paths []string, opts ...Opti
 	slices.Sort(abs)
 	abs = slices.Compact(abs)
 
-	b, err := newBackuper(ctx, r, o)
-	if err != nil {
-		return nil, err
-	}
+	b := newBackuper(ctx, r, o)
 	defer b.cancel(nil)
-	parent, err := b.findParent(ctx, repo.KindFiles, abs)
-	if err != nil {
-		return nil, err
-	}
+	parent := b.findParent(ctx, repo.KindFiles, abs)
 	var parentRoot *repo.Tree
 	if parent != nil {
+		var err error
 		if parentRoot, err = r.LoadTree(ctx, parent.Tree); err != nil {
 			parentRoot, parent = nil, nil // unreadable parent: read everything
 		}
@@ -159,7 +154,7 @@ func Files(ctx context.Context, r *repo.Repository, paths []string, opts ...Opti
 			rootTree.Nodes = append(rootTree.Nodes, f.node)
 		}
 	}
-	err = b.finishWorkers()
+	err := b.finishWorkers()
 	stopProgress()
 	if err != nil {
 		return nil, err
@@ -184,16 +179,11 @@ func Stream(ctx context.Context, r *repo.Repository, name string, rd io.Reader, 
 	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
 		return nil, fmt.Errorf("stream name %q: want a plain file name", name)
 	}
-	o := newOptions(opts)
-	b, err := newBackuper(ctx, r, o)
-	if err != nil {
-		return nil, err
-	}
+	b := newBackuper(ctx, r, newOptions(opts))
 	defer b.cancel(nil)
 	stopProgress := b.startProgress()
 	b.startWorkers()
-	now := o.now()
-	node := repo.Node{Name: name, Type: repo.NodeFile, Mode: 0o600, ModTime: now, UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}
+	node := repo.Node{Name: name, Type: repo.NodeFile, Mode: 0o600, ModTime: b.start.UTC(), UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}
 	c, err := chunk.NewChunker(rd, b.params, b.gear)
 	if err == nil {
 		node.Content, node.Size, err = b.chunkStream(c)
@@ -211,7 +201,7 @@ func Stream(ctx context.Context, r *repo.Repository, name string, rd io.Reader, 
 	return b.commit(ctx, repo.KindStream, []string{name}, nil, &repo.Tree{Nodes: []repo.Node{node}})
 }
 
-func newBackuper(ctx context.Context, r *repo.Repository, o options) (*backuper, error) {
+func newBackuper(ctx context.Context, r *repo.Repository, o options) *backuper {
 	if o.host == "" {
 		h, err := os.Hostname()
 		if err != nil {
@@ -227,17 +217,17 @@ func newBackuper(ctx context.Context, r *repo.Repository, o options) (*backuper,
 	params, gear := r.ChunkerParams()
 	b := &backuper{r: r, opts: o, params: params, gear: gear, start: time.Now(), base: r.Stats()}
 	b.ctx, b.cancel = context.WithCancelCause(ctx)
-	return b, nil
+	return b
 }
 
 // findParent returns the explicit parent, or the latest snapshot of the
 // same kind, host and paths.
-func (b *backuper) findParent(ctx context.Context, kind string, paths []string) (*repo.Snapshot, error) {
+func (b *backuper) findParent(ctx context.Context, kind string, paths []string) *repo.Snapshot {
 	if b.opts.noParent {
-		return nil, nil
+		return nil
 	}
 	if b.opts.parent != nil {
-		return b.opts.parent, nil
+		return b.opts.parent
 	}
 	var parent *repo.Snapshot
 	for s, err := range b.r.Snapshots(ctx) {
@@ -248,7 +238,7 @@ func (b *backuper) findParent(ctx context.Context, kind string, paths []string) 
 			parent = s
 		}
 	}
-	return parent, nil
+	return parent
 }
 
 func (b *backuper) startWorkers() {

@@ -19,11 +19,10 @@ type options struct {
 	workers  int
 	progress func(Progress)
 	interval time.Duration
-	now      func() time.Time
 }
 
 func newOptions(opts []Option) options {
-	o := options{workers: runtime.GOMAXPROCS(0), interval: 500 * time.Millisecond, now: time.Now}
+	o := options{workers: runtime.GOMAXPROCS(0), interval: 500 * time.Millisecond}
 	for _, opt := range opts {
 		opt(&o)
 	}
