@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
@@ -216,9 +217,10 @@ type site struct {
 	// durableDirs holds the folders whose entries (and their parents')
 	// have been fsynced by this process.
 	durableDirs sync.Map
-	fds         fdCache // open shard files of a local site, for range reads
-	shared      bool    // process-wide mem bucket: not closed by Close
-	openErr     error   // why the site is offline
+	fds         fdCache     // open shard files of a local site, for range reads
+	noDirect    atomic.Bool // the local site's file system refuses O_DIRECT
+	shared      bool        // process-wide mem bucket: not closed by Close
+	openErr     error       // why the site is offline
 }
 
 // memBuckets makes mem://name URLs refer to one in-memory bucket per name

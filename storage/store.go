@@ -347,7 +347,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 			continue
 		}
 		st := s.sites[s.siteOf(i)]
-		if ifNotExist && gcerrors.Code(err) == gcerrors.FailedPrecondition {
+		if ifNotExist && (errors.Is(err, errShardExists) || gcerrors.Code(err) == gcerrors.FailedPrecondition) {
 			return fmt.Errorf("%w: %s", ErrExists, name)
 		}
 		wrapped := fmt.Errorf("storage: put %s: shard %d on %s: %w", name, i, st.redacted, err)
@@ -369,12 +369,19 @@ func (st *site) errOffline() error {
 }
 
 // writeShard writes one shard blob atomically. On local sites the file
-// is fsynced before it is renamed into place and its folders after.
+// is fsynced before it is renamed into place and its folders after; on
+// Linux it is written by writeLocalShard (direct I/O), elsewhere through
+// the gocloud file bucket.
 func (st *site) writeShard(ctx context.Context, key string, hdr, data []byte, ifNotExist bool) error {
 	if st.bucket == nil {
 		return st.errOffline()
 	}
 	st.fds.drop(key)
+	if st.localDir != "" {
+		if err := st.writeLocalShard(ctx, key, hdr, data, ifNotExist); !errors.Is(err, errNotLocal) {
+			return st.wrap(err)
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var f *os.File
