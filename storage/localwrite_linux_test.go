@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/custodia-backup/custodia/internal/directio"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,8 +18,9 @@ import (
 // from shard files of exactly their encoded length.
 func TestLocalWriteSizes(t *testing.T) {
 	ctx := context.Background()
-	sizes := []int{0, 1, 100, directAlign - HeaderSize, directAlign - HeaderSize + 1, 4 * directAlign,
-		stageSize - HeaderSize, stageSize - HeaderSize + 1, 4*stageSize + 12345}
+	const align, stage = directio.Align, directio.StageSize
+	sizes := []int{0, 1, 100, align - HeaderSize, align - HeaderSize + 1, 4 * align,
+		stage - HeaderSize, stage - HeaderSize + 1, 4*stage + 12345}
 	for _, direct := range []bool{true, false} {
 		dirs := fileDirs(t, 2)
 		s := openStore(t, dirs, WithShards(1, 1))
@@ -44,32 +46,6 @@ func TestLocalWriteSizes(t *testing.T) {
 			t.Log("the test folder's file system refuses O_DIRECT: both runs were buffered")
 		}
 	}
-}
-
-// writeDirect on a file without O_DIRECT (where a site falls back to when
-// its file system refuses direct I/O) writes the same bytes, and
-// clearDirect, which turns O_DIRECT off, works on any file.
-func TestWriteDirectOnBufferedFile(t *testing.T) {
-	dir := t.TempDir()
-	st := &site{localDir: dir}
-	f, tmp, err := createTempShard(filepath.Join(dir, "x"), false)
-	require.NoError(t, err)
-	// A file opened without O_DIRECT accepts the unaligned writes too;
-	// writeDirect must produce the same bytes either way.
-	data := randBytes(3*stageSize+777, 5)
-	require.NoError(t, st.writeDirect(f, []byte("header"), data))
-	require.NoError(t, f.Close())
-	got, err := os.ReadFile(tmp)
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(append([]byte("header"), data...), got))
-	require.NoError(t, clearDirect(mustOpen(t, tmp)))
-}
-
-func mustOpen(t *testing.T, p string) *os.File {
-	f, err := os.OpenFile(p, os.O_WRONLY, 0)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = f.Close() })
-	return f
 }
 
 // Create never replaces a shard file, even when another writer published

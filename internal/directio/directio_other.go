@@ -1,0 +1,14 @@
+//go:build !linux
+
+package directio
+
+import (
+	"errors"
+	"os"
+)
+
+const flagDirect = 0 // no direct I/O: every Writer writes through
+
+var errInvalid = errors.New("direct I/O not supported")
+
+func clearDirect(*os.File) error { return nil }
