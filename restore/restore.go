@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/custodia-backup/custodia/internal/directio"
 	"github.com/custodia-backup/custodia/internal/ticker"
 	"github.com/custodia-backup/custodia/repo"
 )
@@ -99,10 +100,17 @@ type dirEntry struct {
 }
 
 type fileJob struct {
-	path string
-	node repo.Node
-	f    *os.File
+	path   string
+	node   repo.Node
+	f      *os.File
+	direct bool // f was opened for direct I/O
 }
+
+// directMinSize is the size from which a file is written with direct I/O
+// (internal/directio): restored bytes are not read back soon, and copying
+// them through the page cache was most of a restore's kernel time. Smaller
+// files go through the page cache, where the kernel batches their writes.
+const directMinSize = 1 << 20
 
 type restorer struct {
 	r      *repo.Repository
@@ -122,6 +130,7 @@ type restorer struct {
 	files, dirsN, bytes atomic.Uint64
 	start               time.Time
 	root                bool
+	noDirect            atomic.Bool // the target's file system refuses direct I/O
 }
 
 // Snapshot restores snap into target.
@@ -267,12 +276,12 @@ func (rs *restorer) walk(t *repo.Tree, dir string, inside bool) error {
 			// workers: creating files in parallel makes the kernel contend
 			// on folder and inode-table locks, which costs more than it
 			// gains.
-			f, err := rs.create(dst)
+			f, direct, err := rs.create(dst, n.Size >= directMinSize)
 			if err != nil {
 				return err
 			}
 			select {
-			case rs.jobs <- fileJob{path: dst, node: n, f: f}:
+			case rs.jobs <- fileJob{path: dst, node: n, f: f, direct: direct}:
 			case <-rs.ctx.Done():
 				f.Close()
 				return context.Cause(rs.ctx)
@@ -365,48 +374,84 @@ func (rs *restorer) worker() {
 			continue
 		}
 		rs.files.Add(1)
-		rs.setMeta(job.path, job.node)
 	}
 }
 
 // create creates a file of the restore, replacing what is in the way when
-// overwriting.
-func (rs *restorer) create(p string) (*os.File, error) {
+// overwriting; with direct set, for direct I/O if the file system allows
+// it (reported).
+func (rs *restorer) create(p string, direct bool) (*os.File, bool, error) {
 	if err := rs.clear(p); err != nil {
-		return nil, fmt.Errorf("restore %s: %w", p, err)
+		return nil, false, fmt.Errorf("restore %s: %w", p, err)
 	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
+	f, direct, err := directio.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600, direct && !rs.noDirect.Load())
 	if err != nil {
-		return nil, fmt.Errorf("restore: %w", err)
+		return nil, false, fmt.Errorf("restore: %w", err)
 	}
-	return f, nil
+	return f, direct, nil
 }
 
-// writeFile writes one file's content and closes it.
+// writeFile writes one file's content, sets its metadata and closes it.
 func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
 	f := job.f
+	w := directio.NewWriter(f, job.direct)
 	var err error
 	var written uint64
 	for _, id := range job.node.Content {
 		buf, err = rs.r.LoadBlob(rs.ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, buf)
 		if err != nil {
+			_ = w.Flush()
 			f.Close()
 			return buf, fmt.Errorf("restore %s: %w", job.path, err)
 		}
-		if _, err := f.Write(buf); err != nil {
+		if _, err := w.Write(buf); err != nil {
+			_ = w.Flush()
 			f.Close()
 			return buf, fmt.Errorf("restore: %w", err)
 		}
 		written += uint64(len(buf))
 		rs.bytes.Add(uint64(len(buf)))
 	}
-	if err := f.Close(); err != nil {
+	err = w.Flush()
+	if w.Refused() {
+		rs.noDirect.Store(true)
+	}
+	if err != nil {
+		f.Close()
 		return buf, fmt.Errorf("restore: %w", err)
 	}
 	if written != job.node.Size {
+		f.Close()
 		return buf, fmt.Errorf("restore %s: wrote %d bytes, the snapshot records %d", job.path, written, job.node.Size)
 	}
+	// Metadata through the open file: no path lookups, and the times are
+	// set after the last write.
+	rs.setFileMeta(f, job.path, job.node)
+	if err := f.Close(); err != nil {
+		return buf, fmt.Errorf("restore: %w", err)
+	}
 	return buf, nil
+}
+
+// setFileMeta is setMeta for an open regular file.
+func (rs *restorer) setFileMeta(f *os.File, p string, n repo.Node) {
+	var errs []error
+	if rs.root {
+		if err := f.Chown(int(n.UID), int(n.GID)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := f.Chmod(n.Mode & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)); err != nil {
+		errs = append(errs, err)
+	}
+	if err := setFileTimes(f, n.ModTime); err != nil {
+		errs = append(errs, fmt.Errorf("set times of %s: %w", p, err))
+	}
+	if len(errs) > 0 {
+		rs.mu.Lock()
+		rs.res.Errors = append(rs.res.Errors, errors.Join(errs...))
+		rs.mu.Unlock()
+	}
 }
 
 // setMeta restores ownership (as root), permissions and times. Failures are
