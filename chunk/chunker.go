@@ -103,8 +103,10 @@ type Chunker struct {
 // table (NewGear(nil)); g is not copied and must not be modified while in
 // use. r may be nil if Reset is called before Next.
 //
-// The Chunker holds a buffer of p.Max + max(p.Max/8, 64 KiB) bytes (9 MiB
-// with the default parameters), allocated once.
+// The Chunker holds a buffer that starts at 4*p.Avg bytes (4 MiB with the
+// default parameters) and grows, when a chunk needs it, up to p.Max +
+// max(p.Max/8, 64 KiB) bytes (9 MiB); it never shrinks, and Reset keeps
+// it. Chunk boundaries do not depend on the buffer size.
 func NewChunker(r io.Reader, p Params, g *Gear) (*Chunker, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -119,8 +121,14 @@ func NewChunker(r io.Reader, p Params, g *Gear) (*Chunker, error) {
 		g:     g,
 		maskS: topBits(bitsAvg + normalization),
 		maskL: topBits(bitsAvg - normalization),
-		buf:   make([]byte, p.Max+max(p.Max/8, 64<<10)),
+		buf:   make([]byte, min(4*p.Avg, fullBuffer(p))),
 	}, nil
+}
+
+// fullBuffer is the largest buffer a Chunker with parameters p holds: room
+// for a chunk of p.Max bytes and a read ahead of it.
+func fullBuffer(p Params) int {
+	return p.Max + max(p.Max/8, 64<<10)
 }
 
 // topBits returns a mask of the n most significant bits of a uint64.
@@ -188,10 +196,17 @@ func (c *Chunker) fill() {
 	if c.start == c.end {
 		c.start, c.end = 0, 0
 	} else if len(c.buf)-c.end < len(c.buf)/4 {
-		// The partial chunk is shorter than Max, so this leaves at least
-		// len(buf)-Max bytes free.
 		c.end = copy(c.buf, c.buf[c.start:c.end])
 		c.start = 0
+	}
+	if full := fullBuffer(c.p); len(c.buf)-c.end < len(c.buf)/4 && len(c.buf) < full {
+		// The partial chunk fills most of the buffer: grow it. At the full
+		// size the partial chunk, shorter than Max, leaves at least
+		// len(buf)-Max bytes free.
+		nb := make([]byte, min(2*len(c.buf), full))
+		c.end = copy(nb, c.buf[c.start:c.end])
+		c.start = 0
+		c.buf = nb
 	}
 	for range maxEmptyReads {
 		free := c.buf[c.end:]

@@ -446,6 +446,7 @@ func TestNextDoesNotAllocate(t *testing.T) {
 	c, err := NewChunker(nil, DefaultParams(), nil)
 	require.NoError(t, err)
 	rd := bytes.NewReader(data)
+	// Once grown (if the data needs it), the buffer is reused.
 	allocs := testing.AllocsPerRun(3, func() {
 		rd.Reset(data)
 		c.Reset(rd)
@@ -456,6 +457,37 @@ func TestNextDoesNotAllocate(t *testing.T) {
 		}
 	})
 	assert.Zero(t, allocs)
+}
+
+// The buffer starts small and grows only when a chunk needs it: random
+// data (chunks near Avg) keeps the small buffer, zeros (every chunk Max
+// bytes) grow it to hold Max bytes, and the chunks are the same either way.
+func TestBufferGrowsOnDemand(t *testing.T) {
+	p := DefaultParams()
+	c, err := NewChunker(bytes.NewReader(sharedRandom()[:16<<20]), p, nil)
+	require.NoError(t, err)
+	for {
+		if _, err := c.Next(); err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+	}
+	assert.Less(t, len(c.buf), fullBuffer(p), "random data needs no full buffer")
+
+	zeros := make([]byte, 3*p.Max+5)
+	c.Reset(bytes.NewReader(zeros))
+	var got []int
+	for {
+		b, err := c.Next()
+		if err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+		got = append(got, len(b))
+	}
+	assert.Equal(t, []int{p.Max, p.Max, p.Max, 5}, got)
+	assert.GreaterOrEqual(t, len(c.buf), p.Max)
+	assert.LessOrEqual(t, len(c.buf), fullBuffer(p))
 }
 
 func TestScanMatchesByteLoop(t *testing.T) {
