@@ -143,3 +143,45 @@ func (st *site) readLocalRange(key string, off int64, dst []byte, wantSize int64
 	}
 	return err
 }
+
+// readLocalShardInto reads the whole shard blob key of object name from a
+// local site, its data into the buffer place gives for shard i (verified
+// against the header's checksum). ok is false when this path does not
+// apply (the file cannot be opened, is not of a plausible size, or place
+// gives no buffer): the caller then reads through the bucket, which also
+// classifies the failure.
+func (st *site) readLocalShardInto(name, key string, i int, place func(i, l int) []byte) (h ShardHeader, data []byte, ok bool, err error) {
+	f, err := os.Open(filepath.Join(st.localDir, filepath.FromSlash(key)))
+	if err != nil {
+		return h, nil, false, nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() < HeaderSize || fi.Size() > HeaderSize+MaxObjectSize {
+		return h, nil, false, nil
+	}
+	data = place(i, int(fi.Size()-HeaderSize))
+	if data == nil {
+		return h, nil, false, nil
+	}
+	var hdr [HeaderSize]byte
+	if _, err := f.ReadAt(hdr[:], 0); err != nil {
+		return h, nil, true, readAtErr(err)
+	}
+	if _, err := f.ReadAt(data, HeaderSize); err != nil {
+		return h, nil, true, readAtErr(err)
+	}
+	h, err = decodeShardParts(name, hdr[:], data)
+	if err != nil {
+		return h, nil, true, err
+	}
+	return h, data, true, nil
+}
+
+// readAtErr classifies a failed read of a local shard file.
+func readAtErr(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: shorter than its size", ErrShardCorrupt)
+	}
+	return fmt.Errorf("%w: %w", ErrShardUnreadable, err)
+}

@@ -181,16 +181,29 @@ func parseShardHeader(b []byte) (ShardHeader, error) {
 // data (a sub-slice of b). Any malformed or damaged input yields an error
 // wrapping ErrShardCorrupt; DecodeShard never panics.
 func DecodeShard(name string, b []byte) (ShardHeader, []byte, error) {
-	h, err := parseShardHeader(b)
+	if len(b) < HeaderSize {
+		_, err := parseShardHeader(b)
+		return ShardHeader{}, nil, err
+	}
+	h, err := decodeShardParts(name, b[:HeaderSize], b[HeaderSize:])
 	if err != nil {
 		return h, nil, err
 	}
-	data := b[HeaderSize:]
+	return h, b[HeaderSize:], nil
+}
+
+// decodeShardParts is DecodeShard of a shard read as its header and its
+// data in separate buffers.
+func decodeShardParts(name string, hdr, data []byte) (ShardHeader, error) {
+	h, err := parseShardHeader(hdr)
+	if err != nil {
+		return h, err
+	}
 	if uint64(len(data)) != h.ShardLen {
-		return h, nil, fmt.Errorf("%w: %d data bytes, header says %d", ErrShardCorrupt, len(data), h.ShardLen)
+		return h, fmt.Errorf("%w: %d data bytes, header says %d", ErrShardCorrupt, len(data), h.ShardLen)
 	}
-	if shardHash(name, b[:hashedHeaderLen], data) != h.Hash {
-		return h, nil, fmt.Errorf("%w: checksum mismatch", ErrShardCorrupt)
+	if shardHash(name, hdr[:hashedHeaderLen], data) != h.Hash {
+		return h, fmt.Errorf("%w: checksum mismatch", ErrShardCorrupt)
 	}
-	return h, data, nil
+	return h, nil
 }

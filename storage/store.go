@@ -471,6 +471,11 @@ type readSet struct {
 	s     *Store
 	name  string
 	reads map[int]*shardRead
+	// place, when set, gives the buffer a whole-shard read of shard i with
+	// l data bytes from a local site should read its data into (nil: a
+	// pooled buffer as usual). Verify uses it to read data shards straight
+	// into their place in the object.
+	place func(i, l int) []byte
 }
 
 func (s *Store) newReadSet(name string) *readSet {
@@ -491,7 +496,7 @@ func (rs *readSet) release() {
 func (rs *readSet) fetch(ctx context.Context, idx []int, headerOnly bool) {
 	out := make([]*shardRead, len(idx))
 	rs.s.parallel(len(idx), func(j int) {
-		out[j] = rs.s.readShard(ctx, rs.name, idx[j], headerOnly)
+		out[j] = rs.s.readShard(ctx, rs.name, idx[j], headerOnly, rs.place)
 	})
 	for _, r := range out {
 		rs.reads[r.idx] = r
@@ -566,7 +571,7 @@ func (rs *readSet) health(g *group) Health {
 // readShard reads shard i of name from its home site; when it is not
 // there, the other sites are tried (so objects stay readable if the site
 // list was reordered or shortened).
-func (s *Store) readShard(ctx context.Context, name string, i int, headerOnly bool) *shardRead {
+func (s *Store) readShard(ctx context.Context, name string, i int, headerOnly bool, place func(i, l int) []byte) *shardRead {
 	home := s.siteOf(i)
 	r := &shardRead{idx: i, site: home, key: shardKey(name, i)}
 	var homeErr error
@@ -578,6 +583,21 @@ func (s *Store) readShard(ctx context.Context, name string, i int, headerOnly bo
 				homeErr = fmt.Errorf("%w: site offline", ErrShardUnreadable)
 			}
 			continue
+		}
+		if !headerOnly && place != nil && st.localDir != "" {
+			if h, data, ok, err := st.readLocalShardInto(name, r.key, i, place); ok {
+				r.site, r.hdr, r.data, r.err = si, h, data, err
+				if err == nil && h.Index != i {
+					r.data, r.err = nil, fmt.Errorf("%w: header names shard %d", ErrShardCorrupt, h.Index)
+				}
+				if r.err == nil || j == len(s.sites)-1 {
+					return r
+				}
+				if j == 0 {
+					homeErr = r.err
+				}
+				continue
+			}
 		}
 		buf, size, err := readBlob(ctx, st, r.key, headerOnly)
 		if err == nil {
@@ -752,6 +772,9 @@ func (s *Store) assemble(name string, g *group, buf []byte) ([]byte, error) {
 	}
 	L := int(g.key.l)
 	for i := 0; i < k && i*L < len(out); i++ {
+		if len(shards[i]) > 0 && &shards[i][0] == &out[i*L] {
+			continue // read into place (Verify)
+		}
 		copy(out[i*L:], shards[i])
 	}
 	if !haveAll && objectHash(name, out) != g.key.objHash {
@@ -858,7 +881,7 @@ func (s *Store) readRange(ctx context.Context, key string, i int, off int64, dst
 func (s *Store) findHeader(ctx context.Context, name string) (ShardHeader, error) {
 	missing := true
 	for i := range s.k + s.m {
-		r := s.readShard(ctx, name, i, true)
+		r := s.readShard(ctx, name, i, true, nil)
 		if r.buf != nil {
 			putBuf(r.buf)
 		}
@@ -949,7 +972,18 @@ func (c *objectCache) remove(name string) {
 // including shards beyond the configured k+m when the object was written
 // with more.
 func (s *Store) readAll(ctx context.Context, name string, headerOnly bool) (*readSet, *group, error) {
+	return s.readAllInto(ctx, s.newReadSet(name), headerOnly)
+}
+
+// readAllPlaced is a whole read of every shard, with placement (see
+// readSet.place).
+func (s *Store) readAllPlaced(ctx context.Context, name string, place func(i, l int) []byte) (*readSet, *group, error) {
 	rs := s.newReadSet(name)
+	rs.place = place
+	return s.readAllInto(ctx, rs, false)
+}
+
+func (s *Store) readAllInto(ctx context.Context, rs *readSet, headerOnly bool) (*readSet, *group, error) {
 	total := s.k + s.m
 	idx := make([]int, total)
 	for i := range idx {
@@ -1003,7 +1037,33 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte) ([]byte, He
 	if err := s.check(name); err != nil {
 		return nil, Health{Object: name}, err
 	}
-	rs, g, err := s.readAll(ctx, name, false)
+	// Data shards on local sites are read straight into their place in
+	// the object (no copy when assembling it).
+	var (
+		mu   sync.Mutex
+		out  []byte
+		outL = -1
+	)
+	place := func(i, l int) []byte {
+		if i >= s.k {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if outL < 0 {
+			outL = l
+			if need := s.k * l; cap(buf) >= need {
+				out = buf[:need]
+			} else {
+				out = make([]byte, need)
+			}
+		}
+		if l != outL {
+			return nil // not of the same write as the first shard read
+		}
+		return out[i*l : (i+1)*l : (i+1)*l]
+	}
+	rs, g, err := s.readAllPlaced(ctx, name, place)
 	if err != nil {
 		return nil, Health{Object: name}, err
 	}
@@ -1014,6 +1074,9 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte) ([]byte, He
 	}
 	if g == nil || len(g.members) < g.key.k {
 		return nil, h, s.unrecoverable(name, h)
+	}
+	if out != nil {
+		buf = out
 	}
 	data, err := s.assemble(name, g, buf)
 	return data, h, err
