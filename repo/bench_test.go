@@ -3,6 +3,12 @@ package repo
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -119,5 +125,52 @@ func BenchmarkLoadBlob(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// BenchmarkCompressFiles compresses the files of a folder in 1 MiB pieces,
+// grouped by file extension, the way backups compress chunks. It needs
+// CUSTODIA_BENCH_DATA to name the folder (for example a dataset made by
+// ../shared/bench/gen-dataset) and is skipped otherwise:
+//
+//	CUSTODIA_BENCH_DATA=/path/to/v1 go test -run - -bench CompressFiles ./repo
+func BenchmarkCompressFiles(b *testing.B) {
+	root := os.Getenv("CUSTODIA_BENCH_DATA")
+	if root == "" {
+		b.Skip("set CUSTODIA_BENCH_DATA to a folder of files")
+	}
+	pieces := map[string][][]byte{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		for len(data) > 0 {
+			n := min(len(data), 1<<20)
+			pieces[filepath.Ext(p)] = append(pieces[filepath.Ext(p)], data[:n])
+			data = data[n:]
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, ext := range slices.Sorted(maps.Keys(pieces)) {
+		b.Run(strings.TrimPrefix(ext, "."), func(b *testing.B) {
+			var in, out int
+			for _, p := range pieces[ext] {
+				in += len(p)
+			}
+			b.SetBytes(int64(in))
+			var buf []byte
+			for b.Loop() {
+				out = 0
+				for _, p := range pieces[ext] {
+					buf = encodePayload(buf[:0], p, true)
+					out += len(buf)
+				}
+			}
+			b.ReportMetric(float64(out)/float64(in), "ratio")
+		})
 	}
 }
