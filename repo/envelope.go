@@ -51,6 +51,10 @@ var (
 		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
 		zstd.WithLowerEncoderMem(true),
 		zstd.WithZeroFrames(true),
+		// A 1 MiB window: chunks average 1 MiB, and a larger window only
+		// made each encoder keep up to 9 MiB of history (one encoder per
+		// core) for 0.03% of repository size on the shared dataset.
+		zstd.WithWindowSize(1<<20),
 		// Every payload is authenticated by its AEAD tag and blobs are
 		// re-hashed against their IDs: zstd's own checksum adds nothing.
 		zstd.WithEncoderCRC(false))
