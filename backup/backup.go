@@ -13,7 +13,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/custodia-backup/custodia/chunk"
@@ -331,11 +330,7 @@ func baseNode(name string, fi fs.FileInfo) repo.Node {
 		Mode:    fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky),
 		ModTime: fi.ModTime().UTC(),
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		n.UID, n.GID = st.Uid, st.Gid
-		n.Inode, n.Device = st.Ino, uint64(st.Dev)
-		n.ChangeTime = time.Unix(st.Ctim.Sec, st.Ctim.Nsec).UTC()
-	}
+	fillStat(&n, fi)
 	return n
 }
 
