@@ -36,18 +36,24 @@ var stagePool = sync.Pool{New: func() any {
 	return &b
 }}
 
-// OpenFile is os.OpenFile, with direct I/O added to flag when direct is
-// true and the file system accepts it. It reports whether the file was
-// opened for direct I/O.
+// OpenFile is os.OpenFile, and then, when direct is true, turns direct I/O
+// on for the open file if the file system accepts it. It reports whether
+// direct I/O is on. (Direct I/O is not asked for in the open itself: on a
+// file system without it, Linux creates the file and then fails the open,
+// which would leave the file behind and make an O_EXCL retry fail.)
 func OpenFile(path string, flags int, perm os.FileMode, direct bool) (*os.File, bool, error) {
-	if direct && flagDirect != 0 {
-		f, err := os.OpenFile(path, flags|flagDirect, perm)
-		if err == nil || !refused(err) {
-			return f, err == nil, err
-		}
-	}
 	f, err := os.OpenFile(path, flags, perm)
-	return f, false, err
+	if err != nil || !direct || flagDirect == 0 {
+		return f, false, err
+	}
+	if err := setDirect(f); err != nil {
+		if refused(err) {
+			return f, false, nil
+		}
+		f.Close()
+		return nil, false, err
+	}
+	return f, true, nil
 }
 
 // Writer writes to a file opened by OpenFile. With direct I/O it stages the
@@ -139,6 +145,15 @@ func (w *Writer) Flush() error {
 	}
 	w.n = 0
 	return nil
+}
+
+// Discard releases the staging buffer without writing what it holds, for
+// a write being abandoned. The Writer must not be used after Discard.
+func (w *Writer) Discard() {
+	if w.stage != nil {
+		stagePool.Put(w.stage)
+		w.stage = nil
+	}
 }
 
 // Refused reports whether the file system refused direct I/O on the first

@@ -117,3 +117,47 @@ func BenchmarkWrite(b *testing.B) {
 		})
 	}
 }
+
+// On a file system that refuses direct I/O, OpenFile still creates the
+// file once (O_EXCL holds), reports no direct I/O, and the Writer writes
+// through the page cache.
+func TestOpenFileRefused(t *testing.T) {
+	orig := setDirect
+	t.Cleanup(func() { setDirect = orig })
+	setDirect = func(*os.File) error { return errInvalid }
+
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	f, isDirect, err := OpenFile(p, createFlags, 0o600, true)
+	require.NoError(t, err)
+	assert.False(t, isDirect)
+	data := randBytes(StageSize+5, 3)
+	w := NewWriter(f, isDirect)
+	_, err = w.Write(data)
+	require.NoError(t, err)
+	require.NoError(t, w.Flush())
+	require.NoError(t, f.Close())
+	got, err := os.ReadFile(p)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(data, got))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "no file left behind by the refused attempt")
+}
+
+// Discard releases a Writer's staging buffer without writing it.
+func TestDiscard(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	f, isDirect, err := OpenFile(p, createFlags, 0o600, true)
+	require.NoError(t, err)
+	defer f.Close()
+	w := NewWriter(f, isDirect)
+	_, err = w.Write([]byte("staged, never written"))
+	require.NoError(t, err)
+	w.Discard()
+	fi, err := f.Stat()
+	require.NoError(t, err)
+	if isDirect {
+		assert.Zero(t, fi.Size())
+	}
+}
