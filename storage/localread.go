@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -119,11 +120,26 @@ func (c *fdCache) removeLocked(e *list.Element) {
 // errNotLocal means the fast path does not apply; use the bucket.
 var errNotLocal = errors.New("not a local shard file")
 
+// localShardPath is the file of shard blob key on a local site: where the
+// gocloud file bucket keeps it, which is the key itself unless the bucket
+// escapes part of it (it escapes the "/" after a segment ending in "..";
+// such keys take the bucket's path, reported by ok false).
+func (st *site) localShardPath(key string) (path string, ok bool) {
+	if strings.Contains(key, "../") {
+		return "", false
+	}
+	return filepath.Join(st.localDir, filepath.FromSlash(key)), true
+}
+
 // readLocalRange reads dst from shard blob key at off on a local site.
 // It returns errNotLocal when the shard is not a plain file under the
 // site's folder (the bucket then decides, e.g. that it is missing).
 func (st *site) readLocalRange(key string, off int64, dst []byte, wantSize int64) error {
-	o, err := st.fds.acquire(key, filepath.Join(st.localDir, filepath.FromSlash(key)))
+	path, ok := st.localShardPath(key)
+	if !ok {
+		return errNotLocal
+	}
+	o, err := st.fds.acquire(key, path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return errNotLocal
@@ -145,13 +161,18 @@ func (st *site) readLocalRange(key string, off int64, dst []byte, wantSize int64
 }
 
 // readLocalShardInto reads the whole shard blob key of object name from a
-// local site, its data into the buffer place gives for shard i (verified
-// against the header's checksum). ok is false when this path does not
-// apply (the file cannot be opened, is not of a plausible size, or place
-// gives no buffer): the caller then reads through the bucket, which also
-// classifies the failure.
-func (st *site) readLocalShardInto(name, key string, i int, place func(i, l int) []byte) (h ShardHeader, data []byte, ok bool, err error) {
-	f, err := os.Open(filepath.Join(st.localDir, filepath.FromSlash(key)))
+// local site: its header first, then its data into the buffer place gives
+// for shard i and that header, and checks it against the header's
+// checksum. ok is false when this path does not apply (the file cannot be
+// opened or read, is not of a plausible size, has no valid header, or
+// place gives no buffer): the caller then reads through the bucket, which
+// also classifies the failure. With ok true, err is the shard's damage.
+func (st *site) readLocalShardInto(name, key string, i int, place func(i int, h ShardHeader) []byte) (h ShardHeader, data []byte, ok bool, err error) {
+	path, local := st.localShardPath(key)
+	if !local {
+		return h, nil, false, nil
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return h, nil, false, nil
 	}
@@ -160,28 +181,24 @@ func (st *site) readLocalShardInto(name, key string, i int, place func(i, l int)
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() < HeaderSize || fi.Size() > HeaderSize+MaxObjectSize {
 		return h, nil, false, nil
 	}
-	data = place(i, int(fi.Size()-HeaderSize))
+	var hdr [HeaderSize]byte
+	if _, err := f.ReadAt(hdr[:], 0); err != nil {
+		return h, nil, false, nil
+	}
+	h, err = parseShardHeader(hdr[:])
+	if err != nil || h.ShardLen != uint64(fi.Size()-HeaderSize) || h.ObjectLen > MaxObjectSize {
+		return h, nil, false, nil
+	}
+	data = place(i, h)
 	if data == nil {
 		return h, nil, false, nil
 	}
-	var hdr [HeaderSize]byte
-	if _, err := f.ReadAt(hdr[:], 0); err != nil {
-		return h, nil, true, readAtErr(err)
-	}
 	if _, err := f.ReadAt(data, HeaderSize); err != nil {
-		return h, nil, true, readAtErr(err)
+		return h, nil, false, nil
 	}
 	h, err = decodeShardParts(name, hdr[:], data)
 	if err != nil {
 		return h, nil, true, err
 	}
 	return h, data, true, nil
-}
-
-// readAtErr classifies a failed read of a local shard file.
-func readAtErr(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: shorter than its size", ErrShardCorrupt)
-	}
-	return fmt.Errorf("%w: %w", ErrShardUnreadable, err)
 }

@@ -28,7 +28,10 @@ var errShardExists = errors.New("shard already exists")
 
 // writeLocalShard writes hdr and data as the shard file of key.
 func (st *site) writeLocalShard(ctx context.Context, key string, hdr, data []byte, ifNotExist bool) (err error) {
-	path := filepath.Join(st.localDir, filepath.FromSlash(key))
+	path, ok := st.localShardPath(key)
+	if !ok {
+		return errNotLocal
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return err
 	}
@@ -54,6 +57,8 @@ func (st *site) writeLocalShard(ctx context.Context, key string, hdr, data []byt
 	}
 	if err == nil {
 		err = w.Flush()
+	} else {
+		w.Discard()
 	}
 	if w.Refused() {
 		st.noDirect.Store(true)
@@ -81,10 +86,10 @@ func (st *site) writeLocalShard(ctx context.Context, key string, hdr, data []byt
 // createTempShard creates a new temporary file next to path, for direct
 // I/O if asked for and possible (reported).
 func createTempShard(path string, direct bool) (*os.File, string, bool, error) {
-	for {
+	for try := 0; ; try++ {
 		tmp := fmt.Sprintf("%s.%016x.tmp", path, rand.Uint64())
 		f, isDirect, err := directio.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666, direct)
-		if errors.Is(err, os.ErrExist) {
+		if errors.Is(err, os.ErrExist) && try < 10 { // 64 random bits: a clash is all but impossible
 			continue
 		}
 		return f, tmp, isDirect, err
@@ -103,16 +108,24 @@ func publish(tmp, path string, ifNotExist bool) error {
 		return nil
 	case errors.Is(err, unix.EEXIST):
 		return errShardExists
-	case errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS):
+	case errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP):
 		// No RENAME_NOREPLACE here: a hard link fails atomically when the
 		// name exists.
-		if err := os.Link(tmp, path); err != nil {
-			if errors.Is(err, os.ErrExist) {
-				return errShardExists
-			}
-			return err
+		err := os.Link(tmp, path)
+		switch {
+		case err == nil:
+			_ = os.Remove(tmp) // the shard is published; a stray link is harmless
+			return nil
+		case errors.Is(err, os.ErrExist):
+			return errShardExists
 		}
-		return os.Remove(tmp)
+		// Nor hard links (some FUSE file systems): check, then rename, as
+		// the gocloud file writer does. A writer racing for the same name
+		// may be replaced; names written with Create have one writer.
+		if _, err := os.Lstat(path); err == nil {
+			return errShardExists
+		}
+		return os.Rename(tmp, path)
 	default:
 		return &os.LinkError{Op: "rename", Old: tmp, New: path, Err: err}
 	}

@@ -388,8 +388,10 @@ func checkName(name string) error {
 		}
 	}
 	for _, seg := range strings.Split(name, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return fmt.Errorf("%w: %q: empty, \".\" or \"..\" path segment", ErrInvalidName, name)
+		if seg == "" || seg == "." || strings.HasSuffix(seg, "..") {
+			// A segment ending in ".." would make "../" in a local
+			// site's path, which the file bucket escapes.
+			return fmt.Errorf("%w: %q: empty or \".\" path segment, or one ending in \"..\"", ErrInvalidName, name)
 		}
 	}
 	return nil

@@ -471,11 +471,11 @@ type readSet struct {
 	s     *Store
 	name  string
 	reads map[int]*shardRead
-	// place, when set, gives the buffer a whole-shard read of shard i with
-	// l data bytes from a local site should read its data into (nil: a
-	// pooled buffer as usual). Verify uses it to read data shards straight
-	// into their place in the object.
-	place func(i, l int) []byte
+	// place, when set, gives the buffer a whole-shard read of shard i,
+	// whose (not yet verified) header is h, from a local site should read
+	// its data into (nil: a pooled buffer as usual). Verify uses it to read
+	// data shards straight into their place in the object.
+	place func(i int, h ShardHeader) []byte
 }
 
 func (s *Store) newReadSet(name string) *readSet {
@@ -571,7 +571,7 @@ func (rs *readSet) health(g *group) Health {
 // readShard reads shard i of name from its home site; when it is not
 // there, the other sites are tried (so objects stay readable if the site
 // list was reordered or shortened).
-func (s *Store) readShard(ctx context.Context, name string, i int, headerOnly bool, place func(i, l int) []byte) *shardRead {
+func (s *Store) readShard(ctx context.Context, name string, i int, headerOnly bool, place func(i int, h ShardHeader) []byte) *shardRead {
 	home := s.siteOf(i)
 	r := &shardRead{idx: i, site: home, key: shardKey(name, i)}
 	var homeErr error
@@ -585,18 +585,14 @@ func (s *Store) readShard(ctx context.Context, name string, i int, headerOnly bo
 			continue
 		}
 		if !headerOnly && place != nil && st.localDir != "" {
+			// Found and read here: the outcome is this site's, as for
+			// readBlob and decode below.
 			if h, data, ok, err := st.readLocalShardInto(name, r.key, i, place); ok {
 				r.site, r.hdr, r.data, r.err = si, h, data, err
 				if err == nil && h.Index != i {
 					r.data, r.err = nil, fmt.Errorf("%w: header names shard %d", ErrShardCorrupt, h.Index)
 				}
-				if r.err == nil || j == len(s.sites)-1 {
-					return r
-				}
-				if j == 0 {
-					homeErr = r.err
-				}
-				continue
+				return r
 			}
 		}
 		buf, size, err := readBlob(ctx, st, r.key, headerOnly)
@@ -977,7 +973,7 @@ func (s *Store) readAll(ctx context.Context, name string, headerOnly bool) (*rea
 
 // readAllPlaced is a whole read of every shard, with placement (see
 // readSet.place).
-func (s *Store) readAllPlaced(ctx context.Context, name string, place func(i, l int) []byte) (*readSet, *group, error) {
+func (s *Store) readAllPlaced(ctx context.Context, name string, place func(i int, h ShardHeader) []byte) (*readSet, *group, error) {
 	rs := s.newReadSet(name)
 	rs.place = place
 	return s.readAllInto(ctx, rs, false)
@@ -1044,10 +1040,15 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte) ([]byte, He
 		out  []byte
 		outL = -1
 	)
-	place := func(i, l int) []byte {
-		if i >= s.k {
+	place := func(i int, h ShardHeader) []byte {
+		// Only data shards of an object coded as the store is; the header
+		// is checked (ShardLen agrees with ObjectLen and the file size,
+		// ObjectLen is at most MaxObjectSize), so the buffer is at most
+		// the object's size rounded up to whole shards.
+		if i >= s.k || h.DataShards != s.k {
 			return nil
 		}
+		l := int(h.ShardLen)
 		mu.Lock()
 		defer mu.Unlock()
 		if outL < 0 {

@@ -553,12 +553,12 @@ func TestParseSiteURL(t *testing.T) {
 func TestNames(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t, memURLs(1))
-	for _, bad := range []string{"", "/abs", "a//b", "a/", "a/../b", "./a", "a b", "ä", "a\x00", strings.Repeat("a", MaxNameLen+1)} {
+	for _, bad := range []string{"", "/abs", "a//b", "a/", "a/../b", "a../b", "x/b..", "./a", "a b", "ä", "a\x00", strings.Repeat("a", MaxNameLen+1)} {
 		assert.ErrorIs(t, s.Put(ctx, bad, nil), ErrInvalidName, "%q", bad)
 		_, _, err := s.Get(ctx, bad)
 		assert.ErrorIs(t, err, ErrInvalidName, "%q", bad)
 	}
-	for _, good := range []string{"a", "packs/ab/ab12", "x.y", "k_e-y=1+2", "a.3", strings.Repeat("a", MaxNameLen)} {
+	for _, good := range []string{"a", "packs/ab/ab12", "x.y", "k_e-y=1+2", "a.3", "a..b/c", strings.Repeat("a", MaxNameLen)} {
 		require.NoError(t, s.Put(ctx, good, []byte(good)), good)
 		got, _, err := s.Get(ctx, good)
 		require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -137,4 +138,66 @@ func replaceShard(t *testing.T, dirs []string, name string, i int, other []byte)
 	b, err := os.ReadFile(shardFile(odirs, name, i))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(shardFile(dirs, name, i), b, 0o644))
+}
+
+// Verify's outcome for a shard is that of the first site where it is
+// found, as for Get and Check: a corrupt copy off its home site is
+// reported as corrupt, and a corrupt home copy is reported even when
+// another site holds a good one.
+func TestVerifyReportsTheSiteWhereAShardIsFound(t *testing.T) {
+	ctx := context.Background()
+	data := randBytes(50_000, 31)
+	corrupt := func(t *testing.T, p string) {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		b[HeaderSize+5] ^= 1
+		require.NoError(t, os.WriteFile(p, b, 0o644))
+	}
+
+	dirs := fileDirs(t, 3)
+	s := openStore(t, dirs, WithShards(2, 1))
+	require.NoError(t, s.Put(ctx, "m/x", data))
+	// Shard 0 moves from its home (site 0) to site 1 and is corrupted there.
+	home := shardFile(dirs, "m/x", 0)
+	moved := filepath.Join(dirs[1], filepath.FromSlash(shardKey("m/x", 0)))
+	require.NoError(t, os.Rename(home, moved))
+	corrupt(t, moved)
+	checked, err := s.Check(ctx, "m/x", true)
+	require.NoError(t, err)
+	got, h, err := s.Verify(ctx, "m/x", nil)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(data, got))
+	require.Equal(t, []int{0}, badIndexes(h))
+	assert.ErrorIs(t, h.Bad[0].Err, ErrShardCorrupt)
+	assert.Equal(t, checked.Bad, h.Bad, "Verify and Check agree")
+
+	dirs = fileDirs(t, 2)
+	s = openStore(t, dirs, WithShards(2, 1))
+	require.NoError(t, s.Put(ctx, "m/y", data))
+	good := filepath.Join(dirs[1], filepath.FromSlash(shardKey("m/y", 0)))
+	b, err := os.ReadFile(shardFile(dirs, "m/y", 0))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(good, b, 0o644)) // a good copy on site 1
+	corrupt(t, shardFile(dirs, "m/y", 0))            // the home copy is bad
+	checked, err = s.Check(ctx, "m/y", true)
+	require.NoError(t, err)
+	_, h, err = s.Verify(ctx, "m/y", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []int{0}, badIndexes(h), "the corrupt home copy is reported")
+	assert.Equal(t, checked.Bad, h.Bad)
+}
+
+// An object written with other coding than the store's is verified
+// without placing its shards, and the buffer is sized by the object.
+func TestVerifyOtherCoding(t *testing.T) {
+	ctx := context.Background()
+	dirs := fileDirs(t, 1)
+	data := randBytes(1<<20, 41)
+	require.NoError(t, openStore(t, dirs, WithShards(2, 1)).Put(ctx, "c/x", data))
+	s := openStore(t, dirs, WithShards(10, 2))
+	got, h, err := s.Verify(ctx, "c/x", nil)
+	require.NoError(t, err)
+	assert.True(t, h.OK())
+	assert.True(t, bytes.Equal(data, got))
+	assert.LessOrEqual(t, cap(got), len(data)+2, "no buffer of 10 shards of the object's size")
 }
