@@ -122,10 +122,25 @@ func (r *Repository) Check(ctx context.Context, opts CheckOptions) (*CheckReport
 	// read-only index.
 	var snapErr error
 	var walk sync.WaitGroup
-	walk.Go(func() { snapErr = c.checkSnapshots(ctx) })
-	packErr := c.checkPacks(ctx)
+	both, cancel := context.WithCancel(ctx) // either failing stops the other
+	defer cancel()
+	walk.Go(func() {
+		if snapErr = c.checkSnapshots(both); snapErr != nil {
+			cancel()
+		}
+	})
+	packErr := c.checkPacks(both)
+	if packErr != nil {
+		cancel()
+	}
 	walk.Wait()
-	if err := cmp.Or(snapErr, packErr); err != nil {
+	// The root cause, not the cancellation it caused in the other.
+	for _, err := range []error{packErr, snapErr} {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+	}
+	if err := cmp.Or(packErr, snapErr); err != nil {
 		return nil, err
 	}
 	slices.SortStableFunc(c.rep.Findings, func(a, b Finding) int { return strings.Compare(a.Object, b.Object) })

@@ -400,12 +400,12 @@ func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
 	for _, id := range job.node.Content {
 		buf, err = rs.r.LoadBlob(rs.ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, buf)
 		if err != nil {
-			_ = w.Flush()
+			w.Discard()
 			f.Close()
 			return buf, fmt.Errorf("restore %s: %w", job.path, err)
 		}
 		if _, err := w.Write(buf); err != nil {
-			_ = w.Flush()
+			w.Discard()
 			f.Close()
 			return buf, fmt.Errorf("restore: %w", err)
 		}

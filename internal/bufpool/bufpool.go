@@ -52,11 +52,12 @@ func classOf(n int) (int, int) {
 }
 
 // Get returns a buffer of length n whose capacity is n rounded up to its
-// size class. Its contents are arbitrary.
+// size class (exactly n above the spare budget, whose buffers are never
+// kept). Its contents are arbitrary.
 func Get(n int) []byte {
 	c, size := classOf(n)
-	if c >= len(classes) {
-		return make([]byte, n)
+	if c >= len(classes) || size > budget {
+		return make([]byte, n) // never kept for reuse: no need to round up
 	}
 	select {
 	case b := <-classes[c]:

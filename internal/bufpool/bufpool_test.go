@@ -29,6 +29,8 @@ func TestGetPut(t *testing.T) {
 		Put(make([]byte, 0, 10<<20))
 	}
 	assert.LessOrEqual(t, spare.Load(), int64(budget), "spares are bounded in bytes")
+	big := Get(budget + 1)
+	assert.Equal(t, budget+1, cap(big), "buffers above the budget are never kept, so not rounded up")
 }
 
 // Classes are a quarter of a power of two apart, contiguous and increasing:
