@@ -384,9 +384,13 @@ func (rs *restorer) create(p string, direct bool) (*os.File, bool, error) {
 	if err := rs.clear(p); err != nil {
 		return nil, false, fmt.Errorf("restore %s: %w", p, err)
 	}
-	f, direct, err := directio.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600, direct && !rs.noDirect.Load())
+	want := direct && !rs.noDirect.Load()
+	f, direct, err := directio.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600, want)
 	if err != nil {
 		return nil, false, fmt.Errorf("restore: %w", err)
+	}
+	if want && !direct {
+		rs.noDirect.Store(true) // the target's file system refuses it: stop asking
 	}
 	return f, direct, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -122,8 +123,11 @@ func publish(tmp, path string, ifNotExist bool) error {
 		// Nor hard links (some FUSE file systems): check, then rename, as
 		// the gocloud file writer does. A writer racing for the same name
 		// may be replaced; names written with Create have one writer.
-		if _, err := os.Lstat(path); err == nil {
+		switch _, err := os.Lstat(path); {
+		case err == nil:
 			return errShardExists
+		case !errors.Is(err, fs.ErrNotExist):
+			return err
 		}
 		return os.Rename(tmp, path)
 	default:

@@ -373,7 +373,7 @@ const MaxNameLen = 512
 
 // checkName validates an object name: 1..MaxNameLen bytes of ASCII
 // letters, digits and "._-=+/", with "/"-separated segments that are
-// neither empty, "." nor "..".
+// neither empty nor "." and do not end in "..".
 func checkName(name string) error {
 	if name == "" || len(name) > MaxNameLen {
 		return fmt.Errorf("%w: length %d (must be 1..%d bytes)", ErrInvalidName, len(name), MaxNameLen)

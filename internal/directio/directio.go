@@ -46,12 +46,10 @@ func OpenFile(path string, flags int, perm os.FileMode, direct bool) (*os.File, 
 	if err != nil || !direct || flagDirect == 0 {
 		return f, false, err
 	}
-	if err := setDirect(f); err != nil {
-		if refused(err) {
-			return f, false, nil
-		}
-		f.Close()
-		return nil, false, err
+	if setDirect(f) != nil {
+		// EINVAL is how a file system says no; anything else also leaves
+		// a good buffered file, and the file is there either way.
+		return f, false, nil
 	}
 	return f, true, nil
 }
