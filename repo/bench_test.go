@@ -33,7 +33,7 @@ func BenchmarkCompress(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			var buf []byte
 			for b.Loop() {
-				buf = encodePayload(buf[:0], data, true)
+				buf = encodePayload(buf[:0], data, zstdEncoder)
 			}
 			b.ReportMetric(float64(len(buf))/float64(len(data)), "ratio")
 		})
@@ -42,7 +42,7 @@ func BenchmarkCompress(b *testing.B) {
 
 func BenchmarkDecompress(b *testing.B) {
 	data := gen.InvoiceText(1, 1<<20)
-	enc := encodePayload(nil, data, true)
+	enc := encodePayload(nil, data, zstdEncoder)
 	b.SetBytes(int64(len(data)))
 	var out []byte
 	for b.Loop() {
@@ -129,7 +129,8 @@ func BenchmarkLoadBlob(b *testing.B) {
 }
 
 // BenchmarkCompressFiles compresses the files of a folder in 1 MiB pieces,
-// grouped by file extension, the way backups compress chunks. It needs
+// grouped by file extension, the way backups compress chunks, at every
+// compression level. It needs
 // CUSTODIA_BENCH_DATA to name the folder (for example a dataset made by
 // ../shared/bench/gen-dataset) and is skipped otherwise:
 //
@@ -155,22 +156,26 @@ func BenchmarkCompressFiles(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, ext := range slices.Sorted(maps.Keys(pieces)) {
-		b.Run(strings.TrimPrefix(ext, "."), func(b *testing.B) {
-			var in, out int
-			for _, p := range pieces[ext] {
-				in += len(p)
-			}
-			b.SetBytes(int64(in))
-			var buf []byte
-			for b.Loop() {
-				out = 0
+	levels := []Compression{CompressionFastest, CompressionDefault, CompressionBetter}
+	for _, level := range levels {
+		enc, _ := level.encoder()
+		for _, ext := range slices.Sorted(maps.Keys(pieces)) {
+			b.Run(string(level)+"/"+strings.TrimPrefix(ext, "."), func(b *testing.B) {
+				var in, out int
 				for _, p := range pieces[ext] {
-					buf = encodePayload(buf[:0], p, true)
-					out += len(buf)
+					in += len(p)
 				}
-			}
-			b.ReportMetric(float64(out)/float64(in), "ratio")
-		})
+				b.SetBytes(int64(in))
+				var buf []byte
+				for b.Loop() {
+					out = 0
+					for _, p := range pieces[ext] {
+						buf = encodePayload(buf[:0], p, enc)
+						out += len(buf)
+					}
+				}
+				b.ReportMetric(float64(out)/float64(in), "ratio")
+			})
+		}
 	}
 }

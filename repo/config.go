@@ -32,6 +32,11 @@ type Config struct {
 	// PublicKey is the hex X25519 public key to which write-only writers
 	// seal their session keys.
 	PublicKey string `json:"public_key"`
+	// Compression is the zstd level of new blobs; empty means
+	// CompressionFastest. Readers need not know it: a level this build does
+	// not know (from a newer one) opens with a warning and writes at the
+	// fastest level.
+	Compression Compression `json:"compression,omitempty"`
 }
 
 // DefaultPackSize is the target pack size: large enough for few objects,

@@ -87,7 +87,7 @@ func FuzzOpenEnvelope(f *testing.F) {
 }
 
 func FuzzDecodePayload(f *testing.F) {
-	f.Add(encodePayload(nil, []byte("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), true))
+	f.Add(encodePayload(nil, []byte("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), zstdEncoder))
 	f.Add([]byte{0, 1, 2})
 	f.Add([]byte{1, 0x28, 0xb5, 0x2f, 0xfd})
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -13,6 +13,7 @@ import (
 	"github.com/custodia-backup/custodia/chunk"
 	"github.com/custodia-backup/custodia/crypto"
 	"github.com/custodia-backup/custodia/storage"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Storage object names of the repository's fixed objects and prefixes.
@@ -36,6 +37,7 @@ type Repository struct {
 	indexKey *sealKey
 	dataKey  *sealKey
 	keyring  map[crypto.KeyID]*sealKey
+	encoder  *zstd.Encoder // of cfg.Compression, for blobs
 
 	idx *index
 	// warnings are problems met while opening that did not stop it, such
@@ -71,9 +73,10 @@ type WriteStats struct {
 type InitOption func(*initOptions)
 
 type initOptions struct {
-	argon    crypto.Argon2Params
-	chunker  chunk.Params
-	packSize int
+	argon       crypto.Argon2Params
+	chunker     chunk.Params
+	packSize    int
+	compression Compression
 }
 
 // WithArgon2 sets the Argon2id cost of the first key slot.
@@ -91,6 +94,13 @@ func WithPackSize(n int) InitOption {
 	return func(o *initOptions) { o.packSize = n }
 }
 
+// WithCompression sets the zstd level of the repository's blobs (default
+// CompressionFastest). An unknown level makes Init fail with an error
+// wrapping ErrUnsupported.
+func WithCompression(c Compression) InitOption {
+	return func(o *initOptions) { o.compression = c }
+}
+
 // Init creates a new repository in store, protected by password, and
 // returns it open. It fails with ErrAlreadyInitialized if the store already
 // holds a repository.
@@ -101,6 +111,9 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 	o := initOptions{argon: crypto.DefaultArgon2Params(), chunker: chunk.DefaultParams(), packSize: DefaultPackSize}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if _, ok := o.compression.encoder(); !ok {
+		return nil, fmt.Errorf("%w: compression level %q (fastest, default or better)", ErrUnsupported, o.compression)
 	}
 	// Init writes the config and then the first key slot. A config without
 	// any key slot, index, snapshot or pack is what an interrupted Init
@@ -134,6 +147,7 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 		DataShards:   k,
 		ParityShards: m,
 		PublicKey:    hex.EncodeToString(pub[:]),
+		Compression:  o.compression,
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -213,6 +227,12 @@ func newRepository(store *storage.Store, cfg Config, master crypto.MasterKey) *R
 		packBufs:  make(chan []byte, uploads+1),
 	}
 	r.keyring = map[crypto.KeyID]*sealKey{r.dataKey.id: r.dataKey, r.indexKey.id: r.indexKey}
+	enc, ok := cfg.Compression.encoder()
+	if !ok {
+		enc = zstdEncoder
+		r.warnings = append(r.warnings, fmt.Errorf("%w: compression level %q: new data is compressed at the fastest level", ErrUnsupported, cfg.Compression))
+	}
+	r.encoder = enc
 	return r
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/custodia-backup/custodia/crypto"
 	"github.com/custodia-backup/custodia/internal/bufpool"
+	"github.com/klauspost/compress/zstd"
 )
 
 // packBuf returns an empty pack buffer. At most uploads+1 exist: once they
@@ -59,7 +60,11 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 	r.wmu.Unlock()
 
 	pb := bufpool.Get(len(data) + 1)
-	plain := encodePayload(pb[:0], data, compress)
+	var enc *zstd.Encoder
+	if compress {
+		enc = r.encoder
+	}
+	plain := encodePayload(pb[:0], data, enc)
 	sb := bufpool.Get(len(plain) + crypto.Overhead)
 	sealed := r.dataKey.aead.Seal(sb[:0], plain, blobAD(h))
 	bufpool.Put(plain)

@@ -244,6 +244,7 @@ func TestUsage(t *testing.T) {
 		{"init", "--parity-shards", "-1"},
 		{"init", "--data-shards", "200", "--parity-shards", "100"},
 		{"init", "--data-shards", "four"},
+		{"init", "--compression", "max"},
 	} {
 		res := c.run(args...)
 		requireOneLineError(t, res, exitUsage)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/custodia-backup/custodia/internal/testdata"
 	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/storage"
 )
 
 // Chunk-size bounds of a repository with the default parameters.
@@ -218,4 +219,34 @@ func TestPasswordFile(t *testing.T) {
 	writeFile(t, pwFile, []byte("wrong\n"), 0o600)
 	requireOneLineError(t, noEnv.run("snapshots", "--password-file", pwFile), exitFailure, "password")
 	requireOneLineError(t, noEnv.run("snapshots", "--password-file", filepath.Join(t.TempDir(), "missing")), exitFailure, "password")
+}
+
+// TestInitCompression: init --compression sets the level the repository
+// keeps (reported by init --json), and data backed up at it restores.
+func TestInitCompression(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "repo")
+	c := newCLI(t, dir)
+	res := c.ok("init", "--compression", "better", "--json")
+	var out struct {
+		Compression string `json:"compression"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &out))
+	assert.Equal(t, "better", out.Compression)
+
+	data := strings.Repeat("invoice 2026-0001;ACME GmbH;1234.50 EUR\n", 50_000)
+	res = c.runStdin(strings.NewReader(data), "backup", "--stdin", "--stdin-name", "ledger.csv")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	dst := filepath.Join(t.TempDir(), "out")
+	c.ok("restore", "latest", "--target", dst)
+	got, err := os.ReadFile(filepath.Join(dst, "ledger.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, data, string(got))
+
+	st, err := storage.Open(t.Context(), []string{dir})
+	require.NoError(t, err)
+	defer st.Close()
+	r, err := repo.Open(t.Context(), st, []byte(testPassword))
+	require.NoError(t, err)
+	assert.Equal(t, repo.CompressionBetter, r.Config().Compression)
 }
