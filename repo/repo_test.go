@@ -337,16 +337,21 @@ func TestCompressionLevels(t *testing.T) {
 	text := gen.InvoiceText(3, 4<<20)
 	stored := map[repo.Compression]uint64{}
 	for _, c := range []repo.Compression{repo.CompressionFastest, repo.CompressionDefault, repo.CompressionBetter} {
-		r, st := newRepo(t, "", repo.WithCompression(c))
+		_, st := newRepo(t, "", repo.WithCompression(c))
+		// Written through a reopened repository: the level comes from the
+		// stored config.
+		r, err := repo.Open(ctx, st, password)
+		require.NoError(t, err)
+		assert.Equal(t, c, r.Config().Compression)
+		assert.Empty(t, r.Warnings())
 		id := r.BlobID(text)
-		_, err := r.SaveBlob(ctx, repo.DataBlob, id, text, true)
+		_, err = r.SaveBlob(ctx, repo.DataBlob, id, text, true)
 		require.NoError(t, err)
 		require.NoError(t, r.Flush(ctx))
 		stored[c] = r.Stats().Stored
 
 		r2, err := repo.Open(ctx, st, password)
 		require.NoError(t, err)
-		assert.Equal(t, c, r2.Config().Compression)
 		got, err := r2.LoadBlob(ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, nil)
 		require.NoError(t, err)
 		assert.True(t, bytes.Equal(text, got), "level %s", c)

@@ -227,13 +227,20 @@ func newRepository(store *storage.Store, cfg Config, master crypto.MasterKey) *R
 		packBufs:  make(chan []byte, uploads+1),
 	}
 	r.keyring = map[crypto.KeyID]*sealKey{r.dataKey.id: r.dataKey, r.indexKey.id: r.indexKey}
+	r.useConfig(cfg)
+	return r
+}
+
+// useConfig makes cfg the repository's configuration, with the encoder of
+// its compression level.
+func (r *Repository) useConfig(cfg Config) {
+	r.cfg = cfg
 	enc, ok := cfg.Compression.encoder()
 	if !ok {
 		enc = zstdEncoder
 		r.warnings = append(r.warnings, fmt.Errorf("%w: compression level %q: new data is compressed at the fastest level", ErrUnsupported, cfg.Compression))
 	}
 	r.encoder = enc
-	return r
 }
 
 // Open opens the repository in store with password and loads its index.
@@ -309,7 +316,7 @@ func Open(ctx context.Context, store *storage.Store, password []byte) (*Reposito
 	if err != nil {
 		return nil, err
 	}
-	r.cfg = *cfg
+	r.useConfig(*cfg)
 	if k, m := store.Shards(); k != cfg.DataShards || m != cfg.ParityShards {
 		if err := store.SetShards(cfg.DataShards, cfg.ParityShards); err != nil {
 			return nil, fmt.Errorf("%w: config: %w", ErrMalformed, err)
