@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 )
 
@@ -120,26 +119,19 @@ func (c *fdCache) removeLocked(e *list.Element) {
 // errNotLocal means the fast path does not apply; use the bucket.
 var errNotLocal = errors.New("not a local shard file")
 
-// localShardPath is the file of shard blob key on a local site: where the
-// gocloud file bucket keeps it, which is the key itself unless the bucket
-// escapes part of it (it escapes the "/" after a segment ending in "..";
-// such keys take the bucket's path, reported by ok false).
-func (st *site) localShardPath(key string) (path string, ok bool) {
-	if strings.Contains(key, "../") {
-		return "", false
-	}
-	return filepath.Join(st.localDir, filepath.FromSlash(key)), true
+// localShardPath is the file of shard blob key on a local site, where the
+// gocloud file bucket keeps it too: the bucket escapes only what valid
+// names never hold (checkName refuses segments ending in "..", whose
+// "../" it would escape).
+func (st *site) localShardPath(key string) string {
+	return filepath.Join(st.localDir, filepath.FromSlash(key))
 }
 
 // readLocalRange reads dst from shard blob key at off on a local site.
 // It returns errNotLocal when the shard is not a plain file under the
 // site's folder (the bucket then decides, e.g. that it is missing).
 func (st *site) readLocalRange(key string, off int64, dst []byte, wantSize int64) error {
-	path, ok := st.localShardPath(key)
-	if !ok {
-		return errNotLocal
-	}
-	o, err := st.fds.acquire(key, path)
+	o, err := st.fds.acquire(key, st.localShardPath(key))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return errNotLocal
@@ -168,11 +160,7 @@ func (st *site) readLocalRange(key string, off int64, dst []byte, wantSize int64
 // place gives no buffer): the caller then reads through the bucket, which
 // also classifies the failure. With ok true, err is the shard's damage.
 func (st *site) readLocalShardInto(name, key string, i int, place func(i int, h ShardHeader) []byte) (h ShardHeader, data []byte, ok bool, err error) {
-	path, local := st.localShardPath(key)
-	if !local {
-		return h, nil, false, nil
-	}
-	f, err := os.Open(path)
+	f, err := os.Open(st.localShardPath(key))
 	if err != nil {
 		return h, nil, false, nil
 	}

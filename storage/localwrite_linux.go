@@ -29,10 +29,7 @@ var errShardExists = errors.New("shard already exists")
 
 // writeLocalShard writes hdr and data as the shard file of key.
 func (st *site) writeLocalShard(ctx context.Context, key string, hdr, data []byte, ifNotExist bool) (err error) {
-	path, ok := st.localShardPath(key)
-	if !ok {
-		return errNotLocal
-	}
+	path := st.localShardPath(key)
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return err
 	}

@@ -971,14 +971,7 @@ func (s *Store) readAll(ctx context.Context, name string, headerOnly bool) (*rea
 	return s.readAllInto(ctx, s.newReadSet(name), headerOnly)
 }
 
-// readAllPlaced is a whole read of every shard, with placement (see
-// readSet.place).
-func (s *Store) readAllPlaced(ctx context.Context, name string, place func(i int, h ShardHeader) []byte) (*readSet, *group, error) {
-	rs := s.newReadSet(name)
-	rs.place = place
-	return s.readAllInto(ctx, rs, false)
-}
-
+// readAllInto is readAll into the read set rs (which may set place).
 func (s *Store) readAllInto(ctx context.Context, rs *readSet, headerOnly bool) (*readSet, *group, error) {
 	total := s.k + s.m
 	idx := make([]int, total)
@@ -1064,7 +1057,9 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte) ([]byte, He
 		}
 		return out[i*l : (i+1)*l : (i+1)*l]
 	}
-	rs, g, err := s.readAllPlaced(ctx, name, place)
+	rs := s.newReadSet(name)
+	rs.place = place
+	rs, g, err := s.readAllInto(ctx, rs, false)
 	if err != nil {
 		return nil, Health{Object: name}, err
 	}
