@@ -60,6 +60,19 @@ func shardFile(dirs []string, name string, i int) string {
 	return filepath.Join(dirs[i%len(dirs)], filepath.FromSlash(shardKey(name, i)))
 }
 
+// flipByte flips the bits mask of the byte at offset off of the file at
+// path (a negative off counts from the end).
+func flipByte(t *testing.T, path string, off int, mask byte) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	if off < 0 {
+		off += len(b)
+	}
+	b[off] ^= mask
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+}
+
 func badIndexes(h Health) []int {
 	var out []int
 	for _, p := range h.Bad {

@@ -25,11 +25,7 @@ func TestVerify(t *testing.T) {
 		require.True(t, h.OK())
 		require.True(t, bytes.Equal(data, got))
 
-		path := shardFile(dirs, name, shard)
-		b, err := os.ReadFile(path)
-		require.NoError(t, err)
-		b[HeaderSize+10] ^= 1
-		require.NoError(t, os.WriteFile(path, b, 0o644))
+		flipByte(t, shardFile(dirs, name, shard), HeaderSize+10, 1)
 		got, h, err = openStore(t, dirs).Verify(ctx, name, make([]byte, 0, 200_000))
 		require.NoError(t, err)
 		require.True(t, bytes.Equal(data, got), "reconstructed around the bad shard")
@@ -61,11 +57,7 @@ func TestGetCachesRepairedObjectForRanges(t *testing.T) {
 	s := openStore(t, dirs)
 	data := randBytes(40_000, 5)
 	require.NoError(t, s.Put(ctx, "g/x", data))
-	path := shardFile(dirs, "g/x", 0)
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	b[HeaderSize+3] ^= 0xff
-	require.NoError(t, os.WriteFile(path, b, 0o644))
+	flipByte(t, shardFile(dirs, "g/x", 0), HeaderSize+3, 0xff)
 
 	fresh := openStore(t, dirs)
 	got, err := fresh.GetRange(ctx, "g/x", 0, 16)
@@ -91,11 +83,7 @@ func TestVerifyLocalPlacedReads(t *testing.T) {
 	shorter := randBytes(100_000, 23)
 	damage := map[string]func(t *testing.T, dirs []string, name string){
 		"corrupt": func(t *testing.T, dirs []string, name string) {
-			p := shardFile(dirs, name, 2)
-			b, err := os.ReadFile(p)
-			require.NoError(t, err)
-			b[len(b)-1] ^= 0x40
-			require.NoError(t, os.WriteFile(p, b, 0o644))
+			flipByte(t, shardFile(dirs, name, 2), -1, 0x40)
 		},
 		"truncated": func(t *testing.T, dirs []string, name string) {
 			require.NoError(t, os.Truncate(shardFile(dirs, name, 2), HeaderSize+10))
@@ -147,12 +135,7 @@ func replaceShard(t *testing.T, dirs []string, name string, i int, other []byte)
 func TestVerifyReportsTheSiteWhereAShardIsFound(t *testing.T) {
 	ctx := context.Background()
 	data := randBytes(50_000, 31)
-	corrupt := func(t *testing.T, p string) {
-		b, err := os.ReadFile(p)
-		require.NoError(t, err)
-		b[HeaderSize+5] ^= 1
-		require.NoError(t, os.WriteFile(p, b, 0o644))
-	}
+	corrupt := func(t *testing.T, p string) { flipByte(t, p, HeaderSize+5, 1) }
 
 	dirs := fileDirs(t, 3)
 	s := openStore(t, dirs, WithShards(2, 1))
