@@ -399,18 +399,21 @@ func (rs *restorer) create(p string, direct bool) (*os.File, bool, error) {
 func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
 	f := job.f
 	w := directio.NewWriter(f, job.direct)
+	closed := false
+	defer func() {
+		if !closed { // a failure: abandon the write
+			w.Discard()
+			f.Close()
+		}
+	}()
 	var err error
 	var written uint64
 	for _, id := range job.node.Content {
 		buf, err = rs.r.LoadBlob(rs.ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, buf)
 		if err != nil {
-			w.Discard()
-			f.Close()
 			return buf, fmt.Errorf("restore %s: %w", job.path, err)
 		}
 		if _, err := w.Write(buf); err != nil {
-			w.Discard()
-			f.Close()
 			return buf, fmt.Errorf("restore: %w", err)
 		}
 		written += uint64(len(buf))
@@ -421,16 +424,15 @@ func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
 		rs.noDirect.Store(true)
 	}
 	if err != nil {
-		f.Close()
 		return buf, fmt.Errorf("restore: %w", err)
 	}
 	if written != job.node.Size {
-		f.Close()
 		return buf, fmt.Errorf("restore %s: wrote %d bytes, the snapshot records %d", job.path, written, job.node.Size)
 	}
 	// Metadata through the open file: no path lookups, and the times are
 	// set after the last write.
 	rs.setFileMeta(f, job.path, job.node)
+	closed = true
 	if err := f.Close(); err != nil {
 		return buf, fmt.Errorf("restore: %w", err)
 	}
@@ -451,11 +453,7 @@ func (rs *restorer) setFileMeta(f *os.File, p string, n repo.Node) {
 	if err := setFileTimes(f, n.ModTime); err != nil {
 		errs = append(errs, fmt.Errorf("set times of %s: %w", p, err))
 	}
-	if len(errs) > 0 {
-		rs.mu.Lock()
-		rs.res.Errors = append(rs.res.Errors, errors.Join(errs...))
-		rs.mu.Unlock()
-	}
+	rs.metaFailed(errs)
 }
 
 // setMeta restores ownership (as root), permissions and times. Failures are
@@ -476,6 +474,12 @@ func (rs *restorer) setMeta(p string, n repo.Node) {
 	if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		errs = append(errs, fmt.Errorf("set times of %s: %w", p, err))
 	}
+	rs.metaFailed(errs)
+}
+
+// metaFailed records the failures of setting one entry's metadata: they
+// are not fatal, the content is there.
+func (rs *restorer) metaFailed(errs []error) {
 	if len(errs) > 0 {
 		rs.mu.Lock()
 		rs.res.Errors = append(rs.res.Errors, errors.Join(errs...))
