@@ -43,7 +43,7 @@ func (st *site) writeLocalShard(ctx context.Context, key string, hdr, data []byt
 		st.noDirect.Store(true)
 	}
 	defer func() {
-		if err != nil {
+		if err != nil { // the temporary file goes (once published, it is gone already)
 			_ = f.Close()
 			_ = os.Remove(tmp)
 		}
@@ -71,11 +71,9 @@ func (st *site) writeLocalShard(ctx context.Context, key string, hdr, data []byt
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		_ = os.Remove(tmp)
 		return err
 	}
 	if err := publish(tmp, path, ifNotExist); err != nil {
-		_ = os.Remove(tmp)
 		return err
 	}
 	return st.syncDirs(key)
