@@ -54,7 +54,7 @@ func BenchmarkDecompress(b *testing.B) {
 }
 
 func BenchmarkSeal(b *testing.B) {
-	k := newSealKey(crypto.Key{1})
+	k := newSealKey(keyData, crypto.Key{1})
 	data := gen.RandomBytes(2, 1<<20)
 	b.SetBytes(int64(len(data)))
 	buf := make([]byte, 0, len(data)+crypto.Overhead)

@@ -350,7 +350,7 @@ func (c *checker) verifyPack(p packInfo, pack []byte) (int, error) {
 	if keyID != p.keyID {
 		return 0, fmt.Errorf("%w: trailer names key %s, index %s", ErrMalformed, keyID, p.keyID)
 	}
-	key, err := c.r.key(keyID)
+	key, err := c.r.keyFor(kindBlob)(keyID)
 	if err != nil {
 		return 0, err
 	}

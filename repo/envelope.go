@@ -251,13 +251,3 @@ func openEnvelope(magic string, b []byte, name string, keys func(crypto.KeyID) (
 	}
 	return decodePayload(nil, plain, maxSize)
 }
-
-// sealKey is an AEAD with the ID of its key.
-type sealKey struct {
-	id   crypto.KeyID
-	aead *crypto.AEAD
-}
-
-func newSealKey(k crypto.Key) *sealKey {
-	return &sealKey{id: k.ID(), aead: crypto.NewAEAD(k)}
-}

@@ -55,7 +55,7 @@ func FuzzDecodePackTrailer(f *testing.F) {
 }
 
 func FuzzParsePack(f *testing.F) {
-	k := newSealKey(crypto.Key{5})
+	k := newSealKey(keyIndex, crypto.Key{5})
 	p := &packBuilder{id: ID{9}}
 	p.add(BlobHandle{Type: DataBlob, ID: ID{1}}, make([]byte, crypto.Overhead+10), 10)
 	p.finish(k, crypto.KeyID{2})
@@ -68,7 +68,7 @@ func FuzzParsePack(f *testing.F) {
 }
 
 func FuzzOpenEnvelope(f *testing.F) {
-	k := newSealKey(crypto.Key{4})
+	k := newSealKey(keyIndex, crypto.Key{4})
 	keys := func(id crypto.KeyID) (*sealKey, error) {
 		if id == k.id {
 			return k, nil

@@ -219,8 +219,8 @@ func newRepository(store *storage.Store, cfg Config, master crypto.MasterKey) *R
 		master:    master,
 		hasher:    hasher,
 		gear:      chunk.NewGear(gk[:]),
-		indexKey:  newSealKey(master.Derive(crypto.PurposeIndex)),
-		dataKey:   newSealKey(master.Derive(crypto.PurposeData)),
+		indexKey:  newSealKey(keyIndex, master.Derive(crypto.PurposeIndex)),
+		dataKey:   newSealKey(keyData, master.Derive(crypto.PurposeData)),
 		idx:       newIndex(),
 		pending:   make(map[BlobHandle]struct{}),
 		uploadSem: make(chan struct{}, uploads),
@@ -308,7 +308,7 @@ func Open(ctx context.Context, store *storage.Store, password []byte) (*Reposito
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	payload, err := openEnvelope(magicConfig, b, configName, r.key, 1<<20)
+	payload, err := openEnvelope(magicConfig, b, configName, r.keyFor(kindConfig), 1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
@@ -328,12 +328,20 @@ func Open(ctx context.Context, store *storage.Store, password []byte) (*Reposito
 	return r, nil
 }
 
-// key resolves a key ID from the keyring.
-func (r *Repository) key(id crypto.KeyID) (*sealKey, error) {
-	if k, ok := r.keyring[id]; ok {
+// keyFor returns the resolver of the key IDs found in objects of kind o:
+// it finds the key in the keyring and refuses a key of a kind that may not
+// seal o (allowedKeys).
+func (r *Repository) keyFor(o objectKind) func(crypto.KeyID) (*sealKey, error) {
+	return func(id crypto.KeyID) (*sealKey, error) {
+		k, ok := r.keyring[id]
+		if !ok {
+			return nil, fmt.Errorf("%w: %s sealed under unknown key %s", ErrMalformed, o, id)
+		}
+		if err := k.allows(o); err != nil {
+			return nil, err
+		}
 		return k, nil
 	}
-	return nil, fmt.Errorf("%w: object sealed under unknown key %s", ErrMalformed, id)
 }
 
 // loadIndex reads every index file into memory.
@@ -372,7 +380,7 @@ func (r *Repository) readIndexFile(ctx context.Context, name string) ([]IndexPac
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	payload, err := openEnvelope(magicIndex, b, name, r.key, maxIndexPayload)
+	payload, err := openEnvelope(magicIndex, b, name, r.keyFor(kindIndexFile), maxIndexPayload)
 	if err != nil {
 		return nil, err
 	}

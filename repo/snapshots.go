@@ -45,7 +45,7 @@ func (r *Repository) LoadSnapshot(ctx context.Context, id ID) (*Snapshot, error)
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot %s: %w", id, err)
 	}
-	payload, err := openEnvelope(magicSnapshot, b, name, r.key, maxSnapshotPayload)
+	payload, err := openEnvelope(magicSnapshot, b, name, r.keyFor(kindSnapshot), maxSnapshotPayload)
 	if err != nil {
 		return nil, err
 	}

@@ -180,7 +180,7 @@ func (r *Repository) LoadBlob(ctx context.Context, h BlobHandle, buf []byte) ([]
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrBlobNotFound, h)
 	}
-	key, err := r.key(pack.keyID)
+	key, err := r.keyFor(kindBlob)(pack.keyID)
 	if err != nil {
 		return nil, err
 	}
