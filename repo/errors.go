@@ -5,7 +5,7 @@ import "errors"
 // Sentinel errors returned by the repository, to be tested with errors.Is.
 var (
 	// ErrNotInitialized means no repository exists at the given sites.
-	ErrNotInitialized = errors.New("no custodia repository here (run 'custodia init' first)")
+	ErrNotInitialized = errors.New("no custodia repository here")
 	// ErrAlreadyInitialized means Init found an existing repository.
 	ErrAlreadyInitialized = errors.New("a custodia repository already exists here")
 	// ErrWrongPassword means no key slot opens with the given password.

@@ -25,7 +25,7 @@ import (
 
 // ErrTargetNotEmpty means the target folder holds files and overwriting was
 // not asked for.
-var ErrTargetNotEmpty = errors.New("target folder is not empty (use --overwrite to restore into it)")
+var ErrTargetNotEmpty = errors.New("target folder is not empty")
 
 // ErrNothingSelected means the include patterns matched nothing.
 var ErrNothingSelected = errors.New("no file of the snapshot matches the include patterns")

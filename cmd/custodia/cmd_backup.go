@@ -2,53 +2,79 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/custodia-backup/custodia/backup"
+	"github.com/custodia-backup/custodia/repo"
 )
 
-func cmdBackup(ctx context.Context, env *cliEnv, args []string) error {
-	var g globalFlags
-	fs := newFlagSet(env, "backup", "[--tag T] PATH... | --stdin --stdin-name NAME")
-	g.register(fs)
-	fs.BoolVar(&g.json, "json", false, "print the summary as JSON")
-	var tags stringList
-	fs.Var(&tags, "tag", "label the snapshot with `TAG` (repeatable)")
-	host := fs.String("host", "", "record `HOST` as the snapshot's host (default: this machine's name)")
-	stdin := fs.Bool("stdin", false, "back up standard input as one file")
-	stdinName := fs.String("stdin-name", "stdin", "file `NAME` of the --stdin stream in the snapshot")
-	force := fs.Bool("force", false, "read every file, even those unchanged since the parent snapshot")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func init() { register(newBackupCmd) }
+
+// backupOptions are the flags of "custodia backup".
+type backupOptions struct {
+	tags      []string
+	host      string
+	stdin     bool
+	stdinName string
+	force     bool
+}
+
+func newBackupCmd(env *cliEnv) *cobra.Command {
+	var o backupOptions
+	cmd := &cobra.Command{
+		Use:   "backup [--tag T] PATH... | --stdin --stdin-name NAME",
+		Short: "back up files and folders, or one stream",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBackup(cmd.Context(), env, &o, args)
+		},
 	}
-	if *stdin && len(pos) > 0 {
+	f := cmd.Flags()
+	f.StringArrayVar(&o.tags, "tag", nil, "label the snapshot with `TAG` (repeatable)")
+	f.StringVar(&o.host, "host", "", "record `HOST` as the snapshot's host (default: this machine's name)")
+	f.BoolVar(&o.stdin, "stdin", false, "back up standard input as one file")
+	f.StringVar(&o.stdinName, "stdin-name", "stdin", "file `NAME` of the --stdin stream in the snapshot (no slash)")
+	f.BoolVar(&o.force, "force", false, "read every file, even those unchanged since the parent snapshot")
+	return cmd
+}
+
+// backupJSON is the --json form of a backup's summary.
+type backupJSON struct {
+	Snapshot string             `json:"snapshot"`
+	Parent   *repo.ID           `json:"parent"`
+	Stats    repo.SnapshotStats `json:"stats"`
+	Errors   []string           `json:"errors"`
+}
+
+func runBackup(ctx context.Context, env *cliEnv, o *backupOptions, pos []string) error {
+	if o.stdin && len(pos) > 0 {
 		return usagef("backup: --stdin takes no paths")
 	}
-	if !*stdin && len(pos) == 0 {
+	if !o.stdin && len(pos) == 0 {
 		return usagef("backup: give the files or folders to back up, or --stdin")
 	}
-	r, err := openRepo(ctx, env, &g, false)
+	r, err := env.openRepo(ctx, false)
 	if err != nil {
 		return err
 	}
-	opts := []backup.Option{backup.WithTags(tags...)}
-	if *host != "" {
-		opts = append(opts, backup.WithHost(*host))
+	defer env.closeRepo(r)
+	opts := []backup.Option{backup.WithTags(o.tags...)}
+	if o.host != "" {
+		opts = append(opts, backup.WithHost(o.host))
 	}
-	if *force {
+	if o.force {
 		opts = append(opts, backup.WithoutParent())
 	}
-	if !g.quiet && !g.json && isTerminal(env.stderr) {
+	if !env.quiet && !env.json && isTerminal(env.stderr) {
 		opts = append(opts, backup.WithProgress(func(p backup.Progress) {
 			fmt.Fprintf(env.stderr, "\r%s  %d files  %s read  %s new%s", fmtDuration(p.Elapsed), p.Files, fmtBytes(p.Bytes), fmtBytes(p.Added), eol(p.Done))
 		}, time.Second/2))
 	}
 	var res *backup.Result
-	if *stdin {
-		res, err = backup.Stream(ctx, r, *stdinName, env.stdin, opts...)
+	if o.stdin {
+		res, err = backup.Stream(ctx, r, o.stdinName, env.stdin, opts...)
 	} else {
 		res, err = backup.Files(ctx, r, pos, opts...)
 	}
@@ -56,17 +82,15 @@ func cmdBackup(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	s := res.Snapshot
-	if g.json {
+	if env.json {
 		errs := make([]string, len(res.Errors))
 		for i, e := range res.Errors {
 			errs[i] = e.Error()
 		}
-		if err := json.NewEncoder(env.stdout).Encode(map[string]any{
-			"snapshot": s.ID.String(), "parent": s.Parent, "stats": s.Stats, "errors": errs,
-		}); err != nil {
+		if err := env.printJSON(backupJSON{Snapshot: s.ID.String(), Parent: s.Parent, Stats: s.Stats, Errors: errs}); err != nil {
 			return err
 		}
-	} else if !g.quiet {
+	} else if !env.quiet {
 		st := s.Stats
 		fmt.Fprintf(env.stdout, "Files: %d new, %d changed, %d unchanged; %d folders\n", st.FilesNew, st.FilesChanged, st.FilesSkipped, st.Dirs)
 		fmt.Fprintf(env.stdout, "Added: %s of new data, %s stored (compressed, encrypted, before parity)\n", fmtBytes(st.BytesAdded), fmtBytes(st.StoredAdded))
@@ -79,28 +103,4 @@ func cmdBackup(ctx context.Context, env *cliEnv, args []string) error {
 		return &exitError{code: exitDamage, msg: fmt.Sprintf("%d files or folders could not be read and are not in snapshot %s", len(res.Errors), s.ID.String()[:8])}
 	}
 	return nil
-}
-
-func eol(done bool) string {
-	if done {
-		return "\n"
-	}
-	return ""
-}
-
-func fmtBytes(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-func fmtDuration(d time.Duration) string {
-	return d.Round(10 * time.Millisecond).String()
 }

@@ -2,61 +2,85 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+
+	"github.com/spf13/cobra"
 
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/storage"
 )
 
-func cmdInit(ctx context.Context, env *cliEnv, args []string) error {
-	var g globalFlags
-	fs := newFlagSet(env, "init", "[--data-shards K --parity-shards M] [--compression LEVEL]")
-	g.register(fs)
-	fs.BoolVar(&g.json, "json", false, "print the result as JSON")
-	k := fs.Int("data-shards", 4, "data shards `K` per object")
-	m := fs.Int("parity-shards", 2, "parity shards `M` per object: any M shards (or sites) may be lost")
-	packMiB := fs.Int("pack-size", repo.DefaultPackSize>>20, "target pack size in `MiB` (1-256): larger packs mean fewer objects, smaller ones less memory")
-	compression := fs.String("compression", string(repo.CompressionFastest), "zstd `LEVEL` of the backed-up data: fastest (shortest backup), default (2-6% smaller, ~35% slower backups) or better")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func init() { register(newInitCmd) }
+
+// initOptions are the flags of "custodia init".
+type initOptions struct {
+	k, m        int
+	packMiB     int
+	compression string
+}
+
+func newInitCmd(env *cliEnv) *cobra.Command {
+	var o initOptions
+	cmd := &cobra.Command{
+		Use:   "init [--data-shards K --parity-shards M] [--compression LEVEL]",
+		Short: "create a repository",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runInit(cmd.Context(), env, &o, args)
+		},
 	}
+	f := cmd.Flags()
+	f.IntVar(&o.k, "data-shards", 4, "data shards `K` per object")
+	f.IntVar(&o.m, "parity-shards", 2, "parity shards `M` per object: any M shards (or sites) may be lost")
+	f.IntVar(&o.packMiB, "pack-size", repo.DefaultPackSize>>20, "target pack size in `MiB` (1-256): larger packs mean fewer objects, smaller ones less memory")
+	f.StringVar(&o.compression, "compression", string(repo.CompressionFastest), "zstd `LEVEL` of the backed-up data: fastest (shortest backup), default (2-6% smaller, ~35% slower backups) or better")
+	return cmd
+}
+
+// initJSON is the --json form of a created repository.
+type initJSON struct {
+	ID           string   `json:"id"`
+	Sites        []string `json:"sites"`
+	DataShards   int      `json:"data_shards"`
+	ParityShards int      `json:"parity_shards"`
+	Compression  string   `json:"compression"`
+}
+
+func runInit(ctx context.Context, env *cliEnv, o *initOptions, pos []string) error {
 	if len(pos) > 0 {
 		return usagef("init takes no arguments (got %q)", pos[0])
 	}
-	if *packMiB < 1 || *packMiB > 256 {
+	if o.packMiB < 1 || o.packMiB > 256 {
 		return usagef("init: --pack-size must be between 1 and 256 (MiB)")
 	}
-	switch c := repo.Compression(*compression); c {
+	switch c := repo.Compression(o.compression); c {
 	case repo.CompressionFastest, repo.CompressionDefault, repo.CompressionBetter:
 	default:
-		return usagef("init: --compression must be fastest, default or better (got %q)", *compression)
+		return usagef("init: --compression must be fastest, default or better (got %q)", o.compression)
 	}
-	if *k < 1 || *m < 0 || *k+*m > 255 {
+	if o.k < 1 || o.m < 0 || o.k+o.m > 255 {
 		return usagef("init: --data-shards must be at least 1, --parity-shards at least 0, and together at most 255")
 	}
-	pw, err := g.password(env, true)
+	pw, err := env.password(true)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, env, &g, storage.WithShards(*k, *m), storage.WithCreate())
+	st, err := env.openStore(ctx, storage.WithShards(o.k, o.m), storage.WithCreate())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	r, err := repo.Init(ctx, st, pw, repo.WithPackSize(*packMiB<<20), repo.WithCompression(repo.Compression(*compression)))
+	r, err := repo.Init(ctx, st, pw, repo.WithPackSize(o.packMiB<<20), repo.WithCompression(repo.Compression(o.compression)))
 	if err != nil {
 		return err
 	}
 	cfg := r.Config()
-	if g.json {
-		return json.NewEncoder(env.stdout).Encode(map[string]any{
-			"id": cfg.ID.String(), "sites": st.Sites(), "data_shards": cfg.DataShards, "parity_shards": cfg.ParityShards,
-			"compression": *compression,
+	if env.json {
+		return env.printJSON(initJSON{
+			ID: cfg.ID.String(), Sites: st.Sites(), DataShards: cfg.DataShards, ParityShards: cfg.ParityShards,
+			Compression: o.compression,
 		})
 	}
-	if !g.quiet {
+	if !env.quiet {
 		fmt.Fprintf(env.stdout, "created repository %s at %v (%d+%d shards per object)\n", cfg.ID.String()[:8], st.Sites(), cfg.DataShards, cfg.ParityShards)
 		fmt.Fprintln(env.stdout, "Keep the password safe: without it the data cannot be read by anyone.")
 	}

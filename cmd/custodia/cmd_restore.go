@@ -2,70 +2,95 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/custodia-backup/custodia/restore"
 )
 
-func cmdRestore(ctx context.Context, env *cliEnv, args []string) error {
-	var g globalFlags
-	fs := newFlagSet(env, "restore", "SNAPSHOT|latest --target DIR [--include GLOB]...")
-	g.register(fs)
-	fs.BoolVar(&g.json, "json", false, "print the summary as JSON")
-	target := fs.String("target", "", "restore into `DIR` (created if missing; must be empty unless --overwrite)")
-	var include stringList
-	fs.Var(&include, "include", "restore only entries matching `GLOB` (repeatable; with a slash: path from the snapshot root, else a name)")
-	overwrite := fs.Bool("overwrite", false, "restore into a non-empty folder, replacing what is in the way")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func init() { register(newRestoreCmd) }
+
+// restoreOptions are the flags of "custodia restore".
+type restoreOptions struct {
+	target    string
+	include   []string
+	overwrite bool
+}
+
+func newRestoreCmd(env *cliEnv) *cobra.Command {
+	var o restoreOptions
+	cmd := &cobra.Command{
+		Use:   "restore SNAPSHOT|latest --target DIR [--include GLOB]...",
+		Short: "restore a snapshot into a folder",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRestore(cmd.Context(), env, &o, args)
+		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&o.target, "target", "", "restore into `DIR` (created if missing; must be empty unless --overwrite)")
+	f.StringArrayVar(&o.include, "include", nil, "restore only entries matching `GLOB` (repeatable; with a slash: path from the snapshot root, else a name)")
+	f.BoolVar(&o.overwrite, "overwrite", false, "restore into a non-empty folder, replacing what is in the way")
+	return cmd
+}
+
+// restoreJSON is the --json form of a restore's summary.
+type restoreJSON struct {
+	Snapshot       string `json:"snapshot"`
+	Files          uint64 `json:"files"`
+	Dirs           uint64 `json:"dirs"`
+	Symlinks       uint64 `json:"symlinks"`
+	Bytes          uint64 `json:"bytes"`
+	MetadataErrors int    `json:"metadata_errors"`
+}
+
+func runRestore(ctx context.Context, env *cliEnv, o *restoreOptions, pos []string) error {
 	if len(pos) != 1 {
 		return usagef("restore: name one snapshot (an ID prefix or 'latest')")
 	}
-	if *target == "" {
+	if o.target == "" {
 		return usagef("restore: --target DIR is required")
 	}
-	if err := restore.ValidatePatterns(include); err != nil {
+	if err := restore.ValidatePatterns(o.include); err != nil {
 		return usagef("restore: %v", err)
 	}
-	r, err := openRepo(ctx, env, &g, true)
+	r, err := env.openRepo(ctx, true)
 	if err != nil {
 		return err
 	}
+	defer env.closeRepo(r)
 	snap, err := r.FindSnapshot(ctx, pos[0])
 	if err != nil {
 		return err
 	}
-	opts := []restore.Option{restore.WithInclude(include...)}
-	if *overwrite {
+	opts := []restore.Option{restore.WithInclude(o.include...)}
+	if o.overwrite {
 		opts = append(opts, restore.WithOverwrite())
 	}
-	if !g.quiet && !g.json && isTerminal(env.stderr) {
+	if !env.quiet && !env.json && isTerminal(env.stderr) {
 		opts = append(opts, restore.WithProgress(func(p restore.Progress) {
 			fmt.Fprintf(env.stderr, "\r%s  %d files  %s written%s", fmtDuration(p.Elapsed), p.Files, fmtBytes(p.Bytes), eol(p.Done))
 		}, time.Second/2))
 	}
 	start := time.Now()
-	res, err := restore.Snapshot(ctx, r, snap, *target, opts...)
+	res, err := restore.Snapshot(ctx, r, snap, o.target, opts...)
 	if err != nil {
 		return err
 	}
-	if g.json {
-		if err := json.NewEncoder(env.stdout).Encode(map[string]any{
-			"snapshot": snap.ID.String(), "files": res.Files, "dirs": res.Dirs, "symlinks": res.Symlinks, "bytes": res.Bytes,
-			"metadata_errors": len(res.Errors),
+	if env.json {
+		if err := env.printJSON(restoreJSON{
+			Snapshot: snap.ID.String(), Files: res.Files, Dirs: res.Dirs, Symlinks: res.Symlinks, Bytes: res.Bytes,
+			MetadataErrors: len(res.Errors),
 		}); err != nil {
 			return err
 		}
-	} else if !g.quiet {
+	} else if !env.quiet {
 		fmt.Fprintf(env.stdout, "restored snapshot %s to %s: %d files, %d folders, %s in %s\n",
-			snap.ID.String()[:8], *target, res.Files, res.Dirs, fmtBytes(res.Bytes), fmtDuration(time.Since(start)))
+			snap.ID.String()[:8], o.target, res.Files, res.Dirs, fmtBytes(res.Bytes), fmtDuration(time.Since(start)))
 	}
 	for _, e := range res.Errors {
-		fmt.Fprintln(env.stderr, "custodia: warning: "+oneLine(e.Error()))
+		env.warnf("%s", e.Error())
 	}
 	return nil
 }

@@ -2,14 +2,27 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/custodia-backup/custodia/repo"
 )
+
+func init() {
+	register(func(env *cliEnv) *cobra.Command {
+		return &cobra.Command{
+			Use:   "snapshots [--json]",
+			Short: "list snapshots",
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return runSnapshots(cmd.Context(), env, args)
+			},
+		}
+	})
+}
 
 // snapshotJSON is the --json form of a snapshot.
 type snapshotJSON struct {
@@ -40,22 +53,15 @@ func toJSON(s *repo.Snapshot) snapshotJSON {
 	return j
 }
 
-func cmdSnapshots(ctx context.Context, env *cliEnv, args []string) error {
-	var g globalFlags
-	fs := newFlagSet(env, "snapshots", "[--json]")
-	g.register(fs)
-	fs.BoolVar(&g.json, "json", false, "print a JSON array")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
+func runSnapshots(ctx context.Context, env *cliEnv, pos []string) error {
 	if len(pos) > 0 {
 		return usagef("snapshots takes no arguments")
 	}
-	r, err := openRepo(ctx, env, &g, true)
+	r, err := env.openRepo(ctx, true)
 	if err != nil {
 		return err
 	}
+	defer env.closeRepo(r)
 	var list []snapshotJSON
 	var bad int
 	for s, err := range r.Snapshots(ctx) {
@@ -66,11 +72,11 @@ func cmdSnapshots(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		list = append(list, toJSON(s))
 	}
-	if g.json {
+	if env.json {
 		if list == nil {
 			list = []snapshotJSON{}
 		}
-		if err := json.NewEncoder(env.stdout).Encode(list); err != nil {
+		if err := env.printJSON(list); err != nil {
 			return err
 		}
 	} else {

@@ -2,32 +2,38 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+
+	"github.com/spf13/cobra"
 )
 
-func cmdStats(ctx context.Context, env *cliEnv, args []string) error {
-	var g globalFlags
-	fs := newFlagSet(env, "stats", "[--json]")
-	g.register(fs)
-	fs.BoolVar(&g.json, "json", false, "print the statistics as JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
+func init() {
+	register(func(env *cliEnv) *cobra.Command {
+		return &cobra.Command{
+			Use:   "stats [--json]",
+			Short: "show repository statistics",
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return runStats(cmd.Context(), env, args)
+			},
+		}
+	})
+}
+
+func runStats(ctx context.Context, env *cliEnv, pos []string) error {
 	if len(pos) > 0 {
 		return usagef("stats takes no arguments")
 	}
-	r, err := openRepo(ctx, env, &g, true)
+	r, err := env.openRepo(ctx, true)
 	if err != nil {
 		return err
 	}
+	defer env.closeRepo(r)
 	st, err := r.RepoStats(ctx)
 	if err != nil {
 		return err
 	}
-	if g.json {
-		return json.NewEncoder(env.stdout).Encode(st)
+	if env.json {
+		return env.printJSON(st)
 	}
 	fmt.Fprintf(env.stdout, "snapshots:          %d\n", st.Snapshots)
 	fmt.Fprintf(env.stdout, "latest snapshot:    %s in %d files\n", fmtBytes(st.LatestBytes), st.LatestFiles)

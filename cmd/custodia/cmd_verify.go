@@ -2,57 +2,95 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/custodia-backup/custodia/repo"
 )
 
-func cmdVerify(ctx context.Context, env *cliEnv, args []string) error {
-	var g globalFlags
-	fs := newFlagSet(env, "verify", "[--read-data | --read-data-subset PCT] [--repair]")
-	g.register(fs)
-	fs.BoolVar(&g.json, "json", false, "print the report as JSON")
-	readData := fs.Bool("read-data", false, "download all packs and authenticate and re-hash every blob")
-	subset := fs.String("read-data-subset", "", "like --read-data for a random `PCT` percent of the packs (e.g. 10 or 10%)")
-	repair := fs.Bool("repair", false, "rewrite missing or corrupt shards from the intact ones")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func init() { register(newVerifyCmd) }
+
+// verifyOptions are the flags of "custodia verify".
+type verifyOptions struct {
+	readData bool
+	subset   string
+	repair   bool
+}
+
+func newVerifyCmd(env *cliEnv) *cobra.Command {
+	var o verifyOptions
+	cmd := &cobra.Command{
+		Use:   "verify [--read-data | --read-data-subset PCT] [--repair]",
+		Short: "check the repository, optionally reading all data",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVerify(cmd.Context(), env, &o, args)
+		},
 	}
+	f := cmd.Flags()
+	f.BoolVar(&o.readData, "read-data", false, "download all packs and authenticate and re-hash every blob")
+	f.StringVar(&o.subset, "read-data-subset", "", "like --read-data for a random `PCT` percent of the packs (e.g. 10 or 10%)")
+	f.BoolVar(&o.repair, "repair", false, "rewrite missing or corrupt shards from the intact ones")
+	return cmd
+}
+
+// verifyJSON is the --json form of a check's report.
+type verifyJSON struct {
+	Snapshots    int           `json:"snapshots"`
+	Trees        int           `json:"trees"`
+	DataBlobs    int           `json:"data_blobs"`
+	Packs        int           `json:"packs"`
+	PacksRead    int           `json:"packs_read"`
+	BlobsRead    int           `json:"blobs_read"`
+	BytesRead    int64         `json:"bytes_read"`
+	Unreferenced int           `json:"unreferenced_packs"`
+	Findings     []findingJSON `json:"findings"`
+	OK           bool          `json:"ok"`
+}
+
+// findingJSON is the --json form of one finding of a check.
+type findingJSON struct {
+	Severity string `json:"severity"`
+	Object   string `json:"object"`
+	Message  string `json:"message"`
+	Repaired bool   `json:"repaired"`
+}
+
+func runVerify(ctx context.Context, env *cliEnv, o *verifyOptions, pos []string) error {
 	if len(pos) > 0 {
 		return usagef("verify takes no arguments")
 	}
-	opts := repo.CheckOptions{ReadData: *readData, Repair: *repair}
-	if *subset != "" {
-		if *readData {
+	opts := repo.CheckOptions{ReadData: o.readData, Repair: o.repair}
+	if o.subset != "" {
+		if o.readData {
 			return usagef("verify: use either --read-data or --read-data-subset")
 		}
-		pct, err := strconv.ParseFloat(strings.TrimSuffix(*subset, "%"), 64)
+		pct, err := strconv.ParseFloat(strings.TrimSuffix(o.subset, "%"), 64)
 		if err != nil || pct <= 0 || pct > 100 {
-			return usagef("verify: --read-data-subset wants a percentage in (0, 100], got %q", *subset)
+			return usagef("verify: --read-data-subset wants a percentage in (0, 100], got %q", o.subset)
 		}
 		opts.ReadDataFraction = pct / 100
 	}
-	r, err := openRepo(ctx, env, &g, true)
+	r, err := env.openRepo(ctx, true)
 	if err != nil {
 		return err
 	}
+	defer env.closeRepo(r)
 	rep, err := r.Check(ctx, opts)
 	if err != nil {
 		return err
 	}
-	if g.json {
-		findings := make([]map[string]any, len(rep.Findings))
+	if env.json {
+		findings := make([]findingJSON, len(rep.Findings))
 		for i, f := range rep.Findings {
-			findings[i] = map[string]any{"severity": f.Severity.String(), "object": f.Object, "message": f.Message, "repaired": f.Repaired}
+			findings[i] = findingJSON{Severity: f.Severity.String(), Object: f.Object, Message: f.Message, Repaired: f.Repaired}
 		}
-		if err := json.NewEncoder(env.stdout).Encode(map[string]any{
-			"snapshots": rep.Snapshots, "trees": rep.Trees, "data_blobs": rep.DataBlobs, "packs": rep.Packs,
-			"packs_read": rep.PacksRead, "blobs_read": rep.BlobsRead, "bytes_read": rep.BytesRead,
-			"unreferenced_packs": rep.Unreferenced, "findings": findings, "ok": !rep.Damaged(),
+		if err := env.printJSON(verifyJSON{
+			Snapshots: rep.Snapshots, Trees: rep.Trees, DataBlobs: rep.DataBlobs, Packs: rep.Packs,
+			PacksRead: rep.PacksRead, BlobsRead: rep.BlobsRead, BytesRead: rep.BytesRead,
+			Unreferenced: rep.Unreferenced, Findings: findings, OK: !rep.Damaged(),
 		}); err != nil {
 			return err
 		}
@@ -60,7 +98,7 @@ func cmdVerify(ctx context.Context, env *cliEnv, args []string) error {
 		for _, f := range rep.Findings {
 			fmt.Fprintln(env.stdout, f.String())
 		}
-		if !g.quiet {
+		if !env.quiet {
 			fmt.Fprintf(env.stdout, "checked %d snapshots, %d trees, %d data blobs, %d packs", rep.Snapshots, rep.Trees, rep.DataBlobs, rep.Packs)
 			if rep.PacksRead > 0 {
 				fmt.Fprintf(env.stdout, "; read %d packs (%s), %d blobs authenticated and re-hashed", rep.PacksRead, fmtBytes(uint64(rep.BytesRead)), rep.BlobsRead)
@@ -75,9 +113,9 @@ func cmdVerify(ctx context.Context, env *cliEnv, args []string) error {
 	case rep.Lost():
 		return &exitError{code: exitFailure, msg: fmt.Sprintf("%d problems found; some data can no longer be read", len(rep.Findings))}
 	case rep.Damaged():
-		return &exitError{code: exitDamage, msg: fmt.Sprintf("%d problems found; all data is still readable%s", len(rep.Findings), repairedNote(rep, *repair))}
+		return &exitError{code: exitDamage, msg: fmt.Sprintf("%d problems found; all data is still readable%s", len(rep.Findings), repairedNote(rep, o.repair))}
 	}
-	if !g.quiet && !g.json {
+	if !env.quiet && !env.json {
 		fmt.Fprintln(env.stdout, "no problems found")
 	}
 	return nil

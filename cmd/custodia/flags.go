@@ -1,93 +1,33 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 )
 
-// errHelp is returned after a command printed its help.
-var errHelp = errors.New("help shown")
-
-// flagSet is a command's flags with its help text.
-type flagSet struct {
-	*flag.FlagSet
-	help func()
-}
-
-// globalFlags are accepted by every command that opens a repository.
+// globalFlags are accepted by every command, before or after its name.
 type globalFlags struct {
-	repos        stringList
+	repos        []string
 	passwordFile string
 	json         bool
 	quiet        bool
 }
 
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string { return strings.Join(*s, ",") }
-
-// Set appends a value.
-func (s *stringList) Set(v string) error {
-	*s = append(*s, v)
-	return nil
-}
-
-func newFlagSet(env *cliEnv, name, usage string) *flagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {} // errors are reported in one line; -h prints help
-	help := func() {
-		fmt.Fprintf(env.stdout, "Usage: custodia %s %s\n\nFlags:\n", name, usage)
-		fs.SetOutput(env.stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	return &flagSet{FlagSet: fs, help: help}
-}
-
-func (g *globalFlags) register(fs *flagSet) {
-	fs.Var(&g.repos, "repo", "repository site URL or path (repeatable, one per site; default $CUSTODIA_REPOSITORY)")
-	fs.StringVar(&g.passwordFile, "password-file", "", "read the repository password from `FILE` (default $CUSTODIA_PASSWORD)")
-	fs.BoolVar(&g.quiet, "quiet", false, "print no progress and no summary")
-}
-
-// parse parses flags and positional arguments in any order ("--" ends the
-// flags).
-func parse(fs *flagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		err := fs.Parse(args)
-		if errors.Is(err, flag.ErrHelp) {
-			fs.help()
-			return nil, errHelp
-		}
-		if err != nil {
-			return nil, usagef("%s: %v", fs.Name(), err)
-		}
-		rest := fs.Args()
-		consumed := len(args) - len(rest)
-		if consumed > 0 && args[consumed-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
+func (g *globalFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&g.repos, "repo", nil, "repository site `URL` or path (repeatable, one per site; default $CUSTODIA_REPOSITORY)")
+	fs.StringVar(&g.passwordFile, "password-file", "", "read the repository password from the first line of `FILE` (default $CUSTODIA_PASSWORD_FILE, else $CUSTODIA_PASSWORD)")
+	fs.BoolVar(&g.json, "json", false, "print the output as JSON")
+	fs.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress and no summary")
 }
 
 // siteURLs returns the repository's site URLs from the flags or the
 // environment.
-func (g *globalFlags) siteURLs(env *cliEnv) ([]string, error) {
-	urls := []string(g.repos)
+func (env *cliEnv) siteURLs() ([]string, error) {
+	urls := env.repos
 	if len(urls) == 0 {
 		for _, u := range strings.Split(env.getenv("CUSTODIA_REPOSITORY"), ",") {
 			if u = strings.TrimSpace(u); u != "" {
@@ -104,8 +44,8 @@ func (g *globalFlags) siteURLs(env *cliEnv) ([]string, error) {
 // password returns the repository password from --password-file,
 // CUSTODIA_PASSWORD_FILE or CUSTODIA_PASSWORD, or else asks for it when
 // standard input is a terminal (twice when confirm is set, as for init).
-func (g *globalFlags) password(env *cliEnv, confirm ...bool) ([]byte, error) {
-	file := g.passwordFile
+func (env *cliEnv) password(confirm bool) ([]byte, error) {
+	file := env.passwordFile
 	if file == "" {
 		file = env.getenv("CUSTODIA_PASSWORD_FILE")
 	}
@@ -125,13 +65,13 @@ func (g *globalFlags) password(env *cliEnv, confirm ...bool) ([]byte, error) {
 		return []byte(p), nil
 	}
 	if f, ok := env.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return promptPassword(env, int(f.Fd()), len(confirm) > 0 && confirm[0])
+		return env.promptPassword(int(f.Fd()), confirm)
 	}
 	return nil, usagef("no password given: set CUSTODIA_PASSWORD or use --password-file")
 }
 
 // promptPassword reads a password from the terminal without echoing it.
-func promptPassword(env *cliEnv, fd int, confirm bool) ([]byte, error) {
+func (env *cliEnv) promptPassword(fd int, confirm bool) ([]byte, error) {
 	fmt.Fprint(env.stderr, "enter password for repository: ")
 	pw, err := term.ReadPassword(fd)
 	fmt.Fprintln(env.stderr)

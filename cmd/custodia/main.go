@@ -3,9 +3,67 @@
 //
 // Run "custodia help" for the commands. The repository is named by
 // CUSTODIA_REPOSITORY (comma-separated URLs, one per site) or repeated
-// --repo flags; the password comes from CUSTODIA_PASSWORD or
-// --password-file. Exit status: 0 ok, 1 failure, 2 bad usage, 3 damage
-// found (or files skipped) but everything still readable.
+// --repo flags; the password comes from CUSTODIA_PASSWORD,
+// CUSTODIA_PASSWORD_FILE or --password-file. Exit status: 0 ok, 1 failure,
+// 2 bad usage, 3 damage found (or files skipped) but everything still
+// readable.
+//
+// # Adding a command
+//
+// The CLI is built on github.com/spf13/cobra. A command lives in its own
+// file cmd_<name>.go and registers a constructor in that file's init:
+//
+//	func init() {
+//		register(func(env *cliEnv) *cobra.Command {
+//			var long bool
+//			cmd := &cobra.Command{
+//				Use:   "ls SNAPSHOT [PATH]",
+//				Short: "list the entries of a snapshot",
+//				RunE: func(cmd *cobra.Command, args []string) error {
+//					if len(args) == 0 {
+//						return usagef("ls: name a snapshot") // exit 2
+//					}
+//					r, err := env.openRepo(cmd.Context(), true) // read-only
+//					if err != nil {
+//						return err
+//					}
+//					defer env.closeRepo(r)
+//					...
+//					if env.json {
+//						return env.printJSON(v) // the one way to print JSON
+//					}
+//					...
+//				},
+//			}
+//			cmd.Flags().BoolVar(&long, "long", false, "show modes, sizes and times")
+//			return cmd
+//		})
+//	}
+//
+// The constructor runs once per invocation (tests run many in parallel in
+// one process), so flag variables live in the closure, never in package
+// variables. Commands get everything through env (*cliEnv):
+//
+//   - env.stdin, env.stdout, env.stderr, env.getenv: the outside world
+//     (tests fake it); progress is shown only when isTerminal(env.stderr).
+//   - the global flags, accepted before or after the command name:
+//     --repo (env.siteURLs), --password-file (env.password), --json
+//     (env.json), --quiet (env.quiet).
+//   - env.openRepo(ctx, readOnly) opens the repository with its password
+//     (read-only commands go on when a site is unreachable);
+//     env.openStore(ctx, opts...) opens the sites alone (init).
+//   - env.printJSON(v) writes v as one JSON document: every --json output
+//     goes through it.
+//   - env.warnf(...) prints one "custodia: warning: ..." line on stderr.
+//
+// Errors: return them from RunE. run prints one line on stderr and maps
+// them to the exit status (see report): usagef(...) is bad usage (2);
+// &exitError{code: exitDamage, msg: ...} is damage found but readable (3);
+// a canceled context prints "interrupted" (1); anything else is a failure
+// (1), with a hint added for the library's typed errors (see hints.go).
+//
+// Tests run the CLI in-process: newCLI(t, sites...).run(args...) returns the
+// exit status, stdout and stderr (helpers_test.go).
 package main
 
 import (
@@ -19,6 +77,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
 // Exit statuses.
@@ -75,30 +135,24 @@ func startProfiles() func() {
 }
 
 // cliEnv is what a command sees of the outside world, so tests can run
-// commands in-process.
+// commands in-process, plus the global flags of this invocation.
 type cliEnv struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+
+	globalFlags
 }
 
-// command is one subcommand.
-type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, env *cliEnv, args []string) error
-}
+// builders are the constructors of the commands, added by register.
+var builders []func(env *cliEnv) *cobra.Command
 
-// commands lists the subcommands; files of optional commands add theirs in
-// their own init.
-var commands = []command{
-	{"init", "create a repository", cmdInit},
-	{"backup", "back up files and folders, or one stream", cmdBackup},
-	{"snapshots", "list snapshots", cmdSnapshots},
-	{"restore", "restore a snapshot into a folder", cmdRestore},
-	{"verify", "check the repository, optionally reading all data", cmdVerify},
-	{"stats", "show repository statistics", cmdStats},
+// register adds a command. build is called once per invocation of the CLI
+// and returns a fresh command whose RunE reads its flags from the closure.
+// Call it from the init of the command's own file cmd_<name>.go.
+func register(build func(env *cliEnv) *cobra.Command) {
+	builders = append(builders, build)
 }
 
 // usageError is bad usage: exit status 2.
@@ -110,8 +164,8 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
-// exitError carries an explicit exit status; its message, if any, has been
-// printed already or is printed as is.
+// exitError carries an explicit exit status; its message, if any, is
+// printed as one line.
 type exitError struct {
 	code int
 	msg  string
@@ -119,21 +173,12 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.msg }
 
+// run runs the CLI with args (without the program name) and returns the
+// exit status.
 func run(ctx context.Context, args []string, env *cliEnv) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		printHelp(env.stdout)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	name := args[0]
-	for _, c := range commands {
-		if c.name == name {
-			return report(env, c.run(ctx, env, args[1:]))
-		}
-	}
-	return report(env, usagef("unknown command %q (run 'custodia help')", name))
+	root := newRoot(env)
+	root.SetArgs(args)
+	return report(env, root.ExecuteContext(ctx))
 }
 
 // report prints err as one line and returns the exit status.
@@ -152,13 +197,11 @@ func report(env *cliEnv, err error) int {
 	case errors.As(err, &ue):
 		fmt.Fprintln(env.stderr, "custodia: "+oneLine(ue.msg))
 		return exitUsage
-	case errors.Is(err, errHelp):
-		return exitOK
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(env.stderr, "custodia: interrupted")
 		return exitFailure
 	default:
-		fmt.Fprintln(env.stderr, "custodia: "+oneLine(err.Error()))
+		fmt.Fprintln(env.stderr, "custodia: "+oneLine(err.Error()+hint(err)))
 		return exitFailure
 	}
 }
@@ -166,20 +209,4 @@ func report(env *cliEnv, err error) int {
 // oneLine folds a multi-line message into one line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
-}
-
-func printHelp(w io.Writer) {
-	fmt.Fprintln(w, "custodia — encrypted, erasure-coded backups for bookkeeping and e-invoice data")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Usage: custodia COMMAND [flags] [args]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Commands:")
-	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Repository: CUSTODIA_REPOSITORY (comma-separated URLs, one per site) or --repo URL (repeatable).")
-	fmt.Fprintln(w, "A bare path or file:///abs/path is a local folder; s3://, gs://, azblob:// are cloud buckets.")
-	fmt.Fprintln(w, "Password: CUSTODIA_PASSWORD or --password-file FILE; asked for on a terminal otherwise.")
-	fmt.Fprintln(w, "Run 'custodia COMMAND -h' for a command's flags.")
 }

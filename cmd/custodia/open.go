@@ -10,8 +10,8 @@ import (
 )
 
 // openStore opens the sites named by the flags or the environment.
-func openStore(ctx context.Context, env *cliEnv, g *globalFlags, opts ...storage.Option) (*storage.Store, error) {
-	urls, err := g.siteURLs(env)
+func (env *cliEnv) openStore(ctx context.Context, opts ...storage.Option) (*storage.Store, error) {
+	urls, err := env.siteURLs()
 	if err != nil {
 		return nil, err
 	}
@@ -20,13 +20,13 @@ func openStore(ctx context.Context, env *cliEnv, g *globalFlags, opts ...storage
 
 // openRepo opens the repository with its password. Commands that only read
 // (readOnly) go on when some sites cannot be reached, reading what they
-// need from the others, and say so on stderr.
-func openRepo(ctx context.Context, env *cliEnv, g *globalFlags, readOnly bool) (*repo.Repository, error) {
-	urls, err := g.siteURLs(env)
+// need from the others, and say so on stderr. Close it with closeRepo.
+func (env *cliEnv) openRepo(ctx context.Context, readOnly bool) (*repo.Repository, error) {
+	urls, err := env.siteURLs()
 	if err != nil {
 		return nil, err
 	}
-	pw, err := g.password(env)
+	pw, err := env.password(false)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func openRepo(ctx context.Context, env *cliEnv, g *globalFlags, readOnly bool) (
 		return nil, err
 	}
 	for _, u := range st.Unreachable() {
-		fmt.Fprintf(env.stderr, "custodia: warning: site %s cannot be reached; reading from the other sites\n", u)
+		env.warnf("site %s cannot be reached; reading from the other sites", u)
 	}
 	r, err := repo.Open(ctx, st, pw)
 	clear(pw)
@@ -48,9 +48,23 @@ func openRepo(ctx context.Context, env *cliEnv, g *globalFlags, readOnly bool) (
 		return nil, err
 	}
 	for _, w := range r.Warnings() {
-		fmt.Fprintln(env.stderr, "custodia: warning: "+oneLine(w.Error())+" (run 'custodia verify')")
+		env.warnf("%s (run 'custodia verify')", w.Error())
 	}
 	return r, nil
+}
+
+// closeRepo releases the repository's sites when a command is done with
+// it. It writes nothing: commands that write (backup) flush what they wrote
+// themselves, and an interrupted one leaves no half-written index behind.
+func (env *cliEnv) closeRepo(r *repo.Repository) {
+	if err := r.Store().Close(); err != nil {
+		env.warnf("close the repository: %v", err)
+	}
+}
+
+// warnf prints one warning line on stderr.
+func (env *cliEnv) warnf(format string, args ...any) {
+	fmt.Fprintln(env.stderr, "custodia: warning: "+oneLine(fmt.Sprintf(format, args...)))
 }
 
 // isTerminal reports whether w is a terminal, where progress is shown.

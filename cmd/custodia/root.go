@@ -1,0 +1,111 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// rootHelp is the long help of custodia itself.
+const rootHelp = `custodia — encrypted, erasure-coded backups for bookkeeping and e-invoice data
+
+Repository: CUSTODIA_REPOSITORY (comma-separated URLs, one per site) or --repo URL (repeatable).
+A bare path or file:///abs/path is a local folder; s3://, gs://, azblob:// are cloud buckets.
+Password: CUSTODIA_PASSWORD, CUSTODIA_PASSWORD_FILE or --password-file FILE; asked for on a terminal otherwise.
+Run 'custodia help COMMAND' for a command's flags, 'custodia help environment' for the variables.`
+
+// environmentHelp is the help topic "environment".
+const environmentHelp = `Environment variables read by custodia:
+
+  CUSTODIA_REPOSITORY     the repository's site URLs, comma-separated, one per site (--repo)
+  CUSTODIA_PASSWORD       the repository password
+  CUSTODIA_PASSWORD_FILE  a file whose first line is the password (--password-file);
+                          it should be readable by its owner only
+  CUSTODIA_CPUPROFILE     write a CPU profile to this file
+  CUSTODIA_MEMPROFILE     write an allocation profile to this file
+  GOGC                    the garbage collector's target (custodia uses 15 unless set)
+
+Exit status: 0 ok; 1 failure (one line on stderr); 2 bad usage; 3 damage found
+(or files skipped) but everything that was backed up is still readable.`
+
+// newRoot builds the command tree for one invocation.
+func newRoot(env *cliEnv) *cobra.Command {
+	root := &cobra.Command{
+		Use:     "custodia",
+		Short:   "encrypted, erasure-coded backups for bookkeeping and e-invoice data",
+		Long:    rootHelp,
+		Version: version(),
+		// No command: the help, and bad usage.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q (run 'custodia help')", args[0])
+			}
+			_ = cmd.Help()
+			return &exitError{code: exitUsage}
+		},
+		Args:          cobra.ArbitraryArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetIn(env.stdin)
+	root.SetOut(env.stdout)
+	root.SetErr(env.stderr)
+	root.SetVersionTemplate("custodia {{.Version}}\n")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usagef("%s: %v", cmd.Name(), err)
+	})
+	env.globalFlags.register(root.PersistentFlags())
+	root.SetHelpCommand(helpCommand(root))
+	root.AddCommand(&cobra.Command{Use: "environment", Short: "the environment variables custodia reads", Long: environmentHelp})
+
+	cmds := make([]*cobra.Command, 0, len(builders))
+	for _, build := range builders {
+		cmds = append(cmds, build(env))
+	}
+	root.AddCommand(cmds...)
+	wrapArgs(root)
+	return root
+}
+
+// wrapArgs makes the argument validators of every command report bad usage
+// (exit status 2), prefixed with the command's name.
+func wrapArgs(cmd *cobra.Command) {
+	if v := cmd.Args; v != nil && cmd.HasParent() {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := v(c, args); err != nil {
+				return usagef("%s: %v", c.Name(), err)
+			}
+			return nil
+		}
+	}
+	for _, c := range cmd.Commands() {
+		wrapArgs(c)
+	}
+}
+
+// helpCommand is "custodia help [COMMAND]": the help of custodia or of one
+// command (or topic) on stdout; an unknown topic is bad usage.
+func helpCommand(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "show the help of custodia or of a command",
+		Args:  cobra.ArbitraryArgs,
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var names []cobra.Completion
+			for _, sub := range root.Commands() {
+				if sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, _, err := root.Find(args)
+			if err != nil || target == root && len(args) > 0 {
+				return usagef("unknown help topic %q (run 'custodia help')", strings.Join(args, " "))
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+	}
+}
