@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -36,7 +37,7 @@ func benchProfile(b *testing.B, table string, opts ...Option) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := ProfileCSV(context.Background(), bytes.NewReader(data), opts...); err != nil {
+		if _, err := profileCSV(context.Background(), bytes.NewReader(data), opts...); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -62,7 +63,7 @@ func BenchmarkReadCSV(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		for _, err := range ReadCSV(bytes.NewReader(data)) {
+		for _, err := range readCSVAll(bytes.NewReader(data)) {
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -79,11 +80,20 @@ func BenchmarkProtect(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	recs, err := collect(b, readCSVAll(bytes.NewReader(data)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	fields, err := Profile(context.Background(), recordsOf(recs))
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan := p.Policy().Plan("customers", fields)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		for _, err := range p.ProtectRecords(context.Background(), "customers", ReadCSV(bytes.NewReader(data))) {
-			if err != nil {
+		for j, rec := range recs {
+			if _, err := p.Protect(plan, strconv.Itoa(j), rec); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -60,17 +60,17 @@ var (
 // piece of free text can hold anything.
 var anyValue = bCredential | bFreeText | bOther
 
-// DetectValue classifies a single value on its own, without header evidence:
+// detectValue classifies a single value on its own, without header evidence:
 // it returns the validated type if there is one, else the best guess
 // (Identifier, FreeText, Other, ...). Null spellings give Other.
-func DetectValue(v string) Type {
-	if IsNull(v) {
+func detectValue(v string) Type {
+	if isNull(v) {
 		return Other
 	}
 	info := analyze(strings.TrimSpace(v))
 	best := Type("")
 	for _, t := range allTypes {
-		if info.strong.has(t) && (best == "" || LevelOf(t).MoreSensitiveThan(LevelOf(best))) {
+		if info.strong.has(t) && (best == "" || levelOf(t).MoreSensitiveThan(levelOf(best))) {
 			best = t
 		}
 	}
@@ -114,14 +114,14 @@ func analyze(s string) valueInfo {
 		// Digits with spaces, dashes, parentheses or a plus: phones, grouped
 		// card numbers, dates.
 		switch {
-		case ValidMobile(s):
+		case validMobile(s):
 			v.setStrong(bMobilePhone)
-		case ValidLandline(s):
+		case validLandline(s):
 			v.setStrong(bLandline)
-		case ValidBankCard(s):
+		case validBankCard(s):
 			v.setStrong(bBankCard)
 			v.card = true
-		case ValidDate(s):
+		case validDate(s):
 			v.setStrong(bDate)
 		default:
 			if d := stripSeparators(s); allDigits(d) && len(d) >= 16 && len(d) <= 19 {
@@ -143,11 +143,11 @@ func analyze(s string) valueInfo {
 			}
 			return v
 		}
-		if ValidDate(s) {
+		if validDate(s) {
 			v.setStrong(bDate)
 			return v
 		}
-		if ValidLandline(s) {
+		if validLandline(s) {
 			v.setStrong(bLandline)
 			return v
 		}
@@ -156,7 +156,7 @@ func analyze(s string) valueInfo {
 		v.setStrong(bCredential)
 		return v
 	}
-	if nonASCII == 0 && spaces == 0 && strings.IndexByte(s, '@') > 0 && ValidEmail(s) {
+	if nonASCII == 0 && spaces == 0 && strings.IndexByte(s, '@') > 0 && validEmail(s) {
 		v.setStrong(bEmail)
 		return v
 	}
@@ -165,12 +165,12 @@ func analyze(s string) valueInfo {
 		return v
 	}
 	if nonASCII > 0 {
-		if ValidLicensePlate(s) {
+		if validLicensePlate(s) {
 			v.setStrong(bLicensePlate)
 			return v
 		}
 		if digits > 0 {
-			if ValidDate(s) {
+			if validDate(s) {
 				v.setStrong(bDate)
 				return v
 			}
@@ -198,7 +198,7 @@ func analyzeDigits(s string, v *valueInfo) {
 	}
 	switch n {
 	case 18, 15:
-		if ValidResidentID(s) {
+		if validResidentID(s) {
 			v.setStrong(bCNResidentID)
 		} else if n == 18 && residentIDShape(s) {
 			v.setWeak(bCNResidentID)
@@ -207,16 +207,16 @@ func analyzeDigits(s string, v *valueInfo) {
 			v.setWeak(bCNUSCC) // legacy 15-digit taxpayer number
 		}
 	case 11:
-		if ValidMobile(s) {
+		if validMobile(s) {
 			v.setStrong(bMobilePhone)
-		} else if ValidLandline(s) {
+		} else if validLandline(s) {
 			v.setWeak(bLandline)
 		}
 	case 10, 12:
-		if ValidInvoiceCode(s) {
+		if validInvoiceCode(s) {
 			v.setWeak(bInvoiceCode)
 		}
-		if ValidLandline(s) {
+		if validLandline(s) {
 			v.setWeak(bLandline)
 		}
 	case 8:
@@ -225,13 +225,13 @@ func analyzeDigits(s string, v *valueInfo) {
 			v.setWeak(bDate)
 		}
 	case 20:
-		if ValidInvoiceNumber(s) && atoi2(s) <= nowYear()%100+1 {
+		if validInvoiceNumber(s) && atoi2(s) <= nowYear()%100+1 {
 			v.setStrong(bInvoiceNumber)
 		}
 	}
 	if n >= 16 && n <= 19 {
 		v.card = true
-		if ValidBankCard(s) {
+		if validBankCard(s) {
 			v.setStrong(bBankCard)
 		}
 	}
@@ -246,15 +246,15 @@ func analyzeCode(s string, digits, letters int, v *valueInfo) {
 		v.setWeak(bIdentifier)
 	}
 	switch {
-	case len(s) == 18 && ValidResidentID(s):
+	case len(s) == 18 && validResidentID(s):
 		v.setStrong(bCNResidentID)
 	case len(s) == 18 && residentIDShape(s):
 		v.setWeak(bCNResidentID)
-	case len(s) == 18 && ValidUSCC(s):
+	case len(s) == 18 && validUSCC(s):
 		v.setStrong(bCNUSCC)
-	case ValidPassport(s):
+	case validPassport(s):
 		v.setStrong(bPassport)
-	case ValidTravelPermit(s):
+	case validTravelPermit(s):
 		v.setStrong(bTravelPermit)
 	}
 	if len(s) >= 15 && len(s) <= 20 && digits >= 6 {
@@ -346,7 +346,7 @@ func analyzeText(s string, digits int, v *valueInfo) {
 }
 
 func raise(v *valueInfo, t Type) {
-	if v.embedded == "" || LevelOf(t).MoreSensitiveThan(LevelOf(v.embedded)) {
+	if v.embedded == "" || levelOf(t).MoreSensitiveThan(levelOf(v.embedded)) {
 		v.embedded = t
 	}
 }
@@ -559,7 +559,7 @@ func forEachEntity(s string, fn func(t Type, lo, hi int)) {
 			for hi > i+1 && s[hi-1] == '.' {
 				hi--
 			}
-			if ValidEmail(s[lo:hi]) {
+			if validEmail(s[lo:hi]) {
 				fn(Email, lo, hi)
 			}
 			i = hi
@@ -580,16 +580,16 @@ func forEachEntity(s string, fn func(t Type, lo, hi int)) {
 		}
 		var t Type
 		switch {
-		case (len(run) == 18 || len(run) == 15) && ValidResidentID(run):
+		case (len(run) == 18 || len(run) == 15) && validResidentID(run):
 			t = CNResidentID
-		case len(run) >= 16 && len(run) <= 19 && ValidBankCard(run):
+		case len(run) >= 16 && len(run) <= 19 && validBankCard(run):
 			t = BankCard
-		case len(run) == 11 && ValidMobile(run):
+		case len(run) == 11 && validMobile(run):
 			t = MobilePhone
 		case len(run) == 8 && i > 0 && strings.IndexByte("EGDSPCWLHM", s[i-1]) >= 0 && (i < 2 || !isAlnum(s[i-2])):
-			if ValidPassport(s[i-1 : j]) {
+			if validPassport(s[i-1 : j]) {
 				t, lo = Passport, i-1
-			} else if ValidTravelPermit(s[i-1 : j]) {
+			} else if validTravelPermit(s[i-1 : j]) {
 				t, lo = TravelPermit, i-1
 			}
 		case (len(run) == 3 || len(run) == 4) && run[0] == '0' && j < len(s) && s[j] == '-':
@@ -597,7 +597,7 @@ func forEachEntity(s string, fn func(t Type, lo, hi int)) {
 			for k < len(s) && isDigit(s[k]) {
 				k++
 			}
-			if ValidLandline(s[i:k]) {
+			if validLandline(s[i:k]) {
 				t, end = Landline, k
 			}
 		}

@@ -258,16 +258,16 @@ func headerUnits(s string) []string {
 // HeaderType returns the type suggested by a field name alone, or "" if the
 // name says nothing. For a flattened JSON name ("contact.mobile") the last
 // segment is tried first, then the whole name.
-func HeaderType(name string) Type {
+func headerType(name string) Type {
 	if i := strings.LastIndexByte(name, '.'); i >= 0 && i < len(name)-1 {
-		if t := headerType(name[i+1:]); t != "" {
+		if t := headerTypeOne(name[i+1:]); t != "" {
 			return t
 		}
 	}
-	return headerType(name)
+	return headerTypeOne(name)
 }
 
-func headerType(name string) Type {
+func headerTypeOne(name string) Type {
 	if t, ok := dict.headerCompact[compact(name)]; ok {
 		return t
 	}
@@ -299,14 +299,14 @@ func equalUnits(a, b []string) bool {
 	return true
 }
 
-// IsNull reports whether v is one of the spellings of "no value" (the empty
+// isNull reports whether v is one of the spellings of "no value" (the empty
 // string, null, NULL, \N, -, 无, N/A, ...); such values are ignored when
 // profiling.
-func IsNull(v string) bool {
+func isNull(v string) bool {
 	return isNullTrimmed(strings.TrimSpace(v))
 }
 
-// isNullTrimmed is IsNull for a value without surrounding spaces.
+// isNullTrimmed is isNull for a value without surrounding spaces.
 func isNullTrimmed(v string) bool {
 	if len(v) > 6 {
 		return false

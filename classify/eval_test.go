@@ -34,9 +34,9 @@ func TestEvalAccuracy(t *testing.T) {
 		require.NoError(t, err)
 		var res []FieldResult
 		if ext == ".csv" {
-			res, err = ProfileCSV(context.Background(), f)
+			res, err = profileCSV(context.Background(), f)
 		} else {
-			res, err = ProfileJSONL(context.Background(), f)
+			res, err = profileJSONL(context.Background(), f)
 		}
 		f.Close()
 		require.NoError(t, err, e.Name())

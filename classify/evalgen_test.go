@@ -53,7 +53,7 @@ func (g gen) residentID() string {
 	m := 1 + g.r.IntN(12)
 	d := 1 + g.r.IntN(28)
 	s := fmt.Sprintf("%s%04d%02d%02d%s", g.region(), y, m, d, g.digits(3))
-	c, _ := ResidentIDCheck(s)
+	c, _ := residentIDCheck(s)
 	return s + string(c)
 }
 
@@ -63,7 +63,7 @@ func (g gen) residentID15() string {
 
 func luhnComplete(prefix string) string {
 	for d := byte('0'); d <= '9'; d++ {
-		if s := prefix + string(d); ValidLuhn(s) {
+		if s := prefix + string(d); validLuhn(s) {
 			return s
 		}
 	}
@@ -150,7 +150,7 @@ func (g gen) uscc() string {
 	for i := 0; i < 9; i++ {
 		b = append(b, cs[g.r.IntN(len(cs))])
 	}
-	c, _ := USCCCheck(string(b))
+	c, _ := usccCheck(string(b))
 	return string(append(b, c))
 }
 
@@ -206,7 +206,7 @@ func (g gen) taxCode() string {
 func (g gen) serial() string {
 	for {
 		s := g.pick("62", "43", "88", "51") + g.digits(14+g.r.IntN(4))
-		if !ValidLuhn(s) {
+		if !validLuhn(s) {
 			return s
 		}
 	}
@@ -216,7 +216,7 @@ func (g gen) serial() string {
 func (g gen) orderNo() string {
 	for {
 		s := fmt.Sprintf("20%02d%02d%02d", 18+g.r.IntN(7), 1+g.r.IntN(12), 1+g.r.IntN(28)) + g.digits(10)
-		if !ValidResidentID(s) {
+		if !validResidentID(s) {
 			return s
 		}
 	}
@@ -301,7 +301,7 @@ type evalColumn struct {
 }
 
 func col(name string, t Type, fn func(g gen, row int) any) evalColumn {
-	return evalColumn{name: name, typ: t, level: LevelOf(t), gen: fn}
+	return evalColumn{name: name, typ: t, level: levelOf(t), gen: fn}
 }
 
 func s(f func(g gen) string) func(g gen, row int) any {

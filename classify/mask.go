@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -42,14 +41,18 @@ type Mask struct {
 	Char   rune   // the mask character; 0 means '*'
 }
 
-// ErrBadMask reports invalid mask parameters.
-var ErrBadMask = errors.New("bad mask")
-
 // maxMaskParam bounds N, M, X and Y.
 const maxMaskParam = 1000
 
 // Validate checks the method and the ranges of its parameters.
 func (m Mask) Validate() error {
+	if err := m.validate(); err != nil {
+		return errorf("%w", err)
+	}
+	return nil
+}
+
+func (m Mask) validate() error {
 	switch m.Method {
 	case KeepFirstNLastM, MaskFirstNLastM:
 		if m.N < 0 || m.M < 0 || m.N > maxMaskParam || m.M > maxMaskParam {
@@ -181,7 +184,7 @@ var defaultMasks = map[Type]Mask{
 // without parameters: 138****5678 for phones, 622202******1234 for cards,
 // 张* for names, ****@example.com for e-mail, the embedded personal data
 // for free text, and the first and last character for anything else.
-func DefaultMask(t Type) Mask {
+func (t Type) DefaultMask() Mask {
 	if m, ok := defaultMasks[t]; ok {
 		return m
 	}
@@ -196,7 +199,7 @@ func maskEntities(s string, c rune) string {
 		if lo < last {
 			return
 		}
-		m := DefaultMask(t)
+		m := t.DefaultMask()
 		m.Char = c
 		b.WriteString(s[last:lo])
 		b.WriteString(m.Apply(s[lo:hi]))

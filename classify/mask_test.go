@@ -41,7 +41,7 @@ func TestMaskValidate(t *testing.T) {
 	assert.ErrorIs(t, Mask{Method: MaskAfter, Sep: ""}.Validate(), ErrBadMask)
 	assert.ErrorIs(t, Mask{Method: "x"}.Validate(), ErrBadMask)
 	assert.Equal(t, "keep_first_n_last_m(3,4)", Mask{Method: KeepFirstNLastM, N: 3, M: 4}.String())
-	assert.Equal(t, "138****5678", DefaultMask(MobilePhone).Apply("13812345678"))
-	assert.Equal(t, "张*", DefaultMask(PersonName).Apply("张三"))
-	assert.Equal(t, "A*C", DefaultMask(Identifier).Apply("ABC"))
+	assert.Equal(t, "138****5678", MobilePhone.DefaultMask().Apply("13812345678"))
+	assert.Equal(t, "张*", PersonName.DefaultMask().Apply("张三"))
+	assert.Equal(t, "A*C", Identifier.DefaultMask().Apply("ABC"))
 }

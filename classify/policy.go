@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -43,7 +42,7 @@ func (k ActionKind) valid() bool {
 }
 
 // Action is a protection decision. For ActionMask, Mask holds the algorithm;
-// nil means the default mask of the field's type ([DefaultMask]).
+// nil means the default mask of the field's type ([Type.DefaultMask]).
 type Action struct {
 	Kind ActionKind
 	Mask *Mask
@@ -136,22 +135,6 @@ func (p *Policy) uses(k ActionKind) bool {
 	return false
 }
 
-// PolicyError reports a bad policy file: the line of the offending entry
-// and what is wrong with it.
-type PolicyError struct {
-	Line int
-	Err  error
-}
-
-// Error returns "line N: reason".
-func (e *PolicyError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
-
-// Unwrap returns the reason.
-func (e *PolicyError) Unwrap() error { return e.Err }
-
-// ErrPolicy is wrapped by every [PolicyError].
-var ErrPolicy = errors.New("invalid policy")
-
 func perr(n *yaml.Node, format string, args ...any) error {
 	return &PolicyError{Line: n.Line, Err: fmt.Errorf("%w: "+format, append([]any{ErrPolicy}, args...)...)}
 }
@@ -182,7 +165,7 @@ const maxPolicySize = 1 << 20
 func ParsePolicy(r io.Reader) (*Policy, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxPolicySize+1))
 	if err != nil {
-		return nil, err
+		return nil, errorf("reading the policy: %w", err)
 	}
 	if len(b) > maxPolicySize {
 		return nil, &PolicyError{Line: 1, Err: fmt.Errorf("%w: policy larger than %d bytes", ErrPolicy, maxPolicySize)}
@@ -359,7 +342,7 @@ func parseAction(n *yaml.Node, allowDefault bool) (Action, bool, error) {
 			}
 		case "mask":
 			m.Method, hasMask = MaskMethod(v.Value), true
-			if (Mask{Method: m.Method, Sep: "@", X: 1, Y: 1}).Validate() != nil {
+			if (Mask{Method: m.Method, Sep: "@", X: 1, Y: 1}).validate() != nil {
 				return Action{}, false, perr(v, "unknown mask %q (want keep_first_n_last_m, mask_first_n_last_m, mask_from_x_to_y, mask_before, mask_after or mask_entities)", v.Value)
 			}
 		case "n", "m", "x", "y":
@@ -402,7 +385,7 @@ func parseAction(n *yaml.Node, allowDefault bool) (Action, bool, error) {
 		if !hasMask {
 			return Action{}, false, perr(n, "mask parameters without a mask algorithm")
 		}
-		if err := m.Validate(); err != nil {
+		if err := m.validate(); err != nil {
 			return Action{}, false, perr(n, "%v", err)
 		}
 		a.Mask = &m

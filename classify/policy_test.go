@@ -69,7 +69,7 @@ func TestDefaultPolicy(t *testing.T) {
 		CNResidentID: ActionEncrypt, Medical: ActionEncrypt, Amount: ActionMask, Address: ActionMask,
 		MobilePhone: ActionKeep, InvoiceNumber: ActionKeep, Other: ActionKeep,
 	} {
-		assert.Equal(t, want, p.Decide("t", "f", typ, LevelOf(typ)).Kind, typ)
+		assert.Equal(t, want, p.Decide("t", "f", typ, levelOf(typ)).Kind, typ)
 	}
 	empty, err := ParsePolicy(strings.NewReader("# nothing\n"))
 	require.NoError(t, err)
@@ -148,7 +148,7 @@ func FuzzParsePolicy(f *testing.F) {
 			return
 		}
 		for _, typ := range allTypes {
-			a := p.Decide("t", "f", typ, LevelOf(typ))
+			a := p.Decide("t", "f", typ, levelOf(typ))
 			if !a.Kind.valid() {
 				t.Fatalf("invalid action %q", a.Kind)
 			}

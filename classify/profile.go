@@ -11,41 +11,29 @@ import (
 	"unicode/utf8"
 )
 
-// DefaultSampleSize is the number of non-null values per field examined in
-// full before sampling thins out.
-const DefaultSampleSize = 10000
-
-// Option configures a [Profiler].
-type Option func(*profConfig)
-
-type profConfig struct {
-	sample int
-}
-
-// WithSampleSize sets how many non-null values of each field are examined
-// one by one (default DefaultSampleSize). Beyond that, every 2nd value is
-// examined for the next n, then every 4th, and so on: the whole input is
-// still read, the work per field grows only logarithmically, and the sample
-// spreads over the whole file. n <= 0 means every value is examined.
-func WithSampleSize(n int) Option {
-	return func(c *profConfig) { c.sample = n }
-}
-
 // FieldResult is the classification of one field.
 type FieldResult struct {
-	Name       string  // field name as written
-	Type       Type    // what the field holds
-	Level      Level   // sensitivity; for FreeText the level of the data found in it
-	Confidence float64 // 0..1, two decimals
-	Header     Type    // the type suggested by the name alone, "" if none
-	Count      int     // non-null values seen
-	Nulls      int     // null values seen (empty, null, \N, -, 无, ...)
-	Sampled    int     // non-null values examined
+	Name       string  `json:"name"`             // field name as written
+	Type       Type    `json:"type"`             // what the field holds
+	Level      Level   `json:"level"`            // sensitivity; for FreeText the level of the data found in it
+	Confidence float64 `json:"confidence"`       // 0..1, two decimals
+	Review     bool    `json:"review,omitempty"` // an operator should confirm the decision (see [FieldResult.Reason])
+	Reason     string  `json:"reason,omitempty"` // why Review is set: "header only", "few values"
+	Header     Type    `json:"header,omitempty"` // the type suggested by the name alone, "" if none
+	Count      int     `json:"count"`            // non-null values seen
+	Nulls      int     `json:"nulls"`            // null values seen (empty, null, \N, -, 无, ...)
+	Sampled    int     `json:"sampled"`          // non-null values examined
 	// Example is one value of the field, masked with the default mask of
 	// its type unless the field is public, so that it can be shown. It
 	// never holds a raw level 1 or level 2 value.
-	Example string
+	Example string `json:"example,omitempty"`
+
+	raw string // the example before masking; never leaves the package
 }
+
+// minReviewValues is the number of non-null values under which a decision
+// is flagged for review.
+const minReviewValues = 50
 
 // fieldStats accumulates evidence for one field.
 type fieldStats struct {
@@ -75,41 +63,34 @@ const (
 	cacheTrial   = 2048 // examined values after which a useless cache is dropped
 )
 
-// Profiler accumulates observations of fields and classifies them. It is
-// not safe for concurrent use.
+// Profiler accumulates observations of the fields of one table and
+// classifies them. It is not safe for concurrent use.
 type Profiler struct {
-	cfg    profConfig
+	cfg    config
 	fields map[string]*fieldStats
 	order  []*fieldStats
 }
 
-// NewProfiler returns an empty profiler.
+// NewProfiler returns an empty profiler. It takes [WithSampleSize] and,
+// for [Profiler.Read], the reader options.
 func NewProfiler(opts ...Option) *Profiler {
-	cfg := profConfig{sample: DefaultSampleSize}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	return &Profiler{cfg: cfg, fields: map[string]*fieldStats{}}
+	return &Profiler{cfg: newConfig(opts), fields: map[string]*fieldStats{}}
 }
 
 func (p *Profiler) field(name string) *fieldStats {
 	if f, ok := p.fields[name]; ok {
 		return f
 	}
-	f := &fieldStats{name: name, header: HeaderType(name), stride: 1, cache: map[string]valueInfo{}}
+	f := &fieldStats{name: name, header: headerType(name), stride: 1, cache: map[string]valueInfo{}}
 	p.fields[name] = f
 	p.order = append(p.order, f)
 	return f
 }
 
-// Observe records one value of a field.
-func (p *Profiler) Observe(field, value string) {
-	p.field(field).observe(value, p.cfg.sample)
-}
-
-// ObserveRecord records every field of a record. Null JSON values count as
-// nulls; empty containers are ignored.
-func (p *Profiler) ObserveRecord(rec Record) {
+// Observe records every field of a record. Null values (JSON null, the
+// empty string and the null spellings "NULL", "\N", "-", "无", "N/A", ...)
+// count as nulls; empty containers are ignored.
+func (p *Profiler) Observe(rec Record) {
 	for _, f := range rec {
 		if f.Kind == KindEmpty {
 			continue
@@ -202,25 +183,26 @@ func (f *fieldStats) result() FieldResult {
 		if f.header != "" {
 			r.Type, r.Confidence = f.header, 0.3
 		}
-		r.Level = LevelOf(r.Type)
+		r.Level = levelOf(r.Type)
+		r.Review, r.Reason = true, "no values"
 		return r
 	}
 	thr := max(1, int(math.Ceil(0.05*float64(n))))
 	share := 0.0
 	chosen := Type("")
-	headerAgrees := false
+	headerAgrees, headerOnly := false, false
 
 	// 1. Validated sensitive content present in at least ~5% of the values:
 	//    the most sensitive wins, the header breaks ties.
 	for i, t := range allTypes {
-		if LevelOf(t) == Public || f.strong[i] < thr {
+		if levelOf(t) == Public || f.strong[i] < thr {
 			continue
 		}
 		if t == BankCard && 2*f.strong[i] < f.cards && f.header != BankCard {
 			continue // random 16-19 digit serials pass Luhn one time in ten
 		}
-		if chosen == "" || LevelOf(t).MoreSensitiveThan(LevelOf(chosen)) ||
-			(LevelOf(t) == LevelOf(chosen) && (t == f.header || (chosen != f.header && f.strong[i] > f.strong[typeIndex[chosen]]))) {
+		if chosen == "" || levelOf(t).MoreSensitiveThan(levelOf(chosen)) ||
+			(levelOf(t) == levelOf(chosen) && (t == f.header || (chosen != f.header && f.strong[i] > f.strong[typeIndex[chosen]]))) {
 			chosen = t
 		}
 	}
@@ -230,14 +212,14 @@ func (f *fieldStats) result() FieldResult {
 	}
 	// 2. The header, if the values fit it.
 	if chosen == "" && f.header != "" && f.header != Other && f.compatible(f.header) {
-		chosen, headerAgrees = f.header, true
+		chosen, headerAgrees, headerOnly = f.header, true, true
 		share = float64(f.weak[typeIndex[chosen]]) / float64(n)
 	}
 	// 3. Validated public content (invoice numbers, dates, prose).
 	if chosen == "" {
 		best := 0
 		for i, t := range allTypes {
-			if LevelOf(t) == Public && f.strong[i] >= thr && f.strong[i] > best {
+			if levelOf(t) == Public && f.strong[i] >= thr && f.strong[i] > best {
 				chosen, best = t, f.strong[i]
 			}
 		}
@@ -259,7 +241,7 @@ func (f *fieldStats) result() FieldResult {
 		}
 	}
 	r.Type = chosen
-	r.Level = LevelOf(chosen)
+	r.Level = levelOf(chosen)
 	// Embedded personal data raises the level: any occurrence in free
 	// text, ~5% elsewhere.
 	for i, t := range allTypes {
@@ -267,8 +249,8 @@ func (f *fieldStats) result() FieldResult {
 		if c == 0 || (chosen != FreeText && c < thr) {
 			continue
 		}
-		if LevelOf(t).MoreSensitiveThan(r.Level) {
-			r.Level = LevelOf(t)
+		if levelOf(t).MoreSensitiveThan(r.Level) {
+			r.Level = levelOf(t)
 		}
 	}
 	if headerAgrees {
@@ -282,6 +264,13 @@ func (f *fieldStats) result() FieldResult {
 		ex = f.first
 	}
 	r.Example = exampleOf(chosen, r.Level, ex)
+	r.raw = ex
+	switch {
+	case headerOnly:
+		r.Review, r.Reason = true, "header only"
+	case f.seen < minReviewValues:
+		r.Review, r.Reason = true, "few values"
+	}
 	return r
 }
 
@@ -297,54 +286,56 @@ func exampleOf(t Type, l Level, v string) string {
 			v = Mask{Method: KeepFirstNLastM, N: 2}.Apply(v)
 		}
 	case l != Public:
-		v = DefaultMask(t).Apply(v)
+		v = t.DefaultMask().Apply(v)
 	}
+	return shorten(v)
+}
+
+// shorten cuts a value for display to 40 characters.
+func shorten(v string) string {
 	if utf8.RuneCountInString(v) > 40 {
 		v = string([]rune(v)[:40]) + "…"
 	}
 	return v
 }
 
-// ProfileRecords profiles a record stream and returns the classification of
-// every field. It stops at the first error, which it returns.
-func ProfileRecords(ctx context.Context, recs iter.Seq2[Record, error], opts ...Option) ([]FieldResult, error) {
+// Profile profiles a record stream (a sample of a table, or all of it) and
+// returns the classification of every field, in the order the fields were
+// first seen. It stops at the first error, which it returns.
+func Profile(ctx context.Context, recs iter.Seq2[Record, error], opts ...Option) ([]FieldResult, error) {
 	p := NewProfiler(opts...)
-	n := 0
-	for rec, err := range recs {
-		if err != nil {
-			return nil, err
-		}
-		if n++; n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		p.ObserveRecord(rec)
-	}
-	return p.Result(), ctx.Err()
-}
-
-// ProfileCSV profiles CSV input (see [ReadCSV] for the accepted syntax). It
-// reads the whole input, so malformed input anywhere is reported.
-func ProfileCSV(ctx context.Context, r io.Reader, opts ...Option) ([]FieldResult, error) {
-	p := NewProfiler(opts...)
-	if err := p.ReadCSV(ctx, r); err != nil {
+	if err := p.observeAll(ctx, recs); err != nil {
 		return nil, err
 	}
 	return p.Result(), nil
 }
 
-// ProfileJSONL profiles JSON Lines input (see [ReadJSONL]).
-func ProfileJSONL(ctx context.Context, r io.Reader, opts ...Option) ([]FieldResult, error) {
-	return ProfileRecords(ctx, ReadJSONL(r), opts...)
+func (p *Profiler) observeAll(ctx context.Context, recs iter.Seq2[Record, error]) error {
+	n := 0
+	for rec, err := range recs {
+		if err != nil {
+			return err
+		}
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		p.Observe(rec)
+	}
+	return ctx.Err()
 }
 
-// ReadCSV observes every row of CSV input. It does the work of [ReadCSV] and
-// ObserveRecord without building records, which makes it the fast path; on
-// error, the rows before the bad one have been observed.
-func (p *Profiler) ReadCSV(ctx context.Context, r io.Reader, opts ...ReadOption) error {
-	cfg := newReadConfig(opts)
-	cp := &csvParser{lr: newLineReader(r, cfg.maxRecord), comma: cfg.comma}
+// Read observes every record of r, read in format f (see [Read]); files of
+// the same table may be read one after the other. CSV takes a fast path
+// that builds no records. The whole input is read, so malformed input
+// anywhere is reported; on error, the records before the bad one have been
+// observed.
+func (p *Profiler) Read(ctx context.Context, r io.Reader, f Format) error {
+	if f != CSV && f != TSV {
+		return p.observeAll(ctx, Read(r, f, WithMaxRecordSize(p.cfg.maxRecord)))
+	}
+	cp := &csvParser{lr: newLineReader(r, p.cfg.maxRecord), comma: f.comma()}
 	names, err := cp.header()
 	if err == io.EOF {
 		return nil

@@ -14,7 +14,7 @@ func profileOf(t *testing.T, header string, values ...string) FieldResult {
 	t.Helper()
 	p := NewProfiler()
 	for _, v := range values {
-		p.Observe(header, v)
+		p.observe(header, v)
 	}
 	res := p.Result()
 	require.Len(t, res, 1)
@@ -31,7 +31,7 @@ func repeat(n int, f func(i int) string) []string {
 
 func validID(i int) string {
 	s := fmt.Sprintf("110105199%d%02d%02d%03d", i%10, 1+i%12, 1+i%28, i%1000)
-	c, _ := ResidentIDCheck(s)
+	c, _ := residentIDCheck(s)
 	return s + string(c)
 }
 
@@ -116,11 +116,11 @@ func TestLookAlikes(t *testing.T) {
 	}
 	for name, vals := range cases {
 		for _, v := range vals {
-			got := DetectValue(v)
-			assert.Equal(t, Public, LevelOf(got), "%s: %s detected as %s", name, v, got)
+			got := detectValue(v)
+			assert.Equal(t, Public, levelOf(got), "%s: %s detected as %s", name, v, got)
 		}
 	}
-	assert.Equal(t, InvoiceNumber, DetectValue("24442000000123456789"))
+	assert.Equal(t, InvoiceNumber, detectValue("24442000000123456789"))
 	r := profileOf(t, "amount_fen", "123456", "99", "1000000")
 	assert.Equal(t, Amount, r.Type, "the header makes integers amounts")
 }
@@ -128,7 +128,7 @@ func TestLookAlikes(t *testing.T) {
 func TestSampling(t *testing.T) {
 	p := NewProfiler(WithSampleSize(10))
 	for i := 0; i < 1000; i++ {
-		p.Observe("m", fmt.Sprintf("139%08d", i))
+		p.observe("m", fmt.Sprintf("139%08d", i))
 	}
 	r := p.Result()[0]
 	assert.Equal(t, 1000, r.Count)
@@ -138,18 +138,18 @@ func TestSampling(t *testing.T) {
 
 	p = NewProfiler(WithSampleSize(0))
 	for i := 0; i < 1000; i++ {
-		p.Observe("m", fmt.Sprintf("139%08d", i))
+		p.observe("m", fmt.Sprintf("139%08d", i))
 	}
 	assert.Equal(t, 1000, p.Result()[0].Sampled)
 }
 
 func TestProfileCSVMatchesRecords(t *testing.T) {
-	fast, err := ProfileCSV(context.Background(), strings.NewReader(customersCSV))
+	fast, err := profileCSV(context.Background(), strings.NewReader(customersCSV))
 	require.NoError(t, err)
-	slow, err := ProfileRecords(context.Background(), ReadCSV(strings.NewReader(customersCSV)))
+	slow, err := Profile(context.Background(), readCSVAll(strings.NewReader(customersCSV)))
 	require.NoError(t, err)
 	assert.Equal(t, slow, fast)
-	_, err = ProfileCSV(context.Background(), strings.NewReader("a,b\n1,2\n\"x\n"))
+	_, err = profileCSV(context.Background(), strings.NewReader("a,b\n1,2\n\"x\n"))
 	assert.ErrorIs(t, err, ErrUnterminatedQuote)
 }
 
@@ -164,7 +164,7 @@ func TestProfileGoValues(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		rec, err := RecordOf(emp{Name: "张伟", IDNo: validID(i), Phone: fmt.Sprintf("138%08d", i), Pay: 8000.5})
 		require.NoError(t, err)
-		p.ObserveRecord(rec)
+		p.Observe(rec)
 	}
 	got := map[string]Type{}
 	for _, r := range p.Result() {
@@ -181,19 +181,19 @@ func FuzzDetectValue(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		typ := DetectValue(v)
+		typ := detectValue(v)
 		if !typ.Known() {
 			t.Fatalf("unknown type %q", typ)
 		}
 		p := NewProfiler()
-		p.Observe("f", v)
-		p.Observe("身份证号", v)
+		p.observe("f", v)
+		p.observe("身份证号", v)
 		for _, r := range p.Result() {
 			if !r.Type.Known() || r.Confidence < 0 || r.Confidence > 1 {
 				t.Fatalf("bad result %+v", r)
 			}
 		}
-		for _, m := range []Mask{DefaultMask(typ), {Method: MaskEntities}, {Method: MaskFromXToY, X: 2, Y: 5}, {Method: MaskAfter, Sep: "@"}} {
+		for _, m := range []Mask{typ.DefaultMask(), {Method: MaskEntities}, {Method: MaskFromXToY, X: 2, Y: 5}, {Method: MaskAfter, Sep: "@"}} {
 			_ = m.Apply(v)
 		}
 	})

@@ -3,7 +3,9 @@ package classify
 import (
 	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -21,20 +23,38 @@ const customersCSV = "姓名,身份证号码,手机号码,金额,备注,开户�
 	"李四,440524188001010014,13912345678,88.00,,6200000000000005\n" +
 	"王五,110101199003074258,13712345678,12.30,无,4111111111111111\n"
 
+// protectAll profiles recs, plans them with p's policy and protects every
+// record, keyed by its position.
+func protectAll(t *testing.T, p *Protector, table string, in []Record) (*Plan, []Record) {
+	t.Helper()
+	fields, err := Profile(context.Background(), recordsOf(in))
+	require.NoError(t, err)
+	plan := p.Policy().Plan(table, fields)
+	var out []Record
+	for i, rec := range in {
+		o, err := p.Protect(plan, strconv.Itoa(i), rec)
+		require.NoError(t, err)
+		out = append(out, o)
+	}
+	return plan, out
+}
+
+func readAll(t *testing.T, s string) []Record {
+	t.Helper()
+	recs, err := collect(t, readCSVAll(strings.NewReader(s)))
+	require.NoError(t, err)
+	return recs
+}
+
 func TestProtectorDefaultPolicy(t *testing.T) {
 	p, err := NewProtector(nil, WithFieldKey(testFieldKey))
 	require.NoError(t, err)
-	plan, seq, err := p.Stream(context.Background(), "customers", ReadCSV(strings.NewReader(customersCSV)))
-	require.NoError(t, err)
-	var out []Record
-	for rec, err := range seq {
-		require.NoError(t, err)
-		out = append(out, rec)
-	}
+	in := readAll(t, customersCSV)
+	plan, out := protectAll(t, p, "customers", in)
 	require.Len(t, out, 3)
 	actions := map[string]ActionKind{}
-	for _, d := range plan.Decisions() {
-		actions[d.Field.Name] = d.Action.Kind
+	for _, d := range plan.Fields {
+		actions[d.Field] = d.Action.Kind
 	}
 	assert.Equal(t, map[string]ActionKind{
 		"姓名": ActionKeep, "身份证号码": ActionEncrypt, "手机号码": ActionKeep,
@@ -48,21 +68,60 @@ func TestProtectorDefaultPolicy(t *testing.T) {
 	assert.Equal(t, "13812345678", r[2].Value)
 	assert.Equal(t, "1*******", r[3].Value)
 	assert.True(t, strings.HasPrefix(r[5].Value, EncryptedPrefix))
-
-	// The holder of the field key gets the values back, byte for byte.
-	back, err := DecryptRecord(testFieldKey, r)
-	require.NoError(t, err)
-	assert.Equal(t, "11010519491231002X", back[1].Value)
-	assert.Equal(t, "6212264100011335373", back[5].Value)
 	assert.Equal(t, "", out[1][4].Value, "nulls stay as they are")
 
-	// Deterministic by default: the same input encrypts the same.
-	_, seq2, err := p.Stream(context.Background(), "customers", ReadCSV(strings.NewReader(customersCSV)))
-	require.NoError(t, err)
-	for rec := range seq2 {
-		assert.Equal(t, r, rec)
-		break
+	// The holder of the field key gets the values back, byte for byte.
+	for i := range out {
+		back, err := plan.Decrypt(testFieldKey, strconv.Itoa(i), out[i])
+		require.NoError(t, err)
+		assert.Equal(t, in[i][1], back[1])
+		assert.Equal(t, in[i][5], back[5])
 	}
+
+	// Deterministic by default: the same value in the same place encrypts
+	// the same, so an unchanged record stays unchanged between backups.
+	again, err := p.Protect(plan, "0", in[0])
+	require.NoError(t, err)
+	assert.Equal(t, r, again)
+	// The same value in another record encrypts differently.
+	moved, err := p.Protect(plan, "1", in[0])
+	require.NoError(t, err)
+	assert.NotEqual(t, r[1].Value, moved[1].Value)
+}
+
+func TestEncryptionBindsPlace(t *testing.T) {
+	p, err := NewProtector(nil, WithFieldKey(testFieldKey))
+	require.NoError(t, err)
+	in := readAll(t, customersCSV)
+	plan, out := protectAll(t, p, "customers", in)
+	id, acct := 1, 5 // both encrypted
+
+	// Swapped between fields of one record.
+	swapped := slices.Clone(out[0])
+	swapped[id].Value, swapped[acct].Value = out[0][acct].Value, out[0][id].Value
+	_, err = plan.Decrypt(testFieldKey, "0", swapped)
+	assert.ErrorIs(t, err, ErrDecrypt)
+
+	// Swapped between records.
+	swapped = slices.Clone(out[0])
+	swapped[id].Value = out[1][id].Value
+	_, err = plan.Decrypt(testFieldKey, "0", swapped)
+	assert.ErrorIs(t, err, ErrDecrypt)
+	_, err = plan.Decrypt(testFieldKey, "1", out[0])
+	assert.ErrorIs(t, err, ErrDecrypt, "read under another record key")
+
+	// Moved to another table.
+	other := *plan
+	other.Table = "suppliers"
+	_, err = other.Decrypt(testFieldKey, "0", out[0])
+	assert.ErrorIs(t, err, ErrDecrypt)
+
+	// Renamed field.
+	renamed := slices.Clone(out[0])
+	renamed[id].Name = "证件号"
+	_, err = plan.Decrypt(testFieldKey, "0", renamed)
+	assert.ErrorIs(t, err, ErrDecrypt)
+	assert.Contains(t, err.Error(), `field "证件号"`)
 }
 
 func TestProtectorPolicyActions(t *testing.T) {
@@ -81,39 +140,58 @@ fields:
 
 	p, err := NewProtector(pol, WithFieldKey(testFieldKey), WithTokenKey(testTokenKey))
 	require.NoError(t, err)
-	fields, err := ProfileCSV(context.Background(), strings.NewReader(customersCSV))
-	require.NoError(t, err)
-	plan := p.Plan("customers", fields)
-	recs, err := collect(t, ReadCSV(strings.NewReader(customersCSV)))
-	require.NoError(t, err)
-	out, err := plan.Apply(recs[0])
-	require.NoError(t, err)
-	assert.Equal(t, []string{"姓名", "身份证号码", "手机号码", "金额", "开户行账号"}, out.Names())
-	assert.Equal(t, "110105********002X", out[1].Value)
-	tok := out[2].Value
+	plan, out := protectAll(t, p, "customers", readAll(t, customersCSV))
+	assert.Equal(t, []string{"姓名", "身份证号码", "手机号码", "金额", "开户行账号"}, out[0].Names())
+	assert.Equal(t, "110105********002X", out[0][1].Value)
+	tok := out[0][2].Value
 	assert.Regexp(t, `^tok:[0-9a-f]{32}$`, tok)
 	assert.Equal(t, tok, p.Token("13812345678"), "tokens are the same in every table")
 	other, _ := NewProtector(pol, WithFieldKey(testFieldKey), WithTokenKey(testFieldKey))
 	assert.NotEqual(t, tok, other.Token("13812345678"), "tokens depend on the key")
 
 	// A field the profile never saw is classified on the spot.
-	out, err = plan.Apply(Record{{Name: "新字段", Value: "11010519491231002X"}, {Name: "x.备注", Value: "drop me"}})
+	o, err := p.Protect(plan, "9", Record{{Name: "新字段", Value: "11010519491231002X"}, {Name: "x.备注", Value: "drop me"}})
 	require.NoError(t, err)
-	require.Len(t, out, 1)
-	assert.True(t, strings.HasPrefix(out[0].Value, EncryptedPrefix))
+	require.Len(t, o, 1)
+	assert.True(t, strings.HasPrefix(o[0].Value, EncryptedPrefix))
+
+	// A plan asking for a key the protector lacks.
+	keyless, err := NewProtector(&Policy{levels: map[Level]Action{Level1: {Kind: ActionKeep}}})
+	require.NoError(t, err)
+	_, err = keyless.Protect(plan, "0", Record{{Name: "手机号码", Value: "13812345678"}})
+	assert.ErrorIs(t, err, ErrNoKey)
 }
+
+// Token and encryption outputs are part of the stored format: these
+// vectors fail if either changes.
+func TestProtectVectors(t *testing.T) {
+	p, err := NewProtector(nil, WithFieldKey(testFieldKey), WithTokenKey(testTokenKey))
+	require.NoError(t, err)
+	assert.Equal(t, tokenVector, p.Token("13812345678"))
+	plan := &Plan{Table: "customers", Fields: []Decision{{Field: "id_no", Type: CNResidentID, Level: Level1, Action: Action{Kind: ActionEncrypt}}}}
+	out, err := p.Protect(plan, "42", Record{{Name: "id_no", Value: "11010519491231002X"}})
+	require.NoError(t, err)
+	assert.Equal(t, encryptVector, out[0].Value)
+	assert.Equal(t, []byte("custodia/classify/enc/v2\x00\x00\x00\x09customers\x00\x00\x00\x05id_no\x00\x00\x00\x0242"),
+		associatedData("customers", "id_no", "42"))
+}
+
+const (
+	tokenVector   = "tok:141fc0d1985121399b6f56e438f8a340"
+	encryptVector = "enc:v2:iEoFuVAv7Uff0UHt57vP5ZNyp6jPRG8r05nIGHCPtlvn3g5WPatHTEfssEdgcq5cvvzgit8j_TGRg8g"
+)
 
 func TestEncryptKinds(t *testing.T) {
 	p, err := NewProtector(nil, WithFieldKey(testFieldKey), WithRandomNonces())
 	require.NoError(t, err)
-	plan := p.Plan("t", []FieldResult{{Name: "n", Type: BankCard, Level: Level1}, {Name: "b", Type: Credential, Level: Level1}})
+	plan := p.Policy().Plan("t", []FieldResult{{Name: "n", Type: BankCard, Level: Level1}, {Name: "b", Type: Credential, Level: Level1}})
 	in := Record{{Name: "n", Value: "6212264100011335373", Kind: KindNumber}, {Name: "b", Value: "true", Kind: KindBool}}
-	a, err := plan.Apply(in)
+	a, err := p.Protect(plan, "k", in)
 	require.NoError(t, err)
-	b, err := plan.Apply(in)
+	b, err := p.Protect(plan, "k", in)
 	require.NoError(t, err)
 	assert.NotEqual(t, a[0].Value, b[0].Value, "random nonces")
-	back, err := DecryptRecord(testFieldKey, a)
+	back, err := plan.Decrypt(testFieldKey, "k", a)
 	require.NoError(t, err)
 	assert.Equal(t, in, back)
 	js, err := back.MarshalJSON()
@@ -124,73 +202,98 @@ func TestEncryptKinds(t *testing.T) {
 func TestDecryptErrors(t *testing.T) {
 	p, err := NewProtector(nil, WithFieldKey(testFieldKey))
 	require.NoError(t, err)
-	enc, err := p.encrypt(Field{Value: "secret"})
+	plan := &Plan{Table: "t"}
+	enc, err := p.encrypt("t", "k", Field{Name: "x", Value: "secret"})
 	require.NoError(t, err)
-	v, k, err := Decrypt(testFieldKey, enc)
+	rec := Record{{Name: "x", Value: enc}, {Name: "plain", Value: "as is"}}
+	back, err := plan.Decrypt(testFieldKey, "k", rec)
 	require.NoError(t, err)
-	assert.Equal(t, "secret", v)
-	assert.Equal(t, KindString, k)
+	assert.Equal(t, Record{{Name: "x", Value: "secret"}, {Name: "plain", Value: "as is"}}, back)
 
-	_, _, err = Decrypt(testTokenKey, enc)
+	_, err = plan.Decrypt(testTokenKey, "k", rec)
 	assert.ErrorIs(t, err, ErrDecrypt)
 	tampered := []byte(enc)
 	tampered[len(tampered)-3] ^= 1
-	_, _, err = Decrypt(testFieldKey, string(tampered))
+	_, err = plan.Decrypt(testFieldKey, "k", Record{{Name: "x", Value: string(tampered)}})
 	assert.ErrorIs(t, err, ErrDecrypt)
-	_, _, err = Decrypt(testFieldKey, "plain")
-	assert.ErrorIs(t, err, ErrNotEncrypted)
-	_, _, err = Decrypt(testFieldKey, EncryptedPrefix+"!!")
+	_, err = plan.Decrypt(testFieldKey, "k", Record{{Name: "x", Value: EncryptedPrefix + "!!"}})
 	assert.ErrorIs(t, err, ErrDecrypt)
-	_, _, err = Decrypt([]byte("k"), enc)
+	_, err = plan.Decrypt([]byte("k"), "k", rec)
 	assert.ErrorIs(t, err, ErrKeySize)
-	_, err = DecryptRecord(testFieldKey, Record{{Name: "x", Value: EncryptedPrefix + "AAAA"}})
+	_, err = plan.Decrypt(testFieldKey, "k", Record{{Name: "x", Value: EncryptedPrefix + "AAAA"}})
 	assert.ErrorIs(t, err, ErrDecrypt)
 	assert.NotContains(t, err.Error(), "secret")
+	assert.True(t, strings.HasPrefix(err.Error(), "classify: "))
 }
 
-func TestProtectRecordsErrors(t *testing.T) {
-	p, err := NewProtector(nil, WithFieldKey(testFieldKey))
+func TestPlanJSON(t *testing.T) {
+	pol, err := ParsePolicy(strings.NewReader(`
+fields:
+  "customers.手机号码": {action: mask, mask: mask_from_x_to_y, x: 4, y: 7, char: "#"}
+  "*.备注": drop
+`))
 	require.NoError(t, err)
-	bad := "a,b\n1,2\n3\n"
-	_, err = collect(t, p.ProtectRecords(context.Background(), "t", ReadCSV(strings.NewReader(bad))))
-	var se *SyntaxError
-	require.ErrorAs(t, err, &se)
-	assert.Equal(t, 3, se.Line)
+	p, err := NewProtector(pol, WithFieldKey(testFieldKey))
+	require.NoError(t, err)
+	in := readAll(t, customersCSV)
+	plan, out := protectAll(t, p, "customers", in)
 
-	// An error after the sample ends the stream.
-	var b strings.Builder
-	b.WriteString("id\n")
-	for i := 0; i < 50; i++ {
-		b.WriteString("1\n")
+	js, err := json.Marshal(plan)
+	require.NoError(t, err)
+	assert.Contains(t, string(js), `"action":{"action":"mask","mask":"mask_from_x_to_y","x":4,"y":7,"char":"#"}`)
+	assert.Contains(t, string(js), `"action":"encrypt"`)
+	assert.NotContains(t, string(js), "13812345678", "no example is stored")
+	var stored Plan
+	require.NoError(t, json.Unmarshal(js, &stored))
+	assert.Equal(t, withoutExamples(plan.Fields), stored.Fields)
+	assert.Equal(t, 1, stored.Version)
+
+	// The stored plan protects and decrypts as the original did.
+	for i := range in {
+		o, err := p.Protect(&stored, strconv.Itoa(i), in[i])
+		require.NoError(t, err)
+		assert.Equal(t, out[i], o)
+		back, err := stored.Decrypt(testFieldKey, strconv.Itoa(i), o)
+		require.NoError(t, err)
+		assert.Equal(t, in[i][1], back[1])
 	}
-	b.WriteString("\"open\n")
-	got, err := collect(t, p.ProtectRecords(context.Background(), "t", ReadCSV(strings.NewReader(b.String())), WithSampleSize(10)))
-	require.ErrorIs(t, err, ErrUnterminatedQuote)
-	assert.Len(t, got, 50)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err = collect(t, p.ProtectRecords(ctx, "t", ReadCSV(strings.NewReader(b.String()))))
-	assert.True(t, errors.Is(err, context.Canceled))
+	for _, bad := range []string{`"hide"`, `{"action":"keep","mask":"mask_before"}`, `{"action":"mask","mask":"nope"}`, `{"action":"mask","mask":"keep_first_n_last_m","n":-1}`, `{"action":"mask","mask":"mask_before","sep":"@","char":"ab"}`, `7`} {
+		var a Action
+		assert.ErrorIs(t, json.Unmarshal([]byte(bad), &a), ErrPolicy, bad)
+	}
+}
+
+func withoutExamples(ds []Decision) []Decision {
+	out := slices.Clone(ds)
+	for i := range out {
+		out[i].Example = ""
+	}
+	return out
 }
 
 // FuzzDecrypt checks that arbitrary stored strings never panic the
 // decrypter and only decrypt when they were produced with the key.
 func FuzzDecrypt(f *testing.F) {
 	p, _ := NewProtector(nil, WithFieldKey(testFieldKey))
-	enc, _ := p.encrypt(Field{Value: "110101199003074258"})
+	enc, _ := p.encrypt("t", "k", Field{Name: "x", Value: "110101199003074258"})
 	f.Add(enc)
 	f.Add(EncryptedPrefix)
 	f.Add(EncryptedPrefix + "AAAA")
 	f.Add("tok:00")
+	plan := &Plan{Table: "t"}
 	f.Fuzz(func(t *testing.T, s string) {
-		v, _, err := Decrypt(testFieldKey, s)
-		if err == nil && s != enc {
-			// Only a genuine ciphertext may decrypt; re-encrypting it must
-			// give back a value that decrypts the same.
-			again, _, err2 := Decrypt(testFieldKey, s)
-			require.NoError(t, err2)
-			require.Equal(t, v, again)
+		back, err := plan.Decrypt(testFieldKey, "k", Record{{Name: "x", Value: s}})
+		if err != nil {
+			require.ErrorIs(t, err, ErrDecrypt)
+			return
+		}
+		if strings.HasPrefix(s, EncryptedPrefix) {
+			// Only a genuine ciphertext decrypts; it must decrypt to what
+			// was encrypted.
+			require.Equal(t, "110101199003074258", back[0].Value)
+		} else {
+			require.Equal(t, s, back[0].Value)
 		}
 	})
 }

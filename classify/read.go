@@ -13,71 +13,6 @@ import (
 	"unicode/utf8"
 )
 
-// SyntaxError reports malformed CSV or JSON Lines input. Line is the
-// 1-based line of the input where the bad record (or the unterminated quoted
-// field) starts.
-type SyntaxError struct {
-	Line int
-	Err  error
-}
-
-// Error returns "line N: reason".
-func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
-
-// Unwrap returns the underlying reason.
-func (e *SyntaxError) Unwrap() error { return e.Err }
-
-// Reasons wrapped by [SyntaxError].
-var (
-	ErrUnterminatedQuote = errors.New("unterminated quoted field")
-	ErrQuote             = errors.New(`unexpected character after closing quote`)
-	ErrFieldCount        = errors.New("wrong number of fields")
-	ErrDuplicateName     = errors.New("duplicate column name")
-	ErrTooLong           = errors.New("record too long")
-	ErrNotObject         = errors.New("line is not a JSON object")
-	ErrInvalidUTF8       = errors.New("invalid UTF-8")
-)
-
-// DefaultMaxRecordSize bounds the memory one CSV or JSON Lines record may
-// take (64 MiB).
-const DefaultMaxRecordSize = 64 << 20
-
-// ReadOption configures [ReadCSV] and [ReadJSONL].
-type ReadOption func(*readConfig)
-
-type readConfig struct {
-	maxRecord int
-	comma     byte
-}
-
-// WithMaxRecordSize bounds the size in bytes of one record; a longer record
-// is a *SyntaxError wrapping ErrTooLong.
-func WithMaxRecordSize(n int) ReadOption {
-	return func(c *readConfig) {
-		if n > 0 {
-			c.maxRecord = n
-		}
-	}
-}
-
-// WithComma sets the CSV field separator (default ','); it must be an ASCII
-// character other than a quote, CR or LF.
-func WithComma(c byte) ReadOption {
-	return func(rc *readConfig) {
-		if c != 0 && c != '"' && c != '\r' && c != '\n' && c < utf8.RuneSelf {
-			rc.comma = c
-		}
-	}
-}
-
-func newReadConfig(opts []ReadOption) readConfig {
-	c := readConfig{maxRecord: DefaultMaxRecordSize, comma: ','}
-	for _, o := range opts {
-		o(&c)
-	}
-	return c
-}
-
 // lineReader yields physical lines without their terminator, counting them.
 type lineReader struct {
 	br      *bufio.Reader
@@ -284,7 +219,7 @@ func fieldCountError(line, got, want int) error {
 	return &SyntaxError{Line: line, Err: fmt.Errorf("%w: got %d, want %d", ErrFieldCount, got, want)}
 }
 
-// ReadCSV reads CSV with a header row and yields one Record per data row,
+// readCSV reads CSV with a header row and yields one Record per data row,
 // with the field names of the header. It accepts a UTF-8 byte order mark,
 // CRLF or LF line ends, and quoted fields holding separators, doubled
 // quotes and line breaks (a line break inside a quoted field is read as
@@ -296,10 +231,9 @@ func fieldCountError(line, got, want int) error {
 // row with more or fewer fields than the header (ragged rows are an error,
 // not padded, because a shifted column would be misclassified), duplicate
 // header names, invalid UTF-8, a record larger than the maximum size.
-func ReadCSV(r io.Reader, opts ...ReadOption) iter.Seq2[Record, error] {
-	cfg := newReadConfig(opts)
+func readCSV(r io.Reader, comma byte, cfg config) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
-		p := &csvParser{lr: newLineReader(r, cfg.maxRecord), comma: cfg.comma}
+		p := &csvParser{lr: newLineReader(r, cfg.maxRecord), comma: comma}
 		names, err := p.header()
 		if err == io.EOF {
 			return
@@ -334,13 +268,12 @@ func ReadCSV(r io.Reader, opts ...ReadOption) iter.Seq2[Record, error] {
 	}
 }
 
-// ReadJSONL reads JSON Lines: one JSON object per line, blank lines skipped.
+// readJSONL reads JSON Lines: one JSON object per line, blank lines skipped.
 // Nested objects and arrays are flattened ("a.b", "list.0"); keys keep the
 // order in which they are written and a repeated key keeps its last value.
 // Numbers keep their literal text. A line that is not exactly one JSON
 // object is a *SyntaxError with its line number, and reading stops.
-func ReadJSONL(r io.Reader, opts ...ReadOption) iter.Seq2[Record, error] {
-	cfg := newReadConfig(opts)
+func readJSONL(r io.Reader, cfg config) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
 		lr := newLineReader(r, cfg.maxRecord)
 		for {

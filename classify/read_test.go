@@ -38,7 +38,7 @@ func TestReadCSV(t *testing.T) {
 		"\r\n" +
 		"李四,88,\"他说\"\"好\"\"\"\r\n" +
 		"王五,,\r\n"
-	recs, err := collect(t, ReadCSV(strings.NewReader(in)))
+	recs, err := collect(t, readCSVAll(strings.NewReader(in)))
 	require.NoError(t, err)
 	require.Len(t, recs, 3)
 	assert.Equal(t, []string{"姓名", "金额", "备注"}, recs[0].Names())
@@ -51,17 +51,17 @@ func TestReadCSV(t *testing.T) {
 }
 
 func TestReadCSVHeaderNames(t *testing.T) {
-	recs, err := collect(t, ReadCSV(strings.NewReader("a,,c\n1,2,3")))
+	recs, err := collect(t, readCSVAll(strings.NewReader("a,,c\n1,2,3")))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "col2", "c"}, recs[0].Names())
 
-	recs, err = collect(t, ReadCSV(strings.NewReader("")))
+	recs, err = collect(t, readCSVAll(strings.NewReader("")))
 	require.NoError(t, err)
 	assert.Empty(t, recs)
 
-	recs, err = collect(t, ReadCSV(strings.NewReader("a;b\n1;2\n"), WithComma(';')))
+	recs, err = collect(t, Read(strings.NewReader("a\tb\n1\t2,5\n"), TSV))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"1", "2"}, values(recs[0]))
+	assert.Equal(t, []string{"1", "2,5"}, values(recs[0]))
 }
 
 func TestReadCSVErrors(t *testing.T) {
@@ -79,20 +79,20 @@ func TestReadCSVErrors(t *testing.T) {
 		{"a,b\n1,\"multi\nline\"\n1,2,3\n", 4, ErrFieldCount},
 	}
 	for _, c := range cases {
-		_, err := collect(t, ReadCSV(strings.NewReader(c.in)))
+		_, err := collect(t, readCSVAll(strings.NewReader(c.in)))
 		var se *SyntaxError
 		require.ErrorAs(t, err, &se, c.in)
 		assert.Equal(t, c.line, se.Line, c.in)
 		assert.ErrorIs(t, err, c.err, c.in)
 	}
-	_, err := collect(t, ReadCSV(strings.NewReader("a\n"+strings.Repeat("x", 2000)+"\n"), WithMaxRecordSize(1000)))
+	_, err := collect(t, readCSVAll(strings.NewReader("a\n"+strings.Repeat("x", 2000)+"\n"), WithMaxRecordSize(1000)))
 	assert.ErrorIs(t, err, ErrTooLong)
-	assert.Equal(t, "line 3: unterminated quoted field", (&SyntaxError{Line: 3, Err: ErrUnterminatedQuote}).Error())
+	assert.Equal(t, "classify: line 3: unterminated quoted field", (&SyntaxError{Line: 3, Err: ErrUnterminatedQuote}).Error())
 }
 
 func TestReadCSVStopsEarly(t *testing.T) {
 	n := 0
-	for range ReadCSV(strings.NewReader("a\n1\n2\n3\n")) {
+	for range readCSVAll(strings.NewReader("a\n1\n2\n3\n")) {
 		n++
 		if n == 2 {
 			break
@@ -104,7 +104,7 @@ func TestReadCSVStopsEarly(t *testing.T) {
 func TestReadJSONL(t *testing.T) {
 	in := `{"id":1,"name":"张三","contact":{"mobile":"13812345678","email":null},"tags":["a","b"],"vip":true,"x":{},"y":[]}` + "\r\n\n" +
 		`{"id":2.50,"id":3,"name":"李四"}` + "\n"
-	recs, err := collect(t, ReadJSONL(strings.NewReader(in)))
+	recs, err := collect(t, readJSONLAll(strings.NewReader(in)))
 	require.NoError(t, err)
 	require.Len(t, recs, 2)
 	assert.Equal(t, Record{
@@ -134,12 +134,12 @@ func TestReadJSONLErrors(t *testing.T) {
 		"{\"a\":\"\xff\"}\n":              1,
 		"{\"a\":1}\n{\"a\":1}\n{\"b\"}\n": 3,
 	} {
-		_, err := collect(t, ReadJSONL(strings.NewReader(in)))
+		_, err := collect(t, readJSONLAll(strings.NewReader(in)))
 		var se *SyntaxError
 		require.ErrorAs(t, err, &se, in)
 		assert.Equal(t, line, se.Line, in)
 	}
-	_, err := collect(t, ReadJSONL(strings.NewReader("[1]\n")))
+	_, err := collect(t, readJSONLAll(strings.NewReader("[1]\n")))
 	assert.ErrorIs(t, err, ErrNotObject)
 }
 
@@ -219,7 +219,7 @@ func FuzzReadCSV(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		recs, err := collect(t, ReadCSV(strings.NewReader(in)))
+		recs, err := collect(t, readCSVAll(strings.NewReader(in)))
 		if err != nil {
 			var se *SyntaxError
 			if !errors.As(err, &se) {
@@ -240,7 +240,7 @@ func FuzzReadCSV(f *testing.F) {
 			require.NoError(t, w.Write(values(r)))
 		}
 		w.Flush()
-		again, err := collect(t, ReadCSV(&buf))
+		again, err := collect(t, readCSVAll(&buf))
 		if err != nil {
 			// encoding/csv writes a lone empty field as an empty line,
 			// which a CSV reader cannot tell from a blank line.
@@ -281,7 +281,7 @@ func FuzzReadJSONL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		recs, err := collect(t, ReadJSONL(strings.NewReader(in)))
+		recs, err := collect(t, readJSONLAll(strings.NewReader(in)))
 		if err != nil {
 			var se *SyntaxError
 			if !errors.As(err, &se) || se.Line < 1 {
@@ -292,7 +292,7 @@ func FuzzReadJSONL(f *testing.F) {
 		for _, r := range recs {
 			b, err := r.MarshalJSON()
 			require.NoError(t, err)
-			again, err := collect(t, ReadJSONL(bytes.NewReader(b)))
+			again, err := collect(t, readJSONLAll(bytes.NewReader(b)))
 			require.NoError(t, err)
 			if len(again) == 1 {
 				// Flattened names may contain dots, so the re-read record has

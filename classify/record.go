@@ -5,7 +5,6 @@ import (
 	"encoding"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -110,10 +109,6 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// ErrUnsupported is returned by [RecordOf] for values it cannot represent
-// (channels, functions, complex numbers, maps with non-string keys).
-var ErrUnsupported = errors.New("classify: unsupported value")
-
 var (
 	timeType          = reflect.TypeFor[time.Time]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
@@ -134,14 +129,14 @@ func RecordOf(v any) (Record, error) {
 	rv := reflect.ValueOf(v)
 	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
 		if rv.IsNil() {
-			return nil, fmt.Errorf("%w: nil %s", ErrUnsupported, rv.Type())
+			return nil, errorf("%w: nil %s", ErrUnsupported, rv.Type())
 		}
 		rv = rv.Elem()
 	}
 	switch rv.Kind() {
 	case reflect.Map, reflect.Struct:
 	default:
-		return nil, fmt.Errorf("%w: %T is not a map or struct", ErrUnsupported, v)
+		return nil, errorf("%w: %T is not a map or struct", ErrUnsupported, v)
 	}
 	if err := flattenValue(&rec, "", rv, 0); err != nil {
 		return nil, err
@@ -158,7 +153,7 @@ func join(prefix, name string) string {
 
 func flattenValue(rec *Record, name string, v reflect.Value, depth int) error {
 	if depth > 64 {
-		return fmt.Errorf("%w: nesting deeper than 64 at %q", ErrUnsupported, name)
+		return errorf("%w: nesting deeper than 64 at %q", ErrUnsupported, name)
 	}
 	if !v.IsValid() {
 		*rec = append(*rec, Field{Name: name, Kind: KindNull})
@@ -171,7 +166,7 @@ func flattenValue(rec *Record, name string, v reflect.Value, depth int) error {
 	if v.Kind() != reflect.Pointer && v.Kind() != reflect.Interface && v.Type().Implements(textMarshalerType) {
 		b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
 		if err != nil {
-			return fmt.Errorf("classify: field %q: %w", name, err)
+			return errorf("field %q: %w", name, err)
 		}
 		*rec = append(*rec, Field{Name: name, Value: string(b)})
 		return nil
@@ -214,7 +209,7 @@ func flattenValue(rec *Record, name string, v reflect.Value, depth int) error {
 		}
 	case reflect.Map:
 		if v.Type().Key().Kind() != reflect.String {
-			return fmt.Errorf("%w: map key type %s at %q", ErrUnsupported, v.Type().Key(), name)
+			return errorf("%w: map key type %s at %q", ErrUnsupported, v.Type().Key(), name)
 		}
 		if v.IsNil() {
 			*rec = append(*rec, Field{Name: name, Kind: KindNull})
@@ -266,7 +261,7 @@ func flattenValue(rec *Record, name string, v reflect.Value, depth int) error {
 			}
 		}
 	default:
-		return fmt.Errorf("%w: %s at %q", ErrUnsupported, v.Type(), name)
+		return errorf("%w: %s at %q", ErrUnsupported, v.Type(), name)
 	}
 	return nil
 }

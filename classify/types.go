@@ -114,22 +114,12 @@ var typeLevel = map[Type]Level{
 	PersonName: Level3, MobilePhone: Level3, Landline: Level3, Email: Level3, CompanyName: Level3, LicensePlate: Level3,
 }
 
-// Types returns the whole vocabulary, most sensitive first.
-func Types() []Type { return append([]Type(nil), allTypes...) }
-
 // Known reports whether t is part of the vocabulary.
 func (t Type) Known() bool { _, ok := typeIndex[t]; return ok }
 
-// LevelOf returns the intrinsic level of a type. FreeText and unknown types
+// Level returns the intrinsic level of a type. FreeText and unknown types
 // are Public; a free-text field's effective level is reported in
 // [FieldResult.Level].
-func LevelOf(t Type) Level { return typeLevel[t] }
+func (t Type) Level() Level { return typeLevel[t] }
 
-// ParseType parses a vocabulary name.
-func ParseType(s string) (Type, error) {
-	t := Type(s)
-	if !t.Known() {
-		return "", fmt.Errorf("classify: unknown type %q", s)
-	}
-	return t, nil
-}
+func levelOf(t Type) Level { return typeLevel[t] }

@@ -83,10 +83,10 @@ var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 
 const idCheckChars = "10X98765432"
 
-// ResidentIDCheck returns the GB 11643 (ISO 7064 MOD 11-2) check character
+// residentIDCheck returns the GB 11643 (ISO 7064 MOD 11-2) check character
 // for the first 17 digits of an 18-character resident ID. ok is false if the
 // input is not 17 digits.
-func ResidentIDCheck(first17 string) (c byte, ok bool) {
+func residentIDCheck(first17 string) (c byte, ok bool) {
 	if len(first17) != 17 || !allDigits(first17) {
 		return 0, false
 	}
@@ -97,18 +97,18 @@ func ResidentIDCheck(first17 string) (c byte, ok bool) {
 	return idCheckChars[sum%11], true
 }
 
-// ValidResidentID reports whether s is a valid PRC resident identity number:
+// validResidentID reports whether s is a valid PRC resident identity number:
 // either 18 characters (6-digit region code of a known province, a real
 // birth date, 3-digit sequence and the MOD 11-2 check character, 'X' or 'x'
 // for ten) or a legacy 15-digit number (region code and a real 19YYMMDD
 // birth date; it has no check digit).
-func ValidResidentID(s string) bool {
+func validResidentID(s string) bool {
 	switch len(s) {
 	case 18:
 		if !validRegion(s[:6]) || !birthDate(s[6:14]) {
 			return false
 		}
-		c, ok := ResidentIDCheck(s[:17])
+		c, ok := residentIDCheck(s[:17])
 		if !ok {
 			return false
 		}
@@ -146,9 +146,9 @@ func usccValue(c byte) int {
 	return strings.IndexByte(usccChars, c)
 }
 
-// USCCCheck returns the GB 32100 check character for the first 17
+// usccCheck returns the GB 32100 check character for the first 17
 // characters of a unified social credit code.
-func USCCCheck(first17 string) (c byte, ok bool) {
+func usccCheck(first17 string) (c byte, ok bool) {
 	if len(first17) != 17 {
 		return 0, false
 	}
@@ -163,15 +163,15 @@ func USCCCheck(first17 string) (c byte, ok bool) {
 	return usccChars[(31-sum%31)%31], true
 }
 
-// ValidUSCC reports whether s is a valid GB 32100 unified social credit
+// validUSCC reports whether s is a valid GB 32100 unified social credit
 // code: 18 characters from the set 0-9 A-Z without I, O, Z, S, V; a
 // registration-authority character, a type character, a 6-digit region code
 // and the MOD 31 check character. Lower case is accepted.
-func ValidUSCC(s string) bool {
+func validUSCC(s string) bool {
 	if len(s) != 18 || !allDigits(s[2:8]) || !validProvince(s[2:4]) {
 		return false
 	}
-	c, ok := USCCCheck(s[:17])
+	c, ok := usccCheck(s[:17])
 	if !ok {
 		return false
 	}
@@ -179,9 +179,9 @@ func ValidUSCC(s string) bool {
 	return v >= 0 && usccChars[v] == c
 }
 
-// ValidLuhn reports whether s is a string of at least two digits whose Luhn
+// validLuhn reports whether s is a string of at least two digits whose Luhn
 // (mod 10) checksum is valid.
-func ValidLuhn(s string) bool {
+func validLuhn(s string) bool {
 	if len(s) < 2 || !allDigits(s) {
 		return false
 	}
@@ -225,13 +225,13 @@ func trailingZeros(s string) int {
 	return n
 }
 
-// ValidBankCard reports whether s is a payment card number: 16 to 19 digits
+// validBankCard reports whether s is a payment card number: 16 to 19 digits
 // (spaces and dashes between groups allowed), a valid Luhn checksum and an
 // issuer prefix used by cards in China (UnionPay 62, Visa 4, Mastercard
 // 51-55 and 22-27, JCB 35, Discover 60/65 and the domestic 9xx
 // debit cards). Numbers ending in six or more zeros, which is how padded
 // codes such as tax classification codes look, are rejected.
-func ValidBankCard(s string) bool {
+func validBankCard(s string) bool {
 	s = stripSeparators(s)
 	if len(s) < 16 || len(s) > 19 || !allDigits(s) || trailingZeros(s) >= 6 {
 		return false
@@ -239,7 +239,7 @@ func ValidBankCard(s string) bool {
 	if !cardPrefix(s) {
 		return false
 	}
-	return ValidLuhn(s)
+	return validLuhn(s)
 }
 
 func cardPrefix(s string) bool {
@@ -289,19 +289,19 @@ func hasPhoneSeparator(s string) bool {
 	return false
 }
 
-// ValidMobile reports whether s is a PRC mobile number: 11 digits 1[3-9]xxxxxxxxx,
+// validMobile reports whether s is a PRC mobile number: 11 digits 1[3-9]xxxxxxxxx,
 // optionally with a +86 / 0086 / 86 prefix and space or dash separators.
-func ValidMobile(s string) bool {
+func validMobile(s string) bool {
 	d, _ := normalizePhone(s)
 	return len(d) == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9' && allDigits(d)
 }
 
-// ValidLandline reports whether s is a PRC fixed-line number: an area code
+// validLandline reports whether s is a PRC fixed-line number: an area code
 // (010, 02x, or 0 followed by three digits 3-9xx) and a 7- or 8-digit local
 // number not starting with 0 or 1, written with a dash, space or
 // parentheses, or as bare digits; an optional extension follows a dash,
 // "转" or "ext".
-func ValidLandline(s string) bool {
+func validLandline(s string) bool {
 	s = strings.TrimSpace(s)
 	if i := strings.Index(s, "转"); i > 0 {
 		if !allDigits(strings.TrimSpace(s[i+len("转"):])) {
@@ -340,10 +340,10 @@ func ValidLandline(s string) bool {
 	return (len(local) == 7 || len(local) == 8) && local[0] >= '2'
 }
 
-// ValidEmail reports whether s is a plausible e-mail address: one '@', a
+// validEmail reports whether s is a plausible e-mail address: one '@', a
 // local part of letters, digits and ._%+-, and a domain of at least two
 // labels whose last label is two or more letters.
-func ValidEmail(s string) bool {
+func validEmail(s string) bool {
 	at := strings.IndexByte(s, '@')
 	if at <= 0 || at > 64 || at != strings.LastIndexByte(s, '@') || len(s) > 254 {
 		return false
@@ -390,9 +390,9 @@ func isAlnum(c byte) bool {
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
-// ValidPassport reports whether s is a PRC passport number: E, G, D, S or P
+// validPassport reports whether s is a PRC passport number: E, G, D, S or P
 // followed by 8 digits, or E plus a letter (not I or O) and 7 digits.
-func ValidPassport(s string) bool {
+func validPassport(s string) bool {
 	if len(s) != 9 {
 		return false
 	}
@@ -408,11 +408,11 @@ func ValidPassport(s string) bool {
 	return false
 }
 
-// ValidTravelPermit reports whether s is the number of a travel permit: the
+// validTravelPermit reports whether s is the number of a travel permit: the
 // mainland permit for Hong Kong and Macau (C or W and 8 digits, or C, a
 // letter and 7 digits), the permit for Taiwan (L and 8 digits), or the Home
 // Return Permit of Hong Kong and Macau residents (H or M and 8 or 10 digits).
-func ValidTravelPermit(s string) bool {
+func validTravelPermit(s string) bool {
 	switch {
 	case len(s) == 9 && (s[0] == 'C' || s[0] == 'W' || s[0] == 'L') && allDigits(s[1:]):
 		return true
@@ -424,11 +424,11 @@ func ValidTravelPermit(s string) bool {
 	return false
 }
 
-// ValidLicensePlate reports whether s is a PRC licence plate: a province
+// validLicensePlate reports whether s is a PRC licence plate: a province
 // abbreviation, an issuing-authority letter, an optional separator (· . -
 // or space) and 5 (regular) or 6 (new-energy) letters and digits, without I
 // or O; the last character may be 学, 警, 挂, 港, 澳 or 领.
-func ValidLicensePlate(s string) bool {
+func validLicensePlate(s string) bool {
 	r, size := utf8.DecodeRuneInString(s)
 	if !dict.plateProvince[r] {
 		return false
@@ -458,17 +458,17 @@ func ValidLicensePlate(s string) bool {
 	return n == 5 || n == 6
 }
 
-// ValidInvoiceNumber reports whether s is a 20-digit fully digitalised (数电)
+// validInvoiceNumber reports whether s is a 20-digit fully digitalised (数电)
 // invoice number: a two-digit year from 19 on, a province code, and 16 more
 // digits.
-func ValidInvoiceNumber(s string) bool {
+func validInvoiceNumber(s string) bool {
 	return len(s) == 20 && allDigits(s) && atoi2(s) >= 19 && validProvince(s[2:4])
 }
 
-// ValidInvoiceCode reports whether s is a legacy invoice code: 10 digits
+// validInvoiceCode reports whether s is a legacy invoice code: 10 digits
 // (province code, city, two-digit year, batch and copy) or 12 digits
 // (a leading 0 or 1, province code, city, two-digit year and kind).
-func ValidInvoiceCode(s string) bool {
+func validInvoiceCode(s string) bool {
 	if !allDigits(s) {
 		return false
 	}

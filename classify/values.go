@@ -5,19 +5,19 @@ import (
 	"unicode/utf8"
 )
 
-// ParseAmount parses a monetary amount as people write it in bookkeeping
+// parseAmount parses a monetary amount as people write it in bookkeeping
 // exports and returns its value in hundredths (fen, cents), rounding half
 // away from zero beyond two decimals. Accepted: an optional sign or
 // parentheses for negatives, an optional currency marker (¥ ￥ $ RMB CNY
 // before, 元 after), digits with optional thousands separators (",", groups
 // of three) and up to four decimals. ok is false for anything else.
-func ParseAmount(s string) (fen int64, ok bool) {
+func parseAmount(s string) (fen int64, ok bool) {
 	a, ok := scanAmount(s)
 	return a.fen, ok
 }
 
-// ValidAmount reports whether s parses with [ParseAmount].
-func ValidAmount(s string) bool { _, ok := scanAmount(s); return ok }
+// validAmount reports whether s parses with [parseAmount].
+func validAmount(s string) bool { _, ok := scanAmount(s); return ok }
 
 type amount struct {
 	fen      int64
@@ -97,11 +97,11 @@ func scanAmount(s string) (a amount, ok bool) {
 	return a, true
 }
 
-// ValidDate reports whether s is a calendar date, optionally followed by a
+// validDate reports whether s is a calendar date, optionally followed by a
 // time: 2006-01-02, 2006/1/2, 2006.01.02, 2006年1月2日, a compact 20060102,
 // each optionally followed by " 15:04[:05]" or an RFC 3339 "T15:04:05Z".
 // Years 1850-2199 are accepted.
-func ValidDate(s string) bool { _, ok := scanDate(s); return ok }
+func validDate(s string) bool { _, ok := scanDate(s); return ok }
 
 // scanDate returns whether the date was compact (bare 8 digits), which is
 // weaker evidence.

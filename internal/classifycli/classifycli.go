@@ -25,15 +25,23 @@ const (
 	ExitUsage   = 2
 )
 
-const usageLine = "custodia classify [--json] [--policy FILE] [--sample N] DATA.csv|DATA.jsonl..."
+const usageLine = "custodia classify [--json] [--policy FILE] [--sample N] DATA.csv|DATA.tsv|DATA.jsonl..."
 
 const usageText = `Usage: ` + usageLine + `
 
-Profiles each file (CSV with a header row, or JSON Lines), classifies every
-field into the sensitivity vocabulary and shows the action the policy takes
-for it. TABLE is the file name without its extension; files naming the same
-table are profiled together. Nothing is printed unless every file was read
-and classified.
+Profiles each file, classifies every field into the sensitivity vocabulary
+and shows the action the policy takes for it, with an example value as the
+action leaves it. TABLE is the file name without its extension; files naming
+the same table are profiled together. Nothing is printed unless every file
+was read and classified. A field marked REVIEW was decided on its header
+alone or on fewer than 50 values: confirm it in the policy.
+
+Formats, by file extension:
+  .csv            comma-separated values with a header row
+  .tsv            tab-separated values with a header row
+  .jsonl .ndjson  JSON Lines: one object per line
+
+Options:
 
 Options:
 `
@@ -63,8 +71,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, ExitUsage, "classify needs at least one DATA.csv or DATA.jsonl file (usage: %s)", usageLine)
 	}
 	for _, f := range files {
-		if formatOf(f) == "" {
-			return fail(stderr, ExitUsage, "%s: unsupported file type (want .csv, .jsonl or .ndjson)", f)
+		if _, err := classify.FormatOf(f); err != nil {
+			return fail(stderr, ExitUsage, "%s: %v (see custodia classify -h)", f, classify.ErrFormat)
 		}
 	}
 	if *sample < 0 {
@@ -95,8 +103,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	var rows []row
 	for _, t := range tables {
-		for _, r := range profilers[t].Result() {
-			rows = append(rows, row{key: t + "." + r.Name, res: r, action: policy.Decide(t, r.Name, r.Type, r.Level)})
+		for _, d := range policy.Plan(t, profilers[t].Result()).Fields {
+			rows = append(rows, row{key: t + "." + d.Field, d: d})
 		}
 	}
 	var out bytes.Buffer
@@ -143,15 +151,8 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	return append(files, rest...), nil
 }
 
-func formatOf(name string) string {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".csv":
-		return "csv"
-	case ".jsonl", ".ndjson":
-		return "jsonl"
-	}
-	return ""
-}
+// errText is an error's text without the library's prefix.
+func errText(err error) string { return strings.TrimPrefix(err.Error(), "classify: ") }
 
 // tableName is the file name without directory and extension.
 func tableName(name string) string {
@@ -171,52 +172,35 @@ func loadPolicy(name string) (*classify.Policy, error) {
 		return nil, fmt.Errorf("%s:%d: %v", name, pe.Line, pe.Err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %s", name, errText(err))
 	}
 	return p, nil
 }
 
 func profileFile(ctx context.Context, p *classify.Profiler, name string) error {
+	format, err := classify.FormatOf(name)
+	if err != nil {
+		return errors.New(errText(err))
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if formatOf(name) == "csv" {
-		err = p.ReadCSV(ctx, f)
-	} else {
-		err = observeJSONL(ctx, p, f)
-	}
+	err = p.Read(ctx, f, format)
 	var se *classify.SyntaxError
 	if errors.As(err, &se) {
 		return fmt.Errorf("%s:%d: %v", name, se.Line, se.Err)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %s", name, errText(err))
 	}
 	return nil
 }
 
-func observeJSONL(ctx context.Context, p *classify.Profiler, r io.Reader) error {
-	n := 0
-	for rec, err := range classify.ReadJSONL(r) {
-		if err != nil {
-			return err
-		}
-		if n++; n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		p.ObserveRecord(rec)
-	}
-	return ctx.Err()
-}
-
 type row struct {
-	key    string
-	res    classify.FieldResult
-	action classify.Action
+	key string
+	d   classify.Decision
 }
 
 // jsonField is the value of each key of the --json output.
@@ -225,6 +209,8 @@ type jsonField struct {
 	Level      classify.Level `json:"level"`
 	Action     string         `json:"action"`
 	Confidence float64        `json:"confidence"`
+	Review     bool           `json:"review"`
+	Reason     string         `json:"reason,omitempty"`
 }
 
 // writeJSON writes one object, keys in file and column order.
@@ -235,7 +221,8 @@ func writeJSON(w *bytes.Buffer, rows []row) {
 			w.WriteByte(',')
 		}
 		k, _ := json.Marshal(r.key)
-		v, _ := json.Marshal(jsonField{Type: r.res.Type, Level: r.res.Level, Action: r.action.String(), Confidence: r.res.Confidence})
+		v, _ := json.Marshal(jsonField{Type: r.d.Type, Level: r.d.Level, Action: r.d.Action.String(),
+			Confidence: r.d.Confidence, Review: r.d.Review, Reason: r.d.Reason})
 		w.WriteString("\n  ")
 		w.Write(k)
 		w.WriteString(": ")
@@ -248,13 +235,22 @@ func writeJSON(w *bytes.Buffer, rows []row) {
 }
 
 // writeTable writes the human table, aligned for terminals where CJK
-// characters take two columns. Examples are masked by the profiler for
-// every non-public field.
+// characters take two columns. Examples are shown as the policy's action
+// leaves them (its mask, a token, a ciphertext); a kept value is masked
+// unless the field is public.
 func writeTable(w *bytes.Buffer, rows []row) {
-	cells := [][]string{{"FIELD", "TYPE", "LEVEL", "ACTION", "CONFIDENCE", "EXAMPLE"}}
+	cells := [][]string{{"FIELD", "TYPE", "LEVEL", "ACTION", "CONFIDENCE", "REVIEW", "EXAMPLE"}}
 	for _, r := range rows {
-		cells = append(cells, []string{oneLine(r.key), string(r.res.Type), strconv.Itoa(int(r.res.Level)), r.action.String(),
-			strconv.FormatFloat(r.res.Confidence, 'f', 2, 64), oneLine(r.res.Example)})
+		review := "-"
+		if r.d.Review {
+			review = r.d.Reason
+		}
+		example := r.d.Example
+		if r.d.Action.Kind == classify.ActionDrop {
+			example = "(dropped)"
+		}
+		cells = append(cells, []string{oneLine(r.key), string(r.d.Type), strconv.Itoa(int(r.d.Level)), r.d.Action.String(),
+			strconv.FormatFloat(r.d.Confidence, 'f', 2, 64), review, oneLine(example)})
 	}
 	widths := make([]int, len(cells[0]))
 	for _, row := range cells {

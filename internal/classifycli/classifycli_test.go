@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,9 +88,9 @@ func TestHumanTableNeverShowsRawSensitiveValues(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 7)
-	assert.Regexp(t, `^FIELD\s+TYPE\s+LEVEL\s+ACTION\s+CONFIDENCE\s+EXAMPLE$`, lines[0])
-	assert.Regexp(t, `^customers\.身份证号码\s+cn_resident_id\s+1\s+encrypt\s+\d\.\d\d\s+110\*+002X$`, lines[2])
-	assert.Regexp(t, `^customers\.开户行账号\s+bank_card\s+1\s+encrypt\s+\d\.\d\d\s+621226\*+5373$`, lines[6])
+	assert.Regexp(t, `^FIELD\s+TYPE\s+LEVEL\s+ACTION\s+CONFIDENCE\s+REVIEW\s+EXAMPLE$`, lines[0])
+	assert.Regexp(t, `^customers\.身份证号码\s+cn_resident_id\s+1\s+encrypt\s+\d\.\d\d\s+few values\s+110\*+002X$`, lines[2])
+	assert.Regexp(t, `^customers\.开户行账号\s+bank_card\s+1\s+encrypt\s+\d\.\d\d\s+few values\s+621226\*+5373$`, lines[6])
 	for _, raw := range []string{"11010519491231002X", "440524188001010014", "6212264100011335373", "6200000000000005", "1,234.56"} {
 		assert.NotContains(t, out, raw)
 	}
@@ -133,7 +134,7 @@ func TestMalformedInputWritesNothing(t *testing.T) {
 		"invoices.csv":  ":3: unterminated quoted field",
 		"ragged.csv":    ":3: wrong number of fields: got 3, want 2",
 		"events.jsonl":  ":3: unexpected end of JSON",
-		"array.jsonl":   ":2: line is not a JSON object",
+		"array.jsonl":   ":2: not a JSON object",
 		"badutf8.jsonl": ":1: invalid UTF-8",
 	}
 	for name, content := range cases {
@@ -172,7 +173,7 @@ func TestUsage(t *testing.T) {
 	assert.True(t, json.Valid([]byte(out)))
 	code, _, errs = run("--", "--json")
 	assert.Equal(t, 2, code)
-	assert.Contains(t, errs, "--json: unsupported file type")
+	assert.Contains(t, errs, "--json: unknown format (want csv, tsv or jsonl)")
 }
 
 func TestSameTableAcrossFiles(t *testing.T) {
@@ -193,4 +194,41 @@ func TestEmptyInput(t *testing.T) {
 	code, out, errs := run("--json", e)
 	require.Equal(t, 0, code, errs)
 	assert.Equal(t, "{}\n", out)
+}
+
+func TestPreviewHonoursPolicyMask(t *testing.T) {
+	dir := t.TempDir()
+	c := write(t, dir, "customers.csv", customersCSV)
+	p := write(t, dir, "p.yaml", `fields:
+  customers.手机号码: {action: mask, mask: mask_from_x_to_y, x: 4, y: 7, char: "#"}
+  customers.身份证号码: {action: mask, mask: keep_first_n_last_m, n: 6, m: 2}
+  customers.备注: drop
+`)
+	code, out, errs := run("--policy", p, c)
+	require.Equal(t, 0, code, errs)
+	assert.Regexp(t, `(?m)^customers\.手机号码\s+mobile_phone\s+3\s+mask\s.*\s138####5678$`, out)
+	assert.Regexp(t, `(?m)^customers\.身份证号码\s+cn_resident_id\s+1\s+mask\s.*\s110105\*{10}2X$`, out)
+	assert.Regexp(t, `(?m)^customers\.备注\s+free_text\s+0\s+drop\s.*\s\(dropped\)$`, out)
+}
+
+func TestJSONCarriesReviewFlag(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("mobile,amount_fen\n")
+	for i := 0; i < 60; i++ {
+		fmt.Fprintf(&b, "1381234%04d,%d\n", i, 100+i*7)
+	}
+	c := write(t, dir, "t.csv", b.String())
+	code, out, errs := run("--json", c)
+	require.Equal(t, 0, code, errs)
+	var got map[string]struct {
+		field
+		Review bool   `json:"review"`
+		Reason string `json:"reason"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	assert.False(t, got["t.mobile"].Review, "60 validated values")
+	assert.Equal(t, "amount", got["t.amount_fen"].Type)
+	assert.True(t, got["t.amount_fen"].Review, "integers are amounts only because the header says so")
+	assert.Equal(t, "header only", got["t.amount_fen"].Reason)
 }
