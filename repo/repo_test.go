@@ -244,8 +244,10 @@ func TestOpenUsesConfiguredShards(t *testing.T) {
 	st2 := newStore(t, dir) // default 4+2
 	r, err := repo.Open(ctx, st2, password)
 	require.NoError(t, err)
-	k, m := st2.Shards()
+	k, m := r.Store().Shards()
 	assert.Equal(t, []int{2, 1}, []int{k, m})
+	k, m = st2.Shards() // the caller's store is not changed
+	assert.Equal(t, []int{4, 2}, []int{k, m})
 	data := []byte("new object")
 	_, err = r.SaveBlob(ctx, repo.DataBlob, r.BlobID(data), data, false)
 	require.NoError(t, err)

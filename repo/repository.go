@@ -317,10 +317,9 @@ func Open(ctx context.Context, store *storage.Store, password []byte) (*Reposito
 		return nil, err
 	}
 	r.useConfig(*cfg)
-	if k, m := store.Shards(); k != cfg.DataShards || m != cfg.ParityShards {
-		if err := store.SetShards(cfg.DataShards, cfg.ParityShards); err != nil {
-			return nil, fmt.Errorf("%w: config: %w", ErrMalformed, err)
-		}
+	// New objects are coded as the config says, whatever store was opened with.
+	if r.store, err = store.Coded(cfg.DataShards, cfg.ParityShards); err != nil {
+		return nil, fmt.Errorf("%w: config: %w", ErrMalformed, err)
 	}
 	if err := r.loadIndex(ctx); err != nil {
 		return nil, err

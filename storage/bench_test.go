@@ -52,7 +52,7 @@ func BenchmarkGet(b *testing.B) {
 					b.Fatal(err)
 				}
 				if degraded {
-					if err := s.sites[0].bucket.Delete(ctx, shardKey("packs/be/nch", 1)); err != nil {
+					if err := s.list[0].delete(ctx, shardKey("packs/be/nch", 1)); err != nil {
 						b.Fatal(err)
 					}
 				}

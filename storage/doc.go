@@ -3,17 +3,24 @@
 //
 // A site is a gocloud.dev/blob bucket: a local folder (fileblob, the
 // default), an in-memory bucket (mem://name, for tests: one bucket per name
-// for the life of the process, so a Store can be reopened), or an S3,
-// Google Cloud Storage or Azure Blob container. Every object is split into k data
-// shards plus m parity shards (default 4+2); shard i is stored as the blob
-// "<name>.<i>" on site i mod n, so with n >= k+m sites any m sites can be
-// lost, and with one site any m shard files can be lost or damaged.
+// for the life of the process, so a Store can be reopened), an S3, Google
+// Cloud Storage or Azure Blob container, or any bucket the host opened
+// itself and hands in with WithBucket. Only file and mem URLs work out of
+// the box; the cloud drivers are registered by importing
+// github.com/custodia-backup/custodia/storage/cloud (or one gocloud driver),
+// so a host binary carries only the SDKs it uses.
+//
+// Every object is split into k data shards plus m parity shards (default
+// 4+2, fixed when a Store is opened; Coded gives a view with another
+// coding); shard i is stored as the blob "<name>.<i>" on site i mod n, so
+// with n >= k+m sites any m sites can be lost, and with one site any m
+// shard files can be lost or damaged.
 //
 // Every shard blob starts with a self-describing 88-byte header (magic
-// "CSHD", version, k, m, index, object and shard length, a keyed BLAKE3
-// hash of the whole object and one of the header and shard), so a reader
-// needs no configuration to decode, verify and reconstruct an object. The
-// layout is specified in docs/FORMAT.md (storage section).
+// "CSHD", version, k, m, index, object and shard length, a BLAKE3 hash of
+// the whole object and one of the header and shard), so a reader needs no
+// configuration to decode, verify and reconstruct an object. The layout is
+// specified in docs/FORMAT.md (storage section).
 //
 // The package knows nothing of snapshots, packs or keys: it stores bytes
 // it is given under the names it is given. The layers above encrypt, so a

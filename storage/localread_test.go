@@ -37,5 +37,5 @@ func TestLocalRangeReadsSeeRewrites(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, bytes.Equal(data[5000:5100], got))
 	}
-	require.LessOrEqual(t, s.sites[0].fds.ll.Len(), maxOpenShards)
+	require.LessOrEqual(t, s.list[0].(*localSite).fds.ll.Len(), maxOpenShards)
 }

@@ -28,9 +28,9 @@ import (
 var errShardExists = errors.New("shard already exists")
 
 // writeLocalShard writes hdr and data as the shard file of key.
-func (st *site) writeLocalShard(ctx context.Context, key string, hdr, data []byte, ifNotExist bool) (err error) {
+func (st *localSite) writeLocalShard(ctx context.Context, key string, hdr, data []byte, ifNotExist bool) (err error) {
 	path := st.localShardPath(key)
-	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), dirPerm); err != nil {
 		return err
 	}
 	f, tmp, direct, err := createTempShard(path, !st.noDirect.Load())
@@ -84,7 +84,7 @@ func (st *site) writeLocalShard(ctx context.Context, key string, hdr, data []byt
 func createTempShard(path string, direct bool) (*os.File, string, bool, error) {
 	for try := 0; ; try++ {
 		tmp := fmt.Sprintf("%s.%016x.tmp", path, rand.Uint64())
-		f, isDirect, err := directio.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666, direct)
+		f, isDirect, err := directio.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm, direct)
 		if errors.Is(err, os.ErrExist) && try < 10 { // 64 random bits: a clash is all but impossible
 			continue
 		}

@@ -24,8 +24,8 @@ func TestLocalWriteSizes(t *testing.T) {
 	for _, direct := range []bool{true, false} {
 		dirs := fileDirs(t, 2)
 		s := openStore(t, dirs, WithShards(1, 1))
-		for _, st := range s.sites {
-			st.noDirect.Store(!direct)
+		for _, st := range s.list {
+			st.(*localSite).noDirect.Store(!direct)
 		}
 		for i, n := range sizes {
 			name := "w/obj" + string(rune('a'+i))
@@ -42,7 +42,7 @@ func TestLocalWriteSizes(t *testing.T) {
 			assert.True(t, bytes.Equal(data, got), "size %d, direct %v", n, direct)
 		}
 		assertNoTempFiles(t, dirs)
-		if direct && s.sites[0].noDirect.Load() {
+		if direct && s.list[0].(*localSite).noDirect.Load() {
 			t.Log("the test folder's file system refuses O_DIRECT: both runs were buffered")
 		}
 	}

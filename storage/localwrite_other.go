@@ -12,6 +12,6 @@ var errShardExists = errors.New("shard already exists")
 
 // writeLocalShard is the Linux direct-I/O writer; elsewhere local shards
 // are written through the gocloud file bucket.
-func (st *site) writeLocalShard(context.Context, string, []byte, []byte, bool) error {
+func (st *localSite) writeLocalShard(context.Context, string, []byte, []byte, bool) error {
 	return errNotLocal
 }

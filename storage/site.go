@@ -4,246 +4,89 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
-	"runtime"
-	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/blob/memblob"
-
-	// Registered so that their URLs open with blob.OpenBucket.
-	_ "gocloud.dev/blob/azureblob"
-	_ "gocloud.dev/blob/gcsblob"
-	_ "gocloud.dev/blob/s3blob"
+	"gocloud.dev/gcerrors"
 )
 
-// ParseSiteURL turns a command-line site argument into the URL Open uses.
+// site is one member of a Store: where shard blobs are written, read,
+// listed and deleted. There are three kinds, so that whether a site is
+// remote, local or offline is decided here and nowhere else:
 //
-//   - A bare path, relative or absolute, becomes file:///abs/path (relative
-//     paths are made absolute against the working directory).
-//   - file:///abs/path (or file://localhost/abs/path) is cleaned; file URLs
-//     take no query parameters, the package chooses the fileblob options.
-//   - mem://name, s3://bucket, gs://bucket and azblob://container URLs are
-//     passed through unchanged (with their query parameters).
+//   - bucketSite: any gocloud bucket (S3, GCS, Azure, memory, or a bucket
+//     the host opened);
+//   - localSite: a local folder, a bucketSite with a fast path for shard
+//     writes (direct I/O, fsync) and reads (kept-open files);
+//   - offlineSite: a site Open could not reach (WithAllowUnreachable),
+//     whose every operation fails with ErrSiteUnreachable.
 //
-// Errors wrap ErrInvalidSiteURL, are one line, and never contain the
-// password or secret query values of the argument.
-func ParseSiteURL(s string) (string, error) {
-	if strings.TrimSpace(s) == "" {
-		return "", fmt.Errorf("%w: empty site location", ErrInvalidSiteURL)
-	}
-	if !strings.Contains(s, "://") {
-		return fileURL(s)
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "", fmt.Errorf("%w: %s: not a valid URL", ErrInvalidSiteURL, redactURL(s))
-	}
-	switch u.Scheme {
-	case "file":
-		if u.RawQuery != "" || u.Fragment != "" {
-			return "", fmt.Errorf("%w: %s: file site URLs take no query parameters", ErrInvalidSiteURL, redactURL(s))
-		}
-		if u.User != nil {
-			return "", fmt.Errorf("%w: %s: file site URLs take no user information", ErrInvalidSiteURL, redactURL(s))
-		}
-		p := u.Path
-		switch u.Host {
-		case "", "localhost":
-			if p == "" {
-				return "", fmt.Errorf("%w: %s: missing path (use file:///abs/path)", ErrInvalidSiteURL, redactURL(s))
-			}
-			if runtime.GOOS == "windows" {
-				p = strings.TrimPrefix(p, "/")
-			}
-		case ".":
-			p = strings.TrimPrefix(p, "/") // gocloud convention: file://./rel
-			if p == "" {
-				p = "."
-			}
-		default:
-			return "", fmt.Errorf("%w: %s: file URLs cannot name a host %q (use file:///abs/path)", ErrInvalidSiteURL, redactURL(s), u.Host)
-		}
-		return fileURL(filepath.FromSlash(p))
-	case "mem":
-		return s, nil
-	case "s3", "gs", "azblob":
-		if u.Host == "" {
-			return "", fmt.Errorf("%w: %s: missing bucket name (e.g. %s://my-bucket)", ErrInvalidSiteURL, redactURL(s), u.Scheme)
-		}
-		return s, nil
-	default:
-		return "", fmt.Errorf("%w: %s: unsupported scheme %q (use a path, file://, mem://, s3://, gs:// or azblob://)", ErrInvalidSiteURL, redactURL(s), u.Scheme)
-	}
+// Errors returned by a site have been scrubbed of its secrets.
+type site interface {
+	// String is the site's redacted URL, safe to print.
+	String() string
+	// offline is nil for a reachable site, else why it is offline
+	// (wrapping ErrSiteUnreachable).
+	offline() error
+	// writeShard publishes the blob hdr||data under key atomically; with
+	// ifNotExist it fails when the key exists.
+	writeShard(ctx context.Context, key string, hdr, data []byte, ifNotExist bool) error
+	// readShard reads a whole shard blob, or its header and size only,
+	// into a pooled buffer. Errors wrap ErrShardMissing, ErrShardCorrupt
+	// or ErrShardUnreadable.
+	readShard(ctx context.Context, key string, headerOnly bool) (*[]byte, int64, error)
+	// readShardInto is the local fast path of a whole-shard read into a
+	// caller's buffer (see localSite); ok is false when it does not apply.
+	readShardInto(name, key string, i int, place placeFunc) (h ShardHeader, data []byte, ok bool, err error)
+	// readRange reads len(dst) bytes at off of blob key, which must be
+	// wantSize bytes long. A missing blob wraps ErrShardMissing.
+	readRange(ctx context.Context, key string, off int64, dst []byte, wantSize int64) error
+	// list calls fn with every blob key (not folders) under prefix.
+	list(ctx context.Context, prefix string, fn func(key string)) error
+	exists(ctx context.Context, key string) (bool, error)
+	// delete removes blob key; a missing blob is not an error.
+	delete(ctx context.Context, key string) error
+	close() error
 }
 
-// fileURL makes p absolute and returns it as a file:// URL.
-func fileURL(p string) (string, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v", ErrInvalidSiteURL, p, err)
-	}
-	slash := filepath.ToSlash(abs)
-	if !strings.HasPrefix(slash, "/") {
-		slash = "/" + slash // Windows drive letter: file:///C:/x
-	}
-	return (&url.URL{Scheme: "file", Path: slash}).String(), nil
-}
+// placeFunc gives the buffer a whole-shard read of shard i, whose (not
+// yet verified) header is h, should read its data into, or nil.
+type placeFunc func(i int, h ShardHeader) []byte
 
-// localPath returns the directory of a file URL produced by ParseSiteURL.
-func localPath(u *url.URL) string {
-	p := u.Path
-	if runtime.GOOS == "windows" {
-		p = strings.TrimPrefix(p, "/")
-	}
-	return filepath.FromSlash(p)
-}
-
-// secretParam reports whether a URL query parameter may hold a secret.
-func secretParam(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range []string{"secret", "key", "token", "password", "passwd", "sig", "credential", "auth", "sas"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
-
-const redacted = "xxxxx"
-
-// redactURL returns s with the password of its user information and the
-// values of secret-looking query parameters replaced by "xxxxx".
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		out := s
-		for _, secret := range urlSecrets(s) {
-			out = strings.ReplaceAll(out, secret, redacted)
-		}
-		return out
-	}
-	changed := false
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), redacted)
-			changed = true
-		}
-	}
-	if u.RawQuery != "" {
-		parts := strings.Split(u.RawQuery, "&")
-		for i, p := range parts {
-			k, _, hasValue := strings.Cut(p, "=")
-			if name, err := url.QueryUnescape(k); (err != nil || secretParam(name)) && hasValue {
-				parts[i] = k + "=" + redacted
-				changed = true
-			}
-		}
-		u.RawQuery = strings.Join(parts, "&")
-	}
-	if !changed {
-		return s
-	}
-	return u.String()
-}
-
-// urlSecrets lists the secret substrings of a URL (raw and decoded forms),
-// longest first, so they can be scrubbed from any text.
-func urlSecrets(s string) []string {
-	u, err := url.Parse(s)
-	if err != nil {
-		// Unparseable: hide everything between "://" and the last "@",
-		// and the whole query.
-		var secrets []string
-		if i := strings.Index(s, "://"); i >= 0 {
-			if j := strings.LastIndex(s, "@"); j > i+3 {
-				secrets = append(secrets, s[i+3:j])
-			}
-		}
-		if i := strings.Index(s, "?"); i >= 0 && i+1 < len(s) {
-			secrets = append(secrets, s[i+1:])
-		}
-		return secrets
-	}
-	var secrets []string
-	add := func(v string) {
-		if len(v) >= 1 {
-			secrets = append(secrets, v, url.QueryEscape(v), url.PathEscape(v))
-		}
-	}
-	if u.User != nil {
-		if p, ok := u.User.Password(); ok {
-			add(p)
-		}
-	}
-	for k, vs := range u.Query() {
-		if secretParam(k) {
-			for _, v := range vs {
-				add(v)
-			}
-		}
-	}
-	// Longest first so that a secret containing another is replaced whole.
-	for i := 1; i < len(secrets); i++ {
-		for j := i; j > 0 && len(secrets[j]) > len(secrets[j-1]); j-- {
-			secrets[j], secrets[j-1] = secrets[j-1], secrets[j]
-		}
-	}
-	return secrets
-}
-
-// scrub removes the secrets of rawURL from msg.
-func scrub(msg, rawURL string) string {
-	msg = strings.ReplaceAll(msg, rawURL, redactURL(rawURL))
-	for _, secret := range urlSecrets(rawURL) {
-		msg = strings.ReplaceAll(msg, secret, redacted)
-	}
-	return strings.ReplaceAll(msg, "\n", " ")
-}
-
-// site is one opened bucket.
-type site struct {
-	url      string       // normalized URL, may contain secrets: never print
-	redacted string       // printable URL
-	bucket   *blob.Bucket // nil when the site is offline (WithAllowUnreachable)
-	localDir string       // absolute folder of a file site, for fsync
-	// durableDirs holds the folders whose entries (and their parents')
-	// have been fsynced by this process.
-	durableDirs sync.Map
-	fds         fdCache     // open shard files of a local site, for range reads
-	noDirect    atomic.Bool // the local site's file system refuses O_DIRECT
-	shared      bool        // process-wide mem bucket: not closed by Close
-	openErr     error       // why the site is offline
-}
+// cloudPackage registers the drivers of the cloud providers.
+const cloudPackage = "github.com/custodia-backup/custodia/storage/cloud"
 
 // memBuckets makes mem://name URLs refer to one in-memory bucket per name
 // for the life of the process, so that a Store can be reopened in tests.
 var memBuckets sync.Map // string -> *blob.Bucket
 
 // openSite opens and checks one site. raw must be a ParseSiteURL result.
-func openSite(ctx context.Context, raw string, create bool) (*site, error) {
-	st := &site{url: raw, redacted: redactURL(raw)}
+// On failure it returns an offlineSite along with the error.
+func openSite(ctx context.Context, raw string, create bool) (site, error) {
+	redacted := redactURL(raw)
+	fail := func(err error) (site, error) {
+		err = fmt.Errorf("%w: %s: %s", ErrSiteUnreachable, redacted, scrub(err.Error(), raw))
+		return &offlineSite{name: redacted, err: err}, err
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return st, fmt.Errorf("%w: %s: not a valid URL", ErrSiteUnreachable, st.redacted)
+		return fail(errors.New("not a valid URL"))
 	}
-	fail := func(err error) (*site, error) {
-		return st, fmt.Errorf("%w: %s: %s", ErrSiteUnreachable, st.redacted, scrub(err.Error(), raw))
-	}
+	var st site
+	bs := &bucketSite{url: raw, name: redacted, owned: true}
 	switch u.Scheme {
 	case "file":
 		dir := localPath(u)
 		fi, err := os.Stat(dir)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && create:
-			if err := os.MkdirAll(dir, 0o777); err != nil {
+			if err := os.MkdirAll(dir, dirPerm); err != nil {
 				return fail(err)
 			}
 		case errors.Is(err, fs.ErrNotExist):
@@ -253,146 +96,260 @@ func openSite(ctx context.Context, raw string, create bool) (*site, error) {
 		case !fi.IsDir():
 			return fail(errors.New("not a folder"))
 		}
-		b, err := fileblob.OpenBucket(dir, &fileblob.Options{
+		bs.bucket, err = fileblob.OpenBucket(dir, &fileblob.Options{
 			// Temporary files next to their final name: the rename that
 			// publishes a shard never crosses file systems.
 			NoTempDir: true,
 			// No ".attrs" sidecar files: shards are self-describing.
 			Metadata: fileblob.MetadataDontWrite,
+			// Shards and folders are private to their owner.
+			DirFileMode: dirPerm,
 		})
 		if err != nil {
 			return fail(err)
 		}
-		st.bucket, st.localDir = b, dir
+		st = &localSite{bucketSite: bs, dir: dir}
 	case "mem":
 		if u.RawQuery != "" {
 			return fail(errors.New("mem site URLs take no query parameters"))
 		}
 		b, _ := memBuckets.LoadOrStore(raw, memblob.OpenBucket(&memblob.Options{NoMD5: true}))
-		st.bucket, st.shared = b.(*blob.Bucket), true
+		bs.bucket, bs.owned = b.(*blob.Bucket), false
+		st = bs
 	default:
+		if !blob.DefaultURLMux().ValidBucketScheme(u.Scheme) {
+			err := fmt.Errorf("%w: %s: no driver registered for %s:// (import _ %q, or the gocloud.dev/blob driver of that provider)", ErrInvalidSiteURL, redacted, u.Scheme, cloudPackage)
+			return &offlineSite{name: redacted, err: err}, err
+		}
 		b, err := blob.OpenBucket(ctx, raw)
 		if err != nil {
 			return fail(err)
 		}
-		st.bucket = b
+		bs.bucket = b
+		st = bs
 	}
-	ok, err := st.bucket.IsAccessible(ctx)
-	if err == nil && !ok {
-		err = errors.New("bucket does not exist or is not accessible")
-	}
-	if err != nil {
-		if !st.shared {
-			_ = st.bucket.Close()
-		}
-		st.bucket = nil
+	if err := bs.accessible(ctx); err != nil {
+		_ = st.close()
 		return fail(err)
 	}
 	return st, nil
 }
 
-func (st *site) close() error {
-	st.fds.closeAll()
-	if st.bucket == nil || st.shared {
-		return nil
-	}
-	return st.bucket.Close()
+// bucketSite is a site reached through a gocloud bucket.
+type bucketSite struct {
+	url    string // normalized URL, may contain secrets: never print
+	name   string // printable (redacted) URL
+	bucket *blob.Bucket
+	owned  bool // opened by the Store, so closed by it
 }
 
-// syncDirs fsyncs the folder holding key, so that the rename that
-// published a shard survives a power loss, and the first time a folder is
-// seen also its parents up to the site's root, so that the folder's own
-// entry is durable.
-func (st *site) syncDirs(key string) (err error) {
-	if st.localDir == "" || runtime.GOOS == "windows" {
+func (st *bucketSite) String() string { return st.name }
+func (st *bucketSite) offline() error { return nil }
+
+func (st *bucketSite) accessible(ctx context.Context) error {
+	ok, err := st.bucket.IsAccessible(ctx)
+	if err == nil && !ok {
+		err = errors.New("bucket does not exist or is not accessible")
+	}
+	return err
+}
+
+func (st *bucketSite) close() error {
+	if !st.owned {
 		return nil
 	}
-	dir := filepath.Dir(filepath.Join(st.localDir, filepath.FromSlash(key)))
-	if _, known := st.durableDirs.Load(dir); known {
-		f, err := os.Open(dir)
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		_ = f.Close()
-		return err
+	return st.wrap(st.bucket.Close())
+}
+
+// siteError carries an error whose message has been scrubbed of the
+// site's secrets, while keeping the original for errors.Is/As.
+type siteError struct {
+	msg string
+	err error
+}
+
+func (e *siteError) Error() string { return e.msg }
+func (e *siteError) Unwrap() error { return e.err }
+
+// wrap scrubs the site's secrets from err's message.
+func (st *bucketSite) wrap(err error) error {
+	if err == nil {
+		return nil
 	}
-	defer func(dir string) {
-		if err == nil {
-			st.durableDirs.Store(dir, true)
-		}
-	}(dir)
-	for {
-		f, err := os.Open(dir)
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		_ = f.Close()
-		if err != nil {
-			return err
-		}
-		if dir == st.localDir || len(dir) <= len(st.localDir) {
+	if st.url == "" {
+		return &siteError{msg: err.Error(), err: err}
+	}
+	return &siteError{msg: scrub(err.Error(), st.url), err: err}
+}
+
+func (st *bucketSite) writeShard(ctx context.Context, key string, hdr, data []byte, ifNotExist bool) error {
+	return st.wrap(st.writeBlob(ctx, key, hdr, data, ifNotExist, false))
+}
+
+// writeBlob uploads hdr||data as blob key; a failed or cancelled upload
+// publishes nothing. With fsync (local folders), the temporary file is
+// fsynced before the bucket renames it into place.
+func (st *bucketSite) writeBlob(ctx context.Context, key string, hdr, data []byte, ifNotExist, fsync bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var f *os.File
+	opts := &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: ifNotExist}
+	if fsync {
+		opts.BeforeWrite = func(as func(any) bool) error {
+			var fp *os.File
+			if as(&fp) {
+				f = fp
+			}
 			return nil
 		}
-		dir = filepath.Dir(dir)
 	}
+	w, err := st.bucket.NewWriter(ctx, key, opts)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(hdr)
+	if err == nil {
+		_, err = w.Write(data)
+	}
+	if err == nil && f != nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		cancel() // abort: the blob must not become visible
+		_ = w.Close()
+		return err
+	}
+	return w.Close()
 }
 
-// shardKey is the blob key of shard i of object name.
-func shardKey(name string, i int) string {
-	return name + "." + strconv.Itoa(i)
+func (st *bucketSite) readShard(ctx context.Context, key string, headerOnly bool) (*[]byte, int64, error) {
+	var (
+		rd  *blob.Reader
+		err error
+	)
+	if headerOnly {
+		rd, err = st.bucket.NewRangeReader(ctx, key, 0, HeaderSize, nil)
+	} else {
+		rd, err = st.bucket.NewReader(ctx, key, nil)
+	}
+	if err != nil {
+		return nil, 0, st.shardErr(err)
+	}
+	defer rd.Close()
+	size := rd.Size()
+	n := size
+	if headerOnly {
+		n = min(size, HeaderSize)
+	}
+	if size < HeaderSize || size > HeaderSize+MaxObjectSize {
+		return nil, size, fmt.Errorf("%w: blob is %d bytes", ErrShardCorrupt, size)
+	}
+	buf := getBuf(int(n))
+	if _, err := io.ReadFull(rd, *buf); err != nil {
+		putBuf(buf)
+		return nil, size, st.shardErr(err)
+	}
+	return buf, size, nil
 }
 
-// splitShardKey parses a blob key "<name>.<i>"; ok is false for any other
-// key (for example a stranded temporary file).
-func splitShardKey(key string) (name string, i int, ok bool) {
-	dot := strings.LastIndexByte(key, '.')
-	if dot <= 0 || dot == len(key)-1 || len(key)-dot-1 > 3 {
-		return "", 0, false
-	}
-	digits := key[dot+1:]
-	if len(digits) > 1 && digits[0] == '0' {
-		return "", 0, false
-	}
-	n := 0
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return "", 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	if n >= MaxShards {
-		return "", 0, false
-	}
-	return key[:dot], n, true
+func (st *bucketSite) readShardInto(string, string, int, placeFunc) (ShardHeader, []byte, bool, error) {
+	return ShardHeader{}, nil, false, nil
 }
 
-// MaxNameLen is the longest accepted object name in bytes.
-const MaxNameLen = 512
-
-// checkName validates an object name: 1..MaxNameLen bytes of ASCII
-// letters, digits and "._-=+/", with "/"-separated segments that are
-// neither empty nor "." and do not end in "..".
-func checkName(name string) error {
-	if name == "" || len(name) > MaxNameLen {
-		return fmt.Errorf("%w: length %d (must be 1..%d bytes)", ErrInvalidName, len(name), MaxNameLen)
+func (st *bucketSite) readRange(ctx context.Context, key string, off int64, dst []byte, wantSize int64) error {
+	rd, err := st.bucket.NewRangeReader(ctx, key, off, int64(len(dst)), nil)
+	if err != nil {
+		return st.shardErr(err)
 	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '.', c == '_', c == '-', c == '=', c == '+', c == '/':
-		default:
-			return fmt.Errorf("%w: %q: character %q not allowed", ErrInvalidName, name, c)
-		}
+	defer rd.Close()
+	if rd.Size() != wantSize {
+		return fmt.Errorf("%w: blob is %d bytes, want %d", ErrShardCorrupt, rd.Size(), wantSize)
 	}
-	for _, seg := range strings.Split(name, "/") {
-		if seg == "" || seg == "." || strings.HasSuffix(seg, "..") {
-			// A segment ending in ".." would make "../" in a local
-			// site's path, which the file bucket escapes.
-			return fmt.Errorf("%w: %q: empty or \".\" path segment, or one ending in \"..\"", ErrInvalidName, name)
-		}
+	if _, err := io.ReadFull(rd, dst); err != nil {
+		return st.shardErr(err)
 	}
 	return nil
 }
+
+func (st *bucketSite) list(ctx context.Context, prefix string, fn func(key string)) error {
+	it := st.bucket.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return st.wrap(err)
+		}
+		if !obj.IsDir {
+			fn(obj.Key)
+		}
+	}
+}
+
+func (st *bucketSite) exists(ctx context.Context, key string) (bool, error) {
+	ok, err := st.bucket.Exists(ctx, key)
+	return ok, st.wrap(err)
+}
+
+func (st *bucketSite) delete(ctx context.Context, key string) error {
+	if err := st.bucket.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return st.wrap(err)
+	}
+	return nil
+}
+
+// shardErr classifies a read error of a shard blob.
+func (st *bucketSite) shardErr(err error) error {
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return ErrShardMissing
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: shorter than its size", ErrShardCorrupt)
+	}
+	return fmt.Errorf("%w: %w", ErrShardUnreadable, st.wrap(err))
+}
+
+// offlineSite is a site that could not be reached when the Store was
+// opened.
+type offlineSite struct {
+	name string
+	err  error // wraps ErrSiteUnreachable
+}
+
+func (st *offlineSite) String() string { return st.name }
+func (st *offlineSite) offline() error { return st.err }
+
+func (st *offlineSite) errOffline() error {
+	return fmt.Errorf("%w: %s: offline", ErrSiteUnreachable, st.name)
+}
+
+func (st *offlineSite) writeShard(context.Context, string, []byte, []byte, bool) error {
+	return st.errOffline()
+}
+
+func (st *offlineSite) readShard(context.Context, string, bool) (*[]byte, int64, error) {
+	return nil, 0, fmt.Errorf("%w: site offline", ErrShardUnreadable)
+}
+
+func (st *offlineSite) readShardInto(string, string, int, placeFunc) (ShardHeader, []byte, bool, error) {
+	return ShardHeader{}, nil, false, nil
+}
+
+func (st *offlineSite) readRange(context.Context, string, int64, []byte, int64) error {
+	return fmt.Errorf("%w: site offline", ErrShardUnreadable)
+}
+
+func (st *offlineSite) list(context.Context, string, func(string)) error { return st.errOffline() }
+func (st *offlineSite) exists(context.Context, string) (bool, error) {
+	return false, st.errOffline()
+}
+func (st *offlineSite) delete(context.Context, string) error { return st.errOffline() }
+func (st *offlineSite) close() error                         { return nil }
+
+// Permissions of the folders and shard files created on local sites
+// (before the umask).
+const (
+	dirPerm  = 0o777
+	filePerm = 0o666
+)

@@ -1,0 +1,25 @@
+// Package cloud registers the gocloud.dev/blob drivers of the cloud
+// object stores, so that storage.Open accepts their site URLs:
+//
+//   - s3://bucket (Amazon S3 and S3-compatible servers),
+//   - gs://bucket (Google Cloud Storage),
+//   - azblob://container (Azure Blob Storage).
+//
+// Package storage itself registers only file:// (and bare paths) and
+// mem://, so that a host binary carries only the cloud SDKs it needs. A
+// host that wants every provider imports this package for its side
+// effect, once, next to its main package:
+//
+//	import _ "github.com/custodia-backup/custodia/storage/cloud"
+//
+// A host that wants one provider imports that driver instead (for example
+// _ "gocloud.dev/blob/s3blob"), or opens the bucket itself and hands it
+// in with storage.WithBucket.
+package cloud
+
+import (
+	// Registered so that their URLs open with blob.OpenBucket.
+	_ "gocloud.dev/blob/azureblob"
+	_ "gocloud.dev/blob/gcsblob"
+	_ "gocloud.dev/blob/s3blob"
+)

@@ -1,0 +1,138 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"gocloud.dev/gcerrors"
+)
+
+// Put stores data under name. Names are 1..512 bytes of ASCII letters,
+// digits and "._-=+/" whose "/"-separated segments are not empty, "." or
+// "..", e.g. "packs/ab/ab12…".
+//
+// The object is split into k contiguous data shards of L = ceil(len/k)
+// bytes (the last zero-padded) plus m Reed-Solomon parity shards; shard i
+// is written as blob "<name>.<i>" on site i mod len(sites). Each blob is
+// published atomically, so no partial shard ever becomes visible; on local
+// sites it is also fsynced with its folders before Put returns. Put
+// returns nil only when every shard was written. Objects are immutable:
+// Put of an existing name overwrites it, so callers use names derived
+// from the content or random names.
+//
+// Put leaves data[:len(data)] unchanged but may use the rest of its
+// capacity as scratch space: a caller that gives data a capacity of at
+// least (k+m)·ceil(len/k) bytes (see PutCapacity) lets Put code the object
+// in place, without copying it.
+func (s *Store) Put(ctx context.Context, name string, data []byte) error {
+	return s.put(ctx, name, data, false)
+}
+
+// PutCapacity returns the capacity a buffer of n bytes needs for Put to
+// code it in place.
+func (s *Store) PutCapacity(n int) int {
+	return (s.k + s.m) * int(shardLen(uint64(n), s.k))
+}
+
+// Create is Put that fails with ErrExists when a shard of name already
+// exists. The check is made before writing and again by each shard write
+// (where the site supports conditional writes), but it is not atomic
+// across shards: two concurrent Creates of one name can both fail and
+// leave a damaged object. Use it as a safety net for names that a single
+// writer owns.
+func (s *Store) Create(ctx context.Context, name string, data []byte) error {
+	if err := s.check(name); err != nil {
+		return err
+	}
+	ok, err := s.Exists(ctx, name)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return fmt.Errorf("%w: %s", ErrExists, name)
+	}
+	return s.put(ctx, name, data, true)
+}
+
+func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bool) error {
+	if err := s.check(name); err != nil {
+		return err
+	}
+	if len(data) > MaxObjectSize {
+		return fmt.Errorf("%w: %s is %d bytes (max %d)", ErrTooLarge, name, len(data), MaxObjectSize)
+	}
+	k, m := s.k, s.m
+	n := k + m
+	L := int(shardLen(uint64(len(data)), k))
+	hdrs := make([]byte, n*HeaderSize)
+	var body []byte
+	if cap(data) >= n*L {
+		// Code in place: the caller left room for the parity shards.
+		body = data[:n*L]
+	} else {
+		bufp := getBuf(n * L)
+		defer putBuf(bufp)
+		body = *bufp
+		copy(body, data)
+	}
+	clear(body[len(data) : k*L])
+	shards := make([][]byte, n)
+	for i := range shards {
+		shards[i] = body[i*L : (i+1)*L : (i+1)*L]
+	}
+	// Hash the object while the parity is computed.
+	var oh [32]byte
+	var hashing sync.WaitGroup
+	hashing.Go(func() { oh = objectHash(name, data) })
+	if L > 0 && m > 0 {
+		if err := s.enc.Encode(shards); err != nil {
+			hashing.Wait()
+			return fmt.Errorf("storage: put %s: erasure coding: %w", name, err)
+		}
+	}
+	hashing.Wait()
+	h := ShardHeader{DataShards: k, ParityShards: m, ObjectLen: uint64(len(data)), ShardLen: uint64(L), ObjectHash: oh}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, n)
+	s.parallel(n, func(i int) {
+		if ctx.Err() != nil {
+			errs[i] = ctx.Err()
+			return
+		}
+		hi := h
+		hi.Index = i
+		hdr := hdrs[i*HeaderSize : (i+1)*HeaderSize]
+		encodeShardHeader(hdr, name, &hi, shards[i]) // in parallel: hashing is most of Put's CPU
+		st := s.list[s.siteOf(i)]
+		err := st.writeShard(ctx, shardKey(name, i), hdr, shards[i], ifNotExist)
+		if err != nil {
+			errs[i] = err
+			cancel() // abort the other uploads: nothing half-written becomes visible
+		}
+	})
+	// Report the root cause, not the cancellations it caused.
+	var first error
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		st := s.list[s.siteOf(i)]
+		if ifNotExist && (errors.Is(err, errShardExists) || gcerrors.Code(err) == gcerrors.FailedPrecondition) {
+			return fmt.Errorf("%w: %s", ErrExists, name)
+		}
+		wrapped := fmt.Errorf("storage: put %s: shard %d on %s: %w", name, i, st, err)
+		if first == nil || (errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
+			first = wrapped
+		}
+	}
+	if first != nil {
+		return first
+	}
+	s.headers.put(name, h) // GetRange needs only the fields common to all shards
+	s.recent.remove(name)
+	return nil
+}
