@@ -16,6 +16,13 @@ var (
 	// out-of-range parameters, bad checksum).
 	ErrMalformed = errors.New("crypto: malformed input")
 
+	// ErrUnsupported means stored bytes carry a version, KDF or other
+	// variant this build does not know (a newer writer made them). It is
+	// returned wrapped together with ErrMalformed, so callers that only
+	// test ErrMalformed still refuse the input; callers that can tell a
+	// newer format from damage test ErrUnsupported first.
+	ErrUnsupported = errors.New("crypto: unsupported format version")
+
 	// ErrWrongPassword means a password slot did not open: the password is wrong
 	// or the slot was corrupted (the two cannot be told apart).
 	ErrWrongPassword = errors.New("crypto: wrong password (or corrupted key slot)")

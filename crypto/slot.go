@@ -166,10 +166,10 @@ func (s *PasswordSlot) UnmarshalBinary(b []byte) error {
 	}
 	rest := b[len(slotMagic):]
 	if rest[0] != slotVersion {
-		return fmt.Errorf("%w: unsupported password slot version %d", ErrMalformed, rest[0])
+		return fmt.Errorf("%w: %w: password slot version %d", ErrMalformed, ErrUnsupported, rest[0])
 	}
 	if rest[1] != slotKDFArgon2id {
-		return fmt.Errorf("%w: unsupported password slot KDF %d", ErrMalformed, rest[1])
+		return fmt.Errorf("%w: %w: password slot KDF %d", ErrMalformed, ErrUnsupported, rest[1])
 	}
 	var n PasswordSlot
 	n.Params.Time = binary.BigEndian.Uint32(rest[2:6])

@@ -3,6 +3,7 @@ package crypto
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -151,6 +152,7 @@ func TestPasswordSlotUnmarshalRejects(t *testing.T) {
 		err := d.UnmarshalBinary(b)
 		assert.ErrorIs(t, err, ErrMalformed, name)
 		assert.Equal(t, before, d, "%s: slot must be unchanged on error", name)
+		assert.Equal(t, name == "version 2" || name == "kdf 2", errors.Is(err, ErrUnsupported), "%s: only a newer version or KDF is unsupported", name)
 	}
 	var d PasswordSlot
 	assert.ErrorIs(t, d.UnmarshalBinary(withParams(1, 4*1024*1024+1, 1)), ErrInvalidParams)

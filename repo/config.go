@@ -71,47 +71,6 @@ func decodeConfig(b []byte) (*Config, error) {
 	return &c, nil
 }
 
-// Key bundles are the payloads of key slots (storage name "keys/<hex id>",
-// content crypto.PasswordSlot in binary form):
-//
-//	magic "CKB1" | role uint8 | role data
-//
-// role 1 (full access): the 32-byte master key.
-// role 2 (write-only, specified in docs/FORMAT.md, not yet opened by this
-// build): chunk-id key | chunker key | index key | public key, 32 bytes each.
-const (
-	keyBundleMagic          = "CKB1"
-	roleFull          uint8 = 1
-	roleWriteOnly     uint8 = 2
-	keyBundleFullSize       = 4 + 1 + 32
-)
-
-func encodeFullBundle(m crypto.MasterKey) []byte {
-	b := make([]byte, 0, keyBundleFullSize)
-	b = append(b, keyBundleMagic...)
-	b = append(b, roleFull)
-	return append(b, m[:]...)
-}
-
-func decodeBundle(b []byte) (crypto.MasterKey, error) {
-	var m crypto.MasterKey
-	if len(b) < 5 || string(b[:4]) != keyBundleMagic {
-		return m, fmt.Errorf("%w: key bundle", ErrMalformed)
-	}
-	switch b[4] {
-	case roleFull:
-		if len(b) != keyBundleFullSize {
-			return m, fmt.Errorf("%w: key bundle of %d bytes", ErrMalformed, len(b))
-		}
-		copy(m[:], b[5:])
-		return m, nil
-	case roleWriteOnly:
-		return m, fmt.Errorf("%w: write-only keys are not supported by this build yet", ErrUnsupported)
-	default:
-		return m, fmt.Errorf("%w: key role %d", ErrUnsupported, b[4])
-	}
-}
-
 // randomID returns a fresh random ID.
 func randomID() (ID, error) {
 	k, err := crypto.RandomKey()

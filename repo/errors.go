@@ -22,6 +22,9 @@ var (
 	// ErrUnsupported means the object uses a format version or feature this
 	// build does not implement.
 	ErrUnsupported = errors.New("unsupported repository format")
+	// ErrSlotLimit means a key slot asks for more Argon2id time or memory
+	// than Open accepts (SlotLimits), so it was not tried.
+	ErrSlotLimit = errors.New("key slot over the Argon2id cost limit")
 	// ErrNoPassword means an operation needs a password and none was given.
 	ErrNoPassword = errors.New("no password given")
 )

@@ -132,13 +132,15 @@ func FuzzDecodeConfig(f *testing.F) {
 }
 
 func FuzzDecodeBundle(f *testing.F) {
-	f.Add(encodeFullBundle(crypto.MasterKey{1}))
+	f.Add((&keyBundle{role: roleFull, master: crypto.MasterKey{1}}).encode())
+	f.Add((&keyBundle{role: roleWriteOnly, chunkID: crypto.Key{1}, chunker: crypto.Key{2}, index: crypto.Key{3}, pub: crypto.PublicKey{4}}).encode())
+	f.Add((&keyBundle{role: roleCustody, share: make([]byte, shareSize)}).encode())
 	f.Add([]byte("CKB1\x02"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := decodeBundle(b)
+		kb, err := decodeBundle(b)
 		requireTyped(t, err)
 		if err == nil {
-			require.Equal(t, b, encodeFullBundle(m))
+			require.Equal(t, b, kb.encode())
 		}
 	})
 }

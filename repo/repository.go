@@ -112,6 +112,9 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if err := DefaultSlotLimits().allows(o.argon); err != nil {
+		return nil, fmt.Errorf("%w (Open would skip such a slot by default)", err)
+	}
 	if _, ok := o.compression.encoder(); !ok {
 		return nil, fmt.Errorf("%w: compression level %q (fastest, default or better)", ErrUnsupported, o.compression)
 	}
@@ -182,7 +185,12 @@ func anyObject(ctx context.Context, store *storage.Store, name string) (bool, er
 
 // addPasswordSlot stores a new key slot opening the master key.
 func (r *Repository) addPasswordSlot(ctx context.Context, password []byte, p crypto.Argon2Params) error {
-	slot, err := crypto.NewPasswordSlot(password, encodeFullBundle(r.master), p)
+	if err := DefaultSlotLimits().allows(p); err != nil {
+		return fmt.Errorf("%w (Open would skip such a slot by default)", err)
+	}
+	payload := (&keyBundle{role: roleFull, master: r.master}).encode()
+	defer clear(payload)
+	slot, err := crypto.NewPasswordSlot(password, payload, p)
 	if err != nil {
 		return err
 	}
@@ -244,75 +252,62 @@ func (r *Repository) useConfig(cfg Config) {
 }
 
 // Open opens the repository in store with password and loads its index.
-func Open(ctx context.Context, store *storage.Store, password []byte) (*Repository, error) {
+//
+// It tries the key slots cheapest first, skipping slots that ask for more
+// Argon2id cost than the limits (DefaultSlotLimits, or WithSlotLimits) and
+// slots whose keys do not authenticate the config (copied from another
+// repository). It fails with ErrWrongPassword only when every slot was
+// tried and refused the password; a slot that is damaged, unsupported or
+// over the limits makes the error wrap ErrMalformed, ErrUnsupported or
+// ErrSlotLimit instead.
+func Open(ctx context.Context, store *storage.Store, password []byte, opts ...OpenOption) (*Repository, error) {
 	if len(password) == 0 {
 		return nil, ErrNoPassword
 	}
-	var slots []string
+	o := openOptions{limits: DefaultSlotLimits()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var names []string
 	for name, err := range store.List(ctx, keysPrefix) {
 		if err != nil {
 			return nil, fmt.Errorf("list key slots: %w", err)
 		}
-		slots = append(slots, name)
+		names = append(names, name)
 	}
-	if len(slots) == 0 {
+	if len(names) == 0 {
 		if found, err := anyObject(ctx, store, configName); err == nil && found {
 			return nil, fmt.Errorf("%w (a config without key slots: an interrupted init; run init again)", ErrNotInitialized)
 		}
 		return nil, ErrNotInitialized
 	}
-	var (
-		master  crypto.MasterKey
-		opened  bool
-		lastErr error
-	)
-	for _, name := range slots {
-		b, _, err := store.Get(ctx, name)
-		if err != nil {
-			lastErr = fmt.Errorf("read key slot %s: %w", name, err)
-			continue
-		}
-		var slot crypto.PasswordSlot
-		if err := slot.UnmarshalBinary(b); err != nil {
-			lastErr = fmt.Errorf("key slot %s: %w", name, err)
-			continue
-		}
-		payload, err := slot.Open(password)
-		if errors.Is(err, crypto.ErrWrongPassword) {
-			continue
-		}
-		if err != nil {
-			lastErr = fmt.Errorf("key slot %s: %w", name, err)
-			continue
-		}
-		master, err = decodeBundle(payload)
-		clear(payload)
-		if err != nil {
-			lastErr = fmt.Errorf("key slot %s: %w", name, err)
-			continue
-		}
-		opened = true
-		break
-	}
-	if !opened {
-		if lastErr != nil && !errors.Is(lastErr, crypto.ErrMalformed) && !errors.Is(lastErr, ErrMalformed) {
-			return nil, lastErr
-		}
-		return nil, ErrWrongPassword
-	}
-	r := newRepository(store, Config{}, master)
-	b, _, err := store.Get(ctx, configName)
+	cfgBytes, _, err := store.Get(ctx, configName)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("%w (key slots exist but the config object is missing)", ErrNotInitialized)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	payload, err := openEnvelope(magicConfig, b, configName, r.keyFor(kindConfig), 1<<20)
+	slots, problems := readSlots(ctx, store, names, o.limits)
+	var r *Repository
+	var cfgPayload []byte
+	b, err := unlock(slots, problems, password, o.limits, func(b *keyBundle) error {
+		if b.role != roleFull {
+			return fmt.Errorf("%w: key role %d is not supported by this build yet", ErrUnsupported, b.role)
+		}
+		cand := newRepository(store, Config{}, b.master)
+		payload, err := openEnvelope(magicConfig, cfgBytes, configName, cand.keyFor(kindConfig), 1<<20)
+		if err != nil {
+			return fmt.Errorf("it opens with this password but its keys do not authenticate this repository's config (a slot copied from another repository, or a damaged config): %w", err)
+		}
+		r, cfgPayload = cand, payload
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, err
 	}
-	cfg, err := decodeConfig(payload)
+	b.wipe()
+	cfg, err := decodeConfig(cfgPayload)
 	if err != nil {
 		return nil, err
 	}
