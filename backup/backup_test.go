@@ -14,17 +14,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/custodia-backup/custodia/backup"
-	"github.com/custodia-backup/custodia/internal/gen"
-	"github.com/custodia-backup/custodia/internal/testutil"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
 )
 
 func TestFilesRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	src := filepath.Join(t.TempDir(), "ledger")
-	testutil.WriteTree(t, src)
-	r, _ := testutil.NewRepo(t, "")
+	src, tree := fixture.SourceTree(t, "ledger", 1, fixture.WithChunkEdges())
+	r, _ := fixture.NewRepo(t, "")
 
 	res, err := backup.Files(ctx, r, []string{src}, backup.WithTags("t1"), backup.WithWorkers(3))
 	require.NoError(t, err)
@@ -32,22 +30,21 @@ func TestFilesRoundTrip(t *testing.T) {
 	s := res.Snapshot
 	assert.Equal(t, []string{src}, s.Paths)
 	assert.Equal(t, []string{"t1"}, s.Tags)
-	assert.Equal(t, uint64(11), s.Stats.Files)
+	assert.Equal(t, uint64(tree.Files), s.Stats.Files)
 	assert.Nil(t, s.Parent)
 
 	target := t.TempDir()
 	rres, err := restore.Snapshot(ctx, r, s, target)
 	require.NoError(t, err)
-	assert.Equal(t, uint64(11), rres.Files)
+	assert.Equal(t, uint64(tree.Files), rres.Files)
 	assert.Empty(t, rres.Errors)
-	testutil.RequireSameTree(t, src, filepath.Join(target, "ledger"))
+	fixture.RequireSameTree(t, src, filepath.Join(target, "ledger"))
 }
 
 func TestIncrementalSkipsUnchangedFiles(t *testing.T) {
 	ctx := context.Background()
-	src := filepath.Join(t.TempDir(), "ledger")
-	testutil.WriteTree(t, src)
-	r, _ := testutil.NewRepo(t, "")
+	src, _ := fixture.SourceTree(t, "ledger", 1, fixture.WithChunkEdges())
+	r, _ := fixture.NewRepo(t, "")
 
 	first, err := backup.Files(ctx, r, []string{src})
 	require.NoError(t, err)
@@ -61,10 +58,10 @@ func TestIncrementalSkipsUnchangedFiles(t *testing.T) {
 	assert.Equal(t, first.Snapshot.Tree, second.Snapshot.Tree, "same data, same tree")
 
 	// Append to one file: only it is read, and only its last chunks are new.
-	p := filepath.Join(src, "invoices/2026-02.jsonl")
+	p := filepath.Join(src, "sizes/invoices.jsonl")
 	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
 	require.NoError(t, err)
-	_, err = f.Write(gen.InvoiceText(99, 1000))
+	_, err = f.Write(fixture.InvoiceText(99, 1000))
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 	third, err := backup.Files(ctx, r, []string{src})
@@ -77,19 +74,19 @@ func TestIncrementalSkipsUnchangedFiles(t *testing.T) {
 	target := t.TempDir()
 	_, err = restore.Snapshot(ctx, r, third.Snapshot, target)
 	require.NoError(t, err)
-	testutil.RequireSameTree(t, src, filepath.Join(target, "ledger"))
+	fixture.RequireSameTree(t, src, filepath.Join(target, "ledger"))
 }
 
 func TestDedupAcrossHostsAndPaths(t *testing.T) {
 	ctx := context.Background()
 	base := t.TempDir()
 	a, b := filepath.Join(base, "a"), filepath.Join(base, "b")
-	data := gen.RandomBytes(1, 5<<20)
+	data := fixture.RandomBytes(1, 5<<20)
 	require.NoError(t, os.MkdirAll(a, 0o755))
 	require.NoError(t, os.MkdirAll(b, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(a, "x.pdf"), data, 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(b, "copy.pdf"), data, 0o644))
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	first, err := backup.Files(ctx, r, []string{a}, backup.WithHost("host-a"))
 	require.NoError(t, err)
 	second, err := backup.Files(ctx, r, []string{b}, backup.WithHost("host-b"))
@@ -101,8 +98,8 @@ func TestDedupAcrossHostsAndPaths(t *testing.T) {
 
 func TestStream(t *testing.T) {
 	ctx := context.Background()
-	r, _ := testutil.NewRepo(t, "")
-	data := gen.InvoiceText(5, 4<<20)
+	r, _ := fixture.NewRepo(t, "")
+	data := fixture.InvoiceText(5, 4<<20)
 	res, err := backup.Stream(ctx, r, "ledger.sql", bytes.NewReader(data), backup.WithTags("db"))
 	require.NoError(t, err)
 	assert.Equal(t, repo.KindStream, res.Snapshot.Kind)
@@ -127,7 +124,7 @@ func TestUnreadableFilesAreReported(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(src, "ok.txt"), []byte("ok"), 0o644))
 	secret := filepath.Join(src, "secret.txt")
 	require.NoError(t, os.WriteFile(secret, []byte("no"), 0o000))
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	res, err := backup.Files(ctx, r, []string{src})
 	require.NoError(t, err)
 	require.Len(t, res.Errors, 1)
@@ -138,7 +135,7 @@ func TestUnreadableFilesAreReported(t *testing.T) {
 
 func TestBadPaths(t *testing.T) {
 	ctx := context.Background()
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	_, err := backup.Files(ctx, r, nil)
 	require.ErrorIs(t, err, backup.ErrNoPaths)
 
@@ -158,9 +155,8 @@ func TestBadPaths(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "ledger")
-	testutil.WriteTree(t, src)
-	r, _ := testutil.NewRepo(t, "")
+	src, _ := fixture.SourceTree(t, "ledger", 1)
+	r, _ := fixture.NewRepo(t, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := backup.Files(ctx, r, []string{src})
@@ -171,9 +167,8 @@ func TestCancel(t *testing.T) {
 }
 
 func TestProgress(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "ledger")
-	testutil.WriteTree(t, src)
-	r, _ := testutil.NewRepo(t, "")
+	src, _ := fixture.SourceTree(t, "ledger", 1)
+	r, _ := fixture.NewRepo(t, "")
 	var last backup.Progress
 	res, err := backup.Files(context.Background(), r, []string{src},
 		backup.WithProgress(func(p backup.Progress) { last = p }, time.Millisecond))
@@ -195,14 +190,14 @@ func TestProgress(t *testing.T) {
 func TestConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	_, st := testutil.NewRepo(t, dir)
-	shared := gen.RandomBytes(42, 3<<20)
+	_, st := fixture.NewRepo(t, dir)
+	shared := fixture.RandomBytes(42, 3<<20)
 	var srcs []string
 	for i := range 3 {
 		src := filepath.Join(t.TempDir(), fmt.Sprintf("host%d", i))
 		require.NoError(t, os.MkdirAll(src, 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(src, "shared.pdf"), shared, 0o644))
-		require.NoError(t, os.WriteFile(filepath.Join(src, "own.jsonl"), gen.InvoiceText(uint64(i), 2<<20), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(src, "own.jsonl"), fixture.InvoiceText(uint64(i), 2<<20), 0o644))
 		srcs = append(srcs, src)
 	}
 	snaps := make([]*repo.Snapshot, len(srcs))
@@ -210,7 +205,7 @@ func TestConcurrentWriters(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, src := range srcs {
 		wg.Go(func() {
-			r, err := repo.Open(ctx, st, testutil.Password)
+			r, err := repo.Open(ctx, st, fixture.Password)
 			if err != nil {
 				errs[i] = err
 				return
@@ -226,7 +221,7 @@ func TestConcurrentWriters(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	r, err := repo.Open(ctx, st, testutil.Password)
+	r, err := repo.Open(ctx, st, fixture.Password)
 	require.NoError(t, err)
 	ids, err := r.SnapshotIDs(ctx)
 	require.NoError(t, err)
@@ -235,7 +230,7 @@ func TestConcurrentWriters(t *testing.T) {
 		target := t.TempDir()
 		_, err := restore.Snapshot(ctx, r, s, target)
 		require.NoError(t, err)
-		testutil.RequireSameTree(t, srcs[i], filepath.Join(target, filepath.Base(srcs[i])))
+		fixture.RequireSameTree(t, srcs[i], filepath.Join(target, filepath.Base(srcs[i])))
 	}
 	rep, err := r.Check(ctx, repo.CheckOptions{ReadData: true})
 	require.NoError(t, err)

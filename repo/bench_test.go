@@ -1,20 +1,18 @@
-package repo
+package repo_test
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/custodia-backup/custodia/crypto"
-	"github.com/custodia-backup/custodia/internal/gen"
-	"github.com/custodia-backup/custodia/storage"
+	"github.com/custodia-backup/custodia/internal/fixture"
+	"github.com/custodia-backup/custodia/repo"
 )
 
 // Stage benchmarks of the write and read paths: compression, sealing,
@@ -22,8 +20,8 @@ import (
 
 func benchPayloads() map[string][]byte {
 	return map[string][]byte{
-		"text":   gen.InvoiceText(1, 1<<20),
-		"random": gen.RandomBytes(1, 1<<20),
+		"text":   fixture.InvoiceText(1, 1<<20),
+		"random": fixture.RandomBytes(1, 1<<20),
 	}
 }
 
@@ -33,7 +31,7 @@ func BenchmarkCompress(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			var buf []byte
 			for b.Loop() {
-				buf = encodePayload(buf[:0], data, zstdEncoder)
+				buf = repo.CompressStage(buf[:0], data, repo.CompressionFastest)
 			}
 			b.ReportMetric(float64(len(buf))/float64(len(data)), "ratio")
 		})
@@ -41,41 +39,31 @@ func BenchmarkCompress(b *testing.B) {
 }
 
 func BenchmarkDecompress(b *testing.B) {
-	data := gen.InvoiceText(1, 1<<20)
-	enc := encodePayload(nil, data, zstdEncoder)
+	data := fixture.InvoiceText(1, 1<<20)
+	enc := repo.CompressStage(nil, data, repo.CompressionFastest)
 	b.SetBytes(int64(len(data)))
 	var out []byte
 	for b.Loop() {
 		var err error
-		if out, err = decodePayload(out[:0], enc, len(data)); err != nil {
+		if out, err = repo.DecompressStage(out[:0], enc, len(data)); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkSeal(b *testing.B) {
-	k := newSealKey(keyData, crypto.Key{1})
-	data := gen.RandomBytes(2, 1<<20)
+	seal := repo.SealStage(crypto.Key{1})
+	data := fixture.RandomBytes(2, 1<<20)
 	b.SetBytes(int64(len(data)))
 	buf := make([]byte, 0, len(data)+crypto.Overhead)
-	h := BlobHandle{Type: DataBlob}
+	h := repo.BlobHandle{Type: repo.DataBlob}
 	for b.Loop() {
-		buf = k.aead.Seal(buf[:0], data, blobAD(h))
+		buf = seal(buf[:0], data, h)
 	}
 }
 
-var benchCount atomic.Int64
-
-func benchRepo(b *testing.B) *Repository {
-	st, err := storage.Open(context.Background(), []string{fmt.Sprintf("mem://bench-%d", benchCount.Add(1))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	r, err := Init(context.Background(), st, []byte("pw"), WithArgon2(crypto.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}))
-	if err != nil {
-		b.Fatal(err)
-	}
+func benchRepo(b *testing.B) *repo.Repository {
+	r, _ := fixture.NewRepo(b, "")
 	return r
 }
 
@@ -89,7 +77,7 @@ func BenchmarkSaveBlob(b *testing.B) {
 			for b.Loop() {
 				data[0], data[1], data[2] = byte(i), byte(i>>8), byte(i>>16) // distinct blobs
 				i++
-				if _, err := r.SaveBlob(ctx, DataBlob, r.BlobID(data), data, true); err != nil {
+				if _, err := r.SaveBlob(ctx, repo.DataBlob, r.BlobID(data), data, true); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -103,15 +91,15 @@ func BenchmarkSaveBlob(b *testing.B) {
 func BenchmarkLoadBlob(b *testing.B) {
 	ctx := context.Background()
 	r := benchRepo(b)
-	data := gen.InvoiceText(3, 1<<20)
-	var hs []BlobHandle
+	data := fixture.InvoiceText(3, 1<<20)
+	var hs []repo.BlobHandle
 	for i := range 32 {
 		data[0], data[1] = byte(i), byte(i>>8)
 		id := r.BlobID(data)
-		if _, err := r.SaveBlob(ctx, DataBlob, id, data, true); err != nil {
+		if _, err := r.SaveBlob(ctx, repo.DataBlob, id, data, true); err != nil {
 			b.Fatal(err)
 		}
-		hs = append(hs, BlobHandle{Type: DataBlob, ID: id})
+		hs = append(hs, repo.BlobHandle{Type: repo.DataBlob, ID: id})
 	}
 	if err := r.Flush(ctx); err != nil {
 		b.Fatal(err)
@@ -156,9 +144,8 @@ func BenchmarkCompressFiles(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	levels := []Compression{CompressionFastest, CompressionDefault, CompressionBetter}
+	levels := []repo.Compression{repo.CompressionFastest, repo.CompressionDefault, repo.CompressionBetter}
 	for _, level := range levels {
-		enc, _ := level.encoder()
 		for _, ext := range slices.Sorted(maps.Keys(pieces)) {
 			b.Run(string(level)+"/"+strings.TrimPrefix(ext, "."), func(b *testing.B) {
 				var in, out int
@@ -170,7 +157,7 @@ func BenchmarkCompressFiles(b *testing.B) {
 				for b.Loop() {
 					out = 0
 					for _, p := range pieces[ext] {
-						buf = encodePayload(buf[:0], p, enc)
+						buf = repo.CompressStage(buf[:0], p, level)
 						out += len(buf)
 					}
 				}

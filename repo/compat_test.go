@@ -25,6 +25,7 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/curve25519"
 
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/internal/mkvectors/source"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
@@ -148,7 +149,9 @@ func TestFormatV1Vectors(t *testing.T) {
 	got := filepath.Join(t.TempDir(), "files")
 	_, err = restore.Snapshot(ctx, r, files, got)
 	require.NoError(t, err)
-	require.NoError(t, source.Compare(wantTree, got))
+	diffs, err := fixture.Diff(wantTree, got, true)
+	require.NoError(t, err)
+	require.Empty(t, diffs)
 
 	got = filepath.Join(t.TempDir(), "stream")
 	_, err = restore.Snapshot(ctx, r, stream, got)
@@ -214,7 +217,9 @@ func TestFormatV1VectorsFromParity(t *testing.T) {
 	got = filepath.Join(t.TempDir(), "files")
 	_, err = restore.Snapshot(ctx, r, fileSnap, got)
 	require.NoError(t, err)
-	require.NoError(t, source.Compare(wantTree, got))
+	diffs, err := fixture.Diff(wantTree, got, true)
+	require.NoError(t, err)
+	require.Empty(t, diffs)
 
 	rep, err := r.Check(ctx, repo.CheckOptions{ReadData: true})
 	require.NoError(t, err)

@@ -4,52 +4,30 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/custodia-backup/custodia/crypto"
-	"github.com/custodia-backup/custodia/internal/gen"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/storage"
 )
 
-// fastArgon keeps key slots cheap in tests.
-var fastArgon = repo.WithArgon2(crypto.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1})
-
-var memCount atomic.Int64
-
-var password = []byte("correct horse battery staple")
-
-func newStore(t testing.TB, dir string) *storage.Store {
-	t.Helper()
-	url := fmt.Sprintf("mem://test-%d", memCount.Add(1))
-	if dir != "" {
-		url = dir
-	}
-	st, err := storage.Open(context.Background(), []string{url}, storage.WithCreate())
-	require.NoError(t, err)
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func newRepo(t testing.TB, dir string, opts ...repo.InitOption) (*repo.Repository, *storage.Store) {
-	t.Helper()
-	st := newStore(t, dir)
-	r, err := repo.Init(context.Background(), st, password, append([]repo.InitOption{fastArgon}, opts...)...)
-	require.NoError(t, err)
-	return r, st
-}
+// The shared test repositories, under the names these tests use.
+var (
+	fastArgon = fixture.FastArgon
+	password  = fixture.Password
+	newStore  = fixture.NewStore
+	newRepo   = fixture.NewRepo
+)
 
 func randomBytes(t testing.TB, n int) []byte {
 	b := make([]byte, n)
@@ -336,7 +314,7 @@ func TestLatestSkipsIncompleteSnapshot(t *testing.T) {
 // one used. An unknown level is refused at Init.
 func TestCompressionLevels(t *testing.T) {
 	ctx := context.Background()
-	text := gen.InvoiceText(3, 4<<20)
+	text := fixture.InvoiceText(3, 4<<20)
 	stored := map[repo.Compression]uint64{}
 	for _, c := range []repo.Compression{repo.CompressionFastest, repo.CompressionDefault, repo.CompressionBetter} {
 		_, st := newRepo(t, "", repo.WithCompression(c))

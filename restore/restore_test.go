@@ -10,16 +10,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/custodia-backup/custodia/backup"
-	"github.com/custodia-backup/custodia/internal/testutil"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
 )
 
 func snapshotOf(t *testing.T, dir string) (*repo.Repository, *repo.Snapshot, string) {
 	t.Helper()
-	src := filepath.Join(t.TempDir(), "ledger")
-	testutil.WriteTree(t, src)
-	r, _ := testutil.NewRepo(t, dir)
+	src, _ := fixture.SourceTree(t, "ledger", 1)
+	r, _ := fixture.NewRepo(t, dir)
 	res, err := backup.Files(context.Background(), r, []string{src})
 	require.NoError(t, err)
 	return r, res.Snapshot, src
@@ -29,7 +28,7 @@ func TestInclude(t *testing.T) {
 	ctx := context.Background()
 	r, s, _ := snapshotOf(t, "")
 	target := t.TempDir()
-	res, err := restore.Snapshot(ctx, r, s, target, restore.WithInclude("*.jsonl", "ledger/deep"))
+	res, err := restore.Snapshot(ctx, r, s, target, restore.WithInclude("*.jsonl", "ledger/deep", "latest.json"))
 	require.NoError(t, err)
 	var got []string
 	require.NoError(t, filepath.Walk(target, func(p string, fi os.FileInfo, err error) error {
@@ -40,8 +39,8 @@ func TestInclude(t *testing.T) {
 		}
 		return nil
 	}))
-	assert.ElementsMatch(t, []string{"ledger/invoices/2026-01.jsonl", "ledger/invoices/2026-02.jsonl", "ledger/latest.jsonl", "ledger/deep/a/b/c/d/e/f/g/note.txt"}, got)
-	assert.Equal(t, uint64(3), res.Files)
+	assert.ElementsMatch(t, []string{"ledger/customers/customers.jsonl", "ledger/latest.json", "ledger/deep/a/b/c/d/e/f/g/note.txt"}, got)
+	assert.Equal(t, uint64(2), res.Files)
 
 	_, err = restore.Snapshot(ctx, r, s, t.TempDir(), restore.WithInclude("*.nothing"))
 	require.ErrorIs(t, err, restore.ErrNothingSelected)
@@ -66,7 +65,7 @@ func TestTargetChecks(t *testing.T) {
 	require.NoError(t, os.Symlink(outside, filepath.Join(target, "ledger")))
 	_, err = restore.Snapshot(ctx, r, s, target, restore.WithOverwrite())
 	require.NoError(t, err)
-	testutil.RequireSameTree(t, src, filepath.Join(target, "ledger"))
+	fixture.RequireSameTree(t, src, filepath.Join(target, "ledger"))
 	entries, err := os.ReadDir(outside)
 	require.NoError(t, err)
 	assert.Empty(t, entries, "restore followed a symlink out of the target")
@@ -97,5 +96,5 @@ func TestRestoreSurvivesLostShards(t *testing.T) {
 	target := t.TempDir()
 	_, err := restore.Snapshot(ctx, r, s, target)
 	require.NoError(t, err)
-	testutil.RequireSameTree(t, src, filepath.Join(target, "ledger"))
+	fixture.RequireSameTree(t, src, filepath.Join(target, "ledger"))
 }

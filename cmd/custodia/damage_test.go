@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/custodia-backup/custodia/internal/testdata"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/storage"
 )
@@ -207,7 +207,7 @@ func TestDamageThreeShards(t *testing.T) {
 	c, repoDir := fastRepo(t, repo.WithPackSize(1<<20))
 	src := filepath.Join(t.TempDir(), "scans")
 	require.NoError(t, os.Mkdir(src, 0o755))
-	require.NoError(t, testdata.RandomFile(filepath.Join(src, "big.tar"), 4<<20, 14))
+	require.NoError(t, fixture.RandomFile(filepath.Join(src, "big.tar"), 4<<20, 14))
 	c.ok("backup", src)
 	packs := shardFiles(t, "packs/", repoDir)
 	require.GreaterOrEqual(t, len(packs), 3)

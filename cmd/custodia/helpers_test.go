@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/custodia-backup/custodia/crypto"
-	"github.com/custodia-backup/custodia/internal/testdata"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/storage"
 )
@@ -135,9 +135,9 @@ func fastRepo(t testing.TB, opts ...repo.InitOption) (*tcli, string) {
 
 // state records every file under dir (content hash, size, mode, mtime) so
 // a test can require that a command changed nothing.
-func state(t testing.TB, dir string) map[string]testdata.Entry {
+func state(t testing.TB, dir string) map[string]fixture.Entry {
 	t.Helper()
-	s, err := testdata.Snapshot(dir)
+	s, err := fixture.Snapshot(dir)
 	require.NoError(t, err)
 	return s
 }
@@ -146,9 +146,7 @@ func state(t testing.TB, dir string) map[string]testdata.Entry {
 // want: types, contents, modes, mtimes and link targets.
 func requireSameTree(t testing.TB, want, got string) {
 	t.Helper()
-	diffs, err := testdata.Diff(want, got, false)
-	require.NoError(t, err)
-	require.Empty(t, diffs, "restored tree %s differs from %s", got, want)
+	fixture.RequireSameTree(t, want, got)
 }
 
 // diskUsage is the space the files under dir take on disk (allocated
@@ -248,9 +246,9 @@ func writeFile(t testing.TB, path string, data []byte, mode fs.FileMode) {
 func sourceTree(t testing.TB, seed uint64) string {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "books")
-	_, err := testdata.WriteTree(src, seed)
+	_, err := fixture.WriteTree(src, seed)
 	require.NoError(t, err)
-	require.NoError(t, testdata.RandomFile(filepath.Join(src, "attachments", "contract.bin"), 3<<20+17, seed))
+	require.NoError(t, fixture.RandomFile(filepath.Join(src, "attachments", "contract.bin"), 3<<20+17, seed))
 	return src
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/custodia-backup/custodia/internal/testdata"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/storage"
 )
@@ -29,7 +29,7 @@ const (
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	src := filepath.Join(t.TempDir(), "books")
-	tree, err := testdata.WriteTree(src, 1)
+	tree, err := fixture.WriteTree(src, 1)
 	require.NoError(t, err)
 	sizes := map[string]int64{
 		"0B": 0, "1B": 1, "min-1": chunkMin - 1, "min": chunkMin, "max": chunkMax, "max+1": chunkMax + 1,
@@ -37,7 +37,7 @@ func TestRoundTrip(t *testing.T) {
 	require.NoError(t, os.Mkdir(filepath.Join(src, "sizes"), 0o755))
 	total := tree.Bytes
 	for name, size := range sizes {
-		require.NoError(t, testdata.RandomFile(filepath.Join(src, "sizes", name), size, uint64(size)+7))
+		require.NoError(t, fixture.RandomFile(filepath.Join(src, "sizes", name), size, uint64(size)+7))
 		total += size
 	}
 	mtime := time.Date(2021, 5, 6, 7, 8, 9, 123456789, time.UTC)
@@ -153,7 +153,7 @@ func TestRoundTripLargeFile(t *testing.T) {
 	t.Parallel()
 	src := filepath.Join(t.TempDir(), "scans")
 	require.NoError(t, os.Mkdir(src, 0o755))
-	require.NoError(t, testdata.RandomFile(filepath.Join(src, "archive-2024.tar"), 100_000_000, 42))
+	require.NoError(t, fixture.RandomFile(filepath.Join(src, "archive-2024.tar"), 100_000_000, 42))
 
 	c, _ := newRepo(t)
 	c.ok("backup", src)

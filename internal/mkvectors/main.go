@@ -22,8 +22,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/custodia-backup/custodia/backup"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/internal/mkvectors/source"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
@@ -146,7 +148,10 @@ func verify(ctx context.Context, target, src, work string) error {
 		}
 		switch s.Kind {
 		case repo.KindFiles:
-			err = source.Compare(src, dst)
+			var diffs []string
+			if diffs, err = fixture.Diff(src, dst, true); err == nil && len(diffs) > 0 {
+				err = errors.New(strings.Join(diffs, "; "))
+			}
 		case repo.KindStream:
 			got, rerr := os.ReadFile(filepath.Join(dst, source.StreamName))
 			if rerr != nil {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/internal/mkvectors/source"
 )
 
@@ -30,9 +31,10 @@ func Example() {
 	}
 	fmt.Println("roots:", source.Roots())
 	fmt.Println("ledger > 1 MiB:", len(source.Ledger()) > 1<<20)
-	fmt.Println("compare:", source.Compare(a, b))
+	diffs, err := fixture.Diff(a, b, true)
+	fmt.Println("differences:", len(diffs), err)
 	// Output:
 	// roots: [data notes.txt]
 	// ledger > 1 MiB: true
-	// compare: <nil>
+	// differences: 0 <nil>
 }

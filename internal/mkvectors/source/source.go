@@ -1,6 +1,6 @@
 // Package source writes the deterministic file tree and stream from which
-// the format test vectors (repo/testdata/v1) were made, and compares a
-// restored tree with it.
+// the format test vectors (repo/testdata/v1) were made. A restored tree is
+// compared with it by the shared comparer, fixture.Diff.
 //
 // Everything here is frozen: the committed vector repository holds the
 // bytes this code produced when it was generated, and repo/compat_test.go
@@ -11,13 +11,10 @@ package source
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -221,95 +218,4 @@ func invoiceJSON(n int) []byte {
 	amount := 1000 + r.intn(1_000_000)
 	return fmt.Appendf(nil, `{"number":"INV-2024-%04d","kind":"%s","amount":"%d.%02d","currency":"CNY","buyer":"深圳%s有限公司"}`+"\n",
 		n, kinds[r.intn(len(kinds))], amount/100, amount%100, trades[r.intn(len(trades))])
-}
-
-// Compare reports the differences between the tree under want and the
-// tree under got: names, types, file contents, permission bits, symlink
-// targets and the modification times of files and folders. It returns nil
-// when they are the same.
-func Compare(want, got string) error {
-	var errs []error
-	err := filepath.WalkDir(want, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(want, p)
-		if rel == "." {
-			return nil // the roots themselves are the caller's folders
-		}
-		q := filepath.Join(got, rel)
-		if err := compareEntry(p, q); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", rel, err))
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	// Entries present only in got.
-	err = filepath.WalkDir(got, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(got, p)
-		if _, err := os.Lstat(filepath.Join(want, rel)); errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("%s: unexpected entry", rel))
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return errors.Join(errs...)
-}
-
-func compareEntry(want, got string) error {
-	wi, err := os.Lstat(want)
-	if err != nil {
-		return err
-	}
-	gi, err := os.Lstat(got)
-	if err != nil {
-		return err
-	}
-	if wi.Mode().Type() != gi.Mode().Type() {
-		return fmt.Errorf("type %v, want %v", gi.Mode().Type(), wi.Mode().Type())
-	}
-	var errs []string
-	switch {
-	case wi.Mode()&fs.ModeSymlink != 0:
-		wt, _ := os.Readlink(want)
-		gt, _ := os.Readlink(got)
-		if wt != gt {
-			errs = append(errs, fmt.Sprintf("link target %q, want %q", gt, wt))
-		}
-		return joinStrings(errs)
-	case wi.Mode().IsRegular():
-		wb, err := os.ReadFile(want)
-		if err != nil {
-			return err
-		}
-		gb, err := os.ReadFile(got)
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(wb, gb) {
-			errs = append(errs, fmt.Sprintf("content differs (%d bytes, want %d)", len(gb), len(wb)))
-		}
-	}
-	if wi.Mode().Perm() != gi.Mode().Perm() {
-		errs = append(errs, fmt.Sprintf("mode %v, want %v", gi.Mode().Perm(), wi.Mode().Perm()))
-	}
-	if !wi.ModTime().Equal(gi.ModTime()) {
-		errs = append(errs, fmt.Sprintf("mtime %v, want %v", gi.ModTime().UTC(), wi.ModTime().UTC()))
-	}
-	return joinStrings(errs)
-}
-
-func joinStrings(s []string) error {
-	if len(s) == 0 {
-		return nil
-	}
-	slices.Sort(s)
-	return errors.New(strings.Join(s, "; "))
 }
