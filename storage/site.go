@@ -187,18 +187,24 @@ func (st *bucketSite) writeShard(ctx context.Context, key string, hdr, data []by
 }
 
 // writeBlob uploads hdr||data as blob key; a failed or cancelled upload
-// publishes nothing. With fsync (local folders), the temporary file is
-// fsynced before the bucket renames it into place.
-func (st *bucketSite) writeBlob(ctx context.Context, key string, hdr, data []byte, ifNotExist, fsync bool) error {
+// publishes nothing. With local (a file bucket), the temporary file is
+// made private to its owner and fsynced before it is renamed into place.
+func (st *bucketSite) writeBlob(ctx context.Context, key string, hdr, data []byte, ifNotExist, local bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var f *os.File
 	opts := &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: ifNotExist}
-	if fsync {
+	if local {
 		opts.BeforeWrite = func(as func(any) bool) error {
 			var fp *os.File
 			if as(&fp) {
 				f = fp
+				// The file bucket creates 0666 files: narrow the
+				// temporary file before any byte is written (its
+				// mode already has the umask applied).
+				if fi, err := f.Stat(); err == nil {
+					return f.Chmod(fi.Mode().Perm() & filePerm)
+				}
 			}
 			return nil
 		}
@@ -347,9 +353,10 @@ func (st *offlineSite) exists(context.Context, string) (bool, error) {
 func (st *offlineSite) delete(context.Context, string) error { return st.errOffline() }
 func (st *offlineSite) close() error                         { return nil }
 
-// Permissions of the folders and shard files created on local sites
-// (before the umask).
+// Permissions of the folders and shard files created on local sites: a
+// repository's files (key slots included) are private to their owner. A
+// stricter umask still applies.
 const (
-	dirPerm  = 0o777
-	filePerm = 0o666
+	dirPerm  = 0o700
+	filePerm = 0o600
 )
