@@ -9,7 +9,7 @@ import (
 )
 
 // The append-only mode is the object "appendonly" (envelope kind "CAPO",
-// index key, JSON payload {"since": time}), docs/FORMAT.md section 19.8.
+// data key, JSON payload {"since": time}), docs/FORMAT.md section 19.8.
 // While it exists, forget, prune and the weakening of retention floors
 // refuse. custodia offers no way to leave the mode: that takes deleting
 // the object with the storage's own credentials.
@@ -43,7 +43,7 @@ func (r *Repository) SetAppendOnly(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := r.store.Put(ctx, appendOnlyName, sealEnvelope(magicAppendOnly, r.indexKey, appendOnlyName, payload)); err != nil {
+	if err := r.store.Put(ctx, appendOnlyName, sealEnvelope(magicAppendOnly, r.dataKey, appendOnlyName, payload)); err != nil {
 		return fmt.Errorf("write the append-only mark: %w", err)
 	}
 	return nil

@@ -48,6 +48,10 @@ const (
 	kindSnapshot
 	kindKeyring
 	kindBlob // blobs of a pack, named by the pack trailer's data KeyID
+	// The lifecycle objects (FORMAT.md §19.6–§19.8).
+	kindRetention   // retention/<id>: a retention floor
+	kindAppendOnly  // appendonly: the append-only mark
+	kindPruneMarker // prune/<id>: a prune's marked candidates
 )
 
 // String names the object kind.
@@ -63,6 +67,12 @@ func (o objectKind) String() string {
 		return "keyring"
 	case kindBlob:
 		return "pack"
+	case kindRetention:
+		return "retention floor"
+	case kindAppendOnly:
+		return "append-only mark"
+	case kindPruneMarker:
+		return "prune marker"
 	}
 	return fmt.Sprintf("object kind %d", uint8(o))
 }
@@ -77,6 +87,11 @@ var allowedKeys = map[objectKind]keyKind{
 	kindSnapshot:  keyData | keySession,
 	kindKeyring:   keyKeyring,
 	kindBlob:      keyData | keySession,
+	// Only full key holders set floors and the append-only mark; every
+	// writer, write-only ones too, reads prune markers (§19.6).
+	kindRetention:   keyData,
+	kindAppendOnly:  keyData,
+	kindPruneMarker: keyIndex,
 }
 
 // sealKey is an AEAD with the ID and kind of its key.

@@ -16,7 +16,7 @@ import (
 // A retention floor is a legal minimum kept in the repository: snapshots
 // with a tag (or of a table) are kept at least Min after they were taken,
 // whatever the keep rules of forget say. Each floor is the sealed object
-// "retention/<64 hex>" (envelope kind "CRTN", index key, JSON payload,
+// "retention/<64 hex>" (envelope kind "CRTN", data key, JSON payload,
 // docs/FORMAT.md section 19.7).
 const (
 	retentionPrefix = "retention/"
@@ -131,7 +131,7 @@ func (r *Repository) RetentionFloors(ctx context.Context) ([]RetentionFloor, err
 		if err != nil {
 			return nil, fmt.Errorf("read retention floor %s: %w", name, err)
 		}
-		payload, err := openEnvelope(magicRetention, b, name, r.key, maxRetentionPayload)
+		payload, err := openEnvelope(magicRetention, b, name, r.keyFor(kindRetention), maxRetentionPayload)
 		if err != nil {
 			return nil, fmt.Errorf("retention floor %s: %w", name, err)
 		}
@@ -199,7 +199,7 @@ func (r *Repository) SetRetentionFloor(ctx context.Context, tag, table string, m
 		return nil, err
 	}
 	name := retentionName(id)
-	if err := r.store.Put(ctx, name, sealEnvelope(magicRetention, r.indexKey, name, payload)); err != nil {
+	if err := r.store.Put(ctx, name, sealEnvelope(magicRetention, r.dataKey, name, payload)); err != nil {
 		return nil, fmt.Errorf("write retention floor: %w", err)
 	}
 	ch.New = &f
