@@ -51,7 +51,8 @@ func slotWork(p crypto.Argon2Params) uint64 { return uint64(p.Time) * uint64(p.M
 type OpenOption func(*openOptions)
 
 type openOptions struct {
-	limits SlotLimits
+	limits      SlotLimits
+	rollbackDir string
 }
 
 // WithSlotLimits replaces DefaultSlotLimits, for a repository whose slots

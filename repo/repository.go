@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -40,6 +41,8 @@ type Repository struct {
 	encoder  *zstd.Encoder // of cfg.Compression, for blobs
 
 	idx *index
+	// rollback keeps the newest snapshot time seen (WithRollbackGuard).
+	rollback *rollbackGuard
 	// warnings are problems met while opening that did not stop it, such
 	// as an unreadable index file.
 	warnings []error
@@ -312,6 +315,9 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 		return nil, err
 	}
 	r.useConfig(*cfg)
+	if o.rollbackDir != "" {
+		r.rollback = &rollbackGuard{path: filepath.Join(o.rollbackDir, cfg.ID.String())}
+	}
 	// New objects are coded as the config says, whatever store was opened with.
 	if r.store, err = store.Coded(cfg.DataShards, cfg.ParityShards); err != nil {
 		return nil, fmt.Errorf("%w: config: %w", ErrMalformed, err)
@@ -415,9 +421,14 @@ func (r *Repository) Stats() WriteStats {
 	return r.stats
 }
 
-// Close flushes pending writes.
+// Close flushes pending writes and wipes the master key held by the
+// Repository. The keys derived from it live on inside the ciphers of the
+// Repository until it is garbage collected (Go offers no way to wipe
+// them); do not use the Repository after Close.
 func (r *Repository) Close(ctx context.Context) error {
-	return r.Flush(ctx)
+	err := r.Flush(ctx)
+	r.master.Wipe()
+	return err
 }
 
 // parallel runs fn for i in [0,n) on at most workers goroutines, stopping

@@ -35,6 +35,7 @@ func (r *Repository) SaveSnapshot(ctx context.Context, s *Snapshot) (ID, error) 
 		return ID{}, fmt.Errorf("write snapshot: %w", err)
 	}
 	s.ID = id
+	r.noteSnapshotTime(s.Time)
 	return id, nil
 }
 
@@ -113,7 +114,10 @@ func SortSnapshots(s []*Snapshot) {
 }
 
 // FindSnapshot resolves "latest", a full ID or a unique ID prefix (at least
-// 4 hex digits).
+// 4 hex digits). When the repository was opened WithRollbackGuard and the
+// newest snapshot is older than the newest one seen before, "latest"
+// returns that snapshot together with a *RollbackError (a warning: the
+// snapshot is usable).
 func (r *Repository) FindSnapshot(ctx context.Context, ref string) (*Snapshot, error) {
 	if ref == "latest" {
 		// An unreadable snapshot object (left incomplete by a crash, or
@@ -138,7 +142,9 @@ func (r *Repository) FindSnapshot(ctx context.Context, ref string) (*Snapshot, e
 			}
 			return nil, fmt.Errorf("%w: the repository has no snapshots", ErrSnapshotNotFound)
 		}
-		return latest, nil
+		// With WithRollbackGuard, a newest snapshot older than one seen
+		// before comes back with a *RollbackError.
+		return latest, r.checkRollback(latest)
 	}
 	ref = strings.ToLower(ref)
 	if len(ref) < 4 || strings.Trim(ref, "0123456789abcdef") != "" {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
 )
 
@@ -61,6 +63,11 @@ func runRestore(ctx context.Context, env *cliEnv, o *restoreOptions, pos []strin
 	}
 	defer env.closeRepo(r)
 	snap, err := r.FindSnapshot(ctx, pos[0])
+	var rollback *repo.RollbackError
+	if errors.As(err, &rollback) && snap != nil {
+		env.warnf("%v", err) // restored all the same; exit status 3
+		err = nil
+	}
 	if err != nil {
 		return err
 	}
@@ -91,6 +98,9 @@ func runRestore(ctx context.Context, env *cliEnv, o *restoreOptions, pos []strin
 	}
 	for _, e := range res.Errors {
 		env.warnf("%s", e.Error())
+	}
+	if rollback != nil {
+		return &exitError{code: exitDamage, msg: fmt.Sprintf("restored snapshot %s, but the repository may have been rolled back: %v", snap.ID.String()[:8], rollback)}
 	}
 	return nil
 }

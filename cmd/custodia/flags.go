@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -54,12 +55,15 @@ func (env *cliEnv) password(confirm bool) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("password file: %w", err)
 		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		line = strings.TrimSuffix(line, "\r")
-		if line == "" {
+		// The password never becomes a string: the file's bytes are wiped
+		// once the first line is copied out (the caller wipes that).
+		defer clear(b)
+		line, _, _ := bytes.Cut(b, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
 			return nil, fmt.Errorf("password file %s is empty", file)
 		}
-		return []byte(line), nil
+		return bytes.Clone(line), nil
 	}
 	if p := env.getenv("CUSTODIA_PASSWORD"); p != "" {
 		return []byte(p), nil

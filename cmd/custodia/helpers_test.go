@@ -42,6 +42,7 @@ func newCLI(t testing.TB, sites ...string) *tcli {
 	return &tcli{t: t, env: map[string]string{
 		"CUSTODIA_REPOSITORY": strings.Join(sites, ","),
 		"CUSTODIA_PASSWORD":   testPassword,
+		"CUSTODIA_CACHE_DIR":  t.TempDir(),
 	}}
 }
 

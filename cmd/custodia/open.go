@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/storage"
@@ -41,7 +42,7 @@ func (env *cliEnv) openRepo(ctx context.Context, readOnly bool) (*repo.Repositor
 	for _, u := range st.Unreachable() {
 		env.warnf("site %s cannot be reached; reading from the other sites", u)
 	}
-	r, err := repo.Open(ctx, st, pw)
+	r, err := repo.Open(ctx, st, pw, env.rollbackGuard()...)
 	clear(pw)
 	if err != nil {
 		st.Close()
@@ -75,4 +76,19 @@ func isTerminal(w any) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// rollbackGuard keeps the newest snapshot time seen per repository under
+// CUSTODIA_CACHE_DIR or the user's cache folder, so that "restore latest"
+// warns when a repository goes back to an older state.
+func (env *cliEnv) rollbackGuard() []repo.OpenOption {
+	dir := env.getenv("CUSTODIA_CACHE_DIR")
+	if dir == "" {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			return nil
+		}
+		dir = filepath.Join(d, "custodia")
+	}
+	return []repo.OpenOption{repo.WithRollbackGuard(filepath.Join(dir, "seen"))}
 }

@@ -21,6 +21,9 @@ const environmentHelp = `Environment variables read by custodia:
   CUSTODIA_PASSWORD       the repository password
   CUSTODIA_PASSWORD_FILE  a file whose first line is the password (--password-file);
                           it should be readable by its owner only
+  CUSTODIA_CACHE_DIR      where custodia keeps the newest snapshot time seen per repository, so that
+                          'restore latest' warns (exit 3) when a repository was rolled back
+                          (default: the user's cache folder)
   CUSTODIA_CPUPROFILE     write a CPU profile to this file
   CUSTODIA_MEMPROFILE     write an allocation profile to this file
   GOGC                    the garbage collector's target (custodia uses 15 unless set)

@@ -159,3 +159,11 @@ func TestWrongKindKeyKeyring(t *testing.T) {
 	require.ErrorIs(t, err, ErrMalformed)
 	assert.Contains(t, err.Error(), "keyring sealed under the data key")
 }
+
+// TestCloseWipesMasterKey: Close leaves no master key in the Repository.
+func TestCloseWipesMasterKey(t *testing.T) {
+	r, _ := internalRepo(t)
+	require.False(t, crypto.Key(r.master).IsZero())
+	require.NoError(t, r.Close(context.Background()))
+	assert.True(t, crypto.Key(r.master).IsZero())
+}
