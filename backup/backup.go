@@ -122,7 +122,20 @@ func Files(ctx context.Context, r *repo.Repository, paths []string, opts ...Opti
 
 	b := newBackuper(ctx, r, o)
 	defer b.cancel(nil)
-	parent := b.findParent(ctx, repo.KindFiles, abs)
+	// Only the paths that exist take part: a missing one is reported and
+	// neither stored in the snapshot nor counted when finding the parent.
+	present := make([]string, 0, len(abs))
+	infos := make(map[string]fs.FileInfo, len(abs))
+	for _, p := range abs {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			b.fileError(p, err)
+			continue
+		}
+		present = append(present, p)
+		infos[p] = fi
+	}
+	parent := b.findParent(ctx, repo.KindFiles, present)
 	var parentRoot *repo.Tree
 	if parent != nil {
 		var err error
@@ -133,24 +146,21 @@ func Files(ctx context.Context, r *repo.Repository, paths []string, opts ...Opti
 	stopProgress := b.startProgress()
 	b.startWorkers()
 
-	var roots []*future
-	for _, p := range abs {
-		fi, err := os.Lstat(p)
-		if err != nil {
-			b.fileError(p, err)
-			continue
-		}
+	roots := make([]*future, len(present))
+	for i, p := range present {
 		var pn *repo.Node
 		if parentRoot != nil {
 			pn, _ = parentRoot.Find(filepath.Base(p))
 		}
-		roots = append(roots, b.entry(p, fi, pn))
+		roots[i] = b.entry(p, infos[p], pn)
 	}
 	rootTree := &repo.Tree{}
-	for _, f := range roots {
+	var stored []string
+	for i, f := range roots {
 		<-f.done
 		if !f.skip {
 			rootTree.Nodes = append(rootTree.Nodes, f.node)
+			stored = append(stored, present[i])
 		}
 	}
 	err := b.finishWorkers()
@@ -161,7 +171,7 @@ func Files(ctx context.Context, r *repo.Repository, paths []string, opts ...Opti
 	if len(rootTree.Nodes) == 0 {
 		return &Result{Errors: b.errs}, fmt.Errorf("nothing could be read: %w", errors.Join(fileErrs(b.errs)...))
 	}
-	return b.commit(ctx, repo.KindFiles, abs, parent, rootTree)
+	return b.commit(ctx, repo.KindFiles, stored, parent, rootTree)
 }
 
 func fileErrs(fe []*FileError) []error {

@@ -236,3 +236,33 @@ func TestConcurrentWriters(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, rep.Damaged(), "%v", rep.Findings)
 }
+
+// TestMissingPathNextToGoodOnes backs up a folder together with a path that
+// does not exist: the snapshot lists only the folder, and the next backup
+// of the same arguments finds it as its parent and reads nothing again.
+func TestMissingPathNextToGoodOnes(t *testing.T) {
+	ctx := context.Background()
+	src, _ := fixture.SourceTree(t, "ledger", 1)
+	missing := filepath.Join(filepath.Dir(src), "gone")
+	r, _ := fixture.NewRepo(t, "")
+
+	first, err := backup.Files(ctx, r, []string{src, missing})
+	require.NoError(t, err)
+	require.Len(t, first.Errors, 1)
+	assert.Equal(t, missing, first.Errors[0].Path)
+	assert.ErrorIs(t, first.Errors[0], os.ErrNotExist)
+	assert.Equal(t, []string{src}, first.Snapshot.Paths, "only the paths backed up are stored")
+
+	second, err := backup.Files(ctx, r, []string{src, missing})
+	require.NoError(t, err)
+	require.NotNil(t, second.Snapshot.Parent, "the parent is found by the paths that exist")
+	assert.Equal(t, first.Snapshot.ID, *second.Snapshot.Parent)
+	st := second.Snapshot.Stats
+	assert.Equal(t, st.Files, st.FilesSkipped, "no file is read again")
+
+	// The same folder alone has the same parent too.
+	third, err := backup.Files(ctx, r, []string{src})
+	require.NoError(t, err)
+	require.NotNil(t, third.Snapshot.Parent)
+	assert.Equal(t, second.Snapshot.ID, *third.Snapshot.Parent)
+}
