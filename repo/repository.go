@@ -376,15 +376,24 @@ func (r *Repository) loadIndex(ctx context.Context) error {
 }
 
 func (r *Repository) readIndexFile(ctx context.Context, name string) ([]IndexPack, error) {
-	b, _, err := r.store.Get(ctx, name)
+	payload, err := r.getEnvelope(ctx, magicIndex, name, kindIndexFile, maxIndexPayload)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	payload, err := openEnvelope(magicIndex, b, name, r.keyFor(kindIndexFile), maxIndexPayload)
-	if err != nil {
-		return nil, err
-	}
 	return decodeIndexFile(payload)
+}
+
+// getEnvelope reads and opens the sealed envelope name of the given kind.
+// The storage layer checks the envelope's authentication on each candidate
+// object, so shards forged with valid checksums are outvoted by the others
+// (storage.Authenticate) rather than making the object unreadable.
+func (r *Repository) getEnvelope(ctx context.Context, magic, name string, kind objectKind, maxSize int) ([]byte, error) {
+	var payload []byte
+	_, _, err := r.store.Get(ctx, name, storage.Authenticate(func(b []byte) (err error) {
+		payload, err = openEnvelope(magic, b, name, r.keyFor(kind), maxSize)
+		return err
+	}))
+	return payload, err
 }
 
 // Warnings returns the problems met while opening that did not stop it.

@@ -42,13 +42,9 @@ func (r *Repository) SaveSnapshot(ctx context.Context, s *Snapshot) (ID, error) 
 // LoadSnapshot reads the snapshot with the given full ID.
 func (r *Repository) LoadSnapshot(ctx context.Context, id ID) (*Snapshot, error) {
 	name := snapshotName(id)
-	b, _, err := r.store.Get(ctx, name)
+	payload, err := r.getEnvelope(ctx, magicSnapshot, name, kindSnapshot, maxSnapshotPayload)
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot %s: %w", id, err)
-	}
-	payload, err := openEnvelope(magicSnapshot, b, name, r.keyFor(kindSnapshot), maxSnapshotPayload)
-	if err != nil {
-		return nil, err
 	}
 	return decodeSnapshot(id, payload)
 }

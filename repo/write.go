@@ -3,9 +3,11 @@ package repo
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/custodia-backup/custodia/crypto"
 	"github.com/custodia-backup/custodia/internal/bufpool"
+	"github.com/custodia-backup/custodia/storage"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -197,14 +199,19 @@ func (r *Repository) LoadBlob(ctx context.Context, h BlobHandle, buf []byte) ([]
 	}
 	// The fast path failed: read the whole pack, verified shard by shard and
 	// reconstructed from parity where needed.
-	whole, _, gerr := r.store.Get(ctx, name)
+	// Storage tries other shards when the blob does not authenticate.
+	var out []byte
+	_, _, gerr := r.store.Get(ctx, name, storage.Authenticate(func(whole []byte) (err error) {
+		if uint64(loc.offset)+uint64(loc.length) > uint64(len(whole)) {
+			return fmt.Errorf("%w: %s lies outside %s", ErrMalformed, h, name)
+		}
+		out, err = r.openBlob(key, h, slices.Clone(whole[loc.offset:loc.offset+loc.length]), buf, loc)
+		return err
+	}))
 	if gerr != nil {
 		return nil, fmt.Errorf("%s in %s: %w", h, name, gerr)
 	}
-	if uint64(loc.offset)+uint64(loc.length) > uint64(len(whole)) {
-		return nil, fmt.Errorf("%w: %s lies outside %s", ErrMalformed, h, name)
-	}
-	return r.openBlob(key, h, whole[loc.offset:loc.offset+loc.length], buf, loc)
+	return out, nil
 }
 
 // openBlob authenticates and decodes a sealed blob into buf. It decrypts

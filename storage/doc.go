@@ -31,6 +31,10 @@
 //	data, health, err := s.Get(ctx, "packs/ab/ab12")
 //
 // Get verifies every shard it reads and reconstructs from parity when a
-// data shard is missing or corrupt, reporting the damage in its Health;
-// Check and Repair examine and mend all shards of an object.
+// data shard is missing or corrupt, reporting the damage in its Health.
+// The checksums are unkeyed, so a site can forge a shard that passes its
+// own: every object is therefore also checked whole, against its object
+// hash and the caller's Authenticate function, and other shards are tried
+// until k of them give an object that passes. Check and Repair examine and
+// mend all shards of an object.
 package storage

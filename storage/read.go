@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -48,6 +49,9 @@ type readSet struct {
 	// its data into (nil: a pooled buffer as usual). Verify uses it to read
 	// data shards straight into their place in the object.
 	place placeFunc
+	// forged holds the intact shards that disagree with the object found
+	// (see object).
+	forged map[int]bool
 }
 
 func (s *Store) newReadSet(name string) *readSet {
@@ -75,27 +79,35 @@ func (rs *readSet) fetch(ctx context.Context, idx []int, headerOnly bool) {
 	}
 }
 
-// best returns the write with the most intact shards, or nil.
-func (rs *readSet) best() *group {
-	groups := map[groupKey]*group{}
-	var best *group
+// groups returns the writes among the intact shards read, the one with
+// most members first (on a tie, the one with the lowest shard index).
+func (rs *readSet) groups() []*group {
+	byKey := map[groupKey]*group{}
+	var out []*group
 	for _, i := range rs.sorted() {
 		r := rs.reads[i]
 		if r.err != nil {
 			continue
 		}
 		k := keyOf(r.hdr)
-		g := groups[k]
+		g := byKey[k]
 		if g == nil {
 			g = &group{key: k}
-			groups[k] = g
+			byKey[k] = g
+			out = append(out, g)
 		}
 		g.members = append(g.members, r)
-		if best == nil || len(g.members) > len(best.members) {
-			best = g
-		}
 	}
-	return best
+	slices.SortStableFunc(out, func(a, b *group) int { return len(b.members) - len(a.members) })
+	return out
+}
+
+// best returns the write with the most intact shards, or nil.
+func (rs *readSet) best() *group {
+	if gs := rs.groups(); len(gs) > 0 {
+		return gs[0]
+	}
+	return nil
 }
 
 func (rs *readSet) sorted() []int {
@@ -132,6 +144,9 @@ func (rs *readSet) health(g *group) Health {
 		err := r.err
 		if err == nil && g != nil && keyOf(r.hdr) != g.key {
 			err = fmt.Errorf("%w: belongs to another write of the object", ErrShardCorrupt)
+		}
+		if err == nil && rs.forged[i] {
+			err = fmt.Errorf("%w: its checksum holds but its data disagrees with the object (forged)", ErrShardCorrupt)
 		}
 		if err != nil {
 			h.Bad = append(h.Bad, ShardProblem{Index: i, Site: rs.s.list[r.site].String(), Key: r.key, Err: err})
@@ -198,14 +213,18 @@ func (r *shardRead) decode(name string, size int64, headerOnly bool) error {
 // Get reads the object name. It reads the k data shards in parallel and
 // verifies each one's checksum; when any is missing or damaged it reads
 // parity shards until k intact shards of one write are at hand and
-// reconstructs the object, which is then checked against the object hash.
-// The Health lists every problem met among the shards read, even when Get
-// succeeds (data damaged but readable); shards not needed are not read.
-// Errors wrap ErrNotFound (no shard exists) or ErrUnrecoverable.
-func (s *Store) Get(ctx context.Context, name string) ([]byte, Health, error) {
+// reconstructs the object. Every object is checked against its object
+// hash (and by the Authenticate option's function, if given); when that
+// fails, Get reads the other shards and searches for k that give an object
+// that passes (see Authenticate). The Health lists every problem met
+// among the shards read, even when Get succeeds (data damaged but
+// readable); shards not needed are not read. Errors wrap ErrNotFound (no
+// shard exists), ErrUnrecoverable, or the authenticator's error.
+func (s *Store) Get(ctx context.Context, name string, opts ...ReadOption) ([]byte, Health, error) {
 	if err := s.check(name); err != nil {
 		return nil, Health{Object: name}, err
 	}
+	o := readOpts(opts)
 	rs := s.newReadSet(name)
 	defer rs.release()
 	next := make([]int, s.k)
@@ -231,18 +250,22 @@ func (s *Store) Get(ctx context.Context, name string) ([]byte, Health, error) {
 			}
 		}
 	}
-	health := rs.health(g)
 	if g == nil && !rs.anyExists() {
-		return nil, health, fmt.Errorf("%w: %s", ErrNotFound, name)
+		return nil, rs.health(g), fmt.Errorf("%w: %s", ErrNotFound, name)
 	}
 	if g == nil || len(g.members) < g.key.k {
+		health := rs.health(g)
 		return nil, health, s.unrecoverable(name, health)
 	}
-	data, err := s.assemble(name, g, nil)
+	data, found, err := rs.object(ctx, o, nil)
 	if err != nil {
-		return nil, health, err
+		if ctx.Err() != nil {
+			return nil, Health{Object: name}, ctx.Err()
+		}
+		return nil, rs.health(rs.best()), err
 	}
-	h := g.members[0].hdr
+	health := rs.health(found)
+	h := found.members[0].hdr
 	h.Index = 0
 	s.headers.put(name, h)
 	if !health.OK() {
@@ -256,47 +279,4 @@ func (s *Store) Get(ctx context.Context, name string) ([]byte, Health, error) {
 
 func (s *Store) unrecoverable(name string, h Health) error {
 	return fmt.Errorf("%w: %s: %d of %d shards bad, need %d intact", ErrUnrecoverable, name, len(h.Bad), h.Shards, h.DataShards)
-}
-
-// assemble joins the data shards of write g, reconstructing missing ones,
-// into buf if it has the capacity.
-func (s *Store) assemble(name string, g *group, buf []byte) ([]byte, error) {
-	k := g.key.k
-	var out []byte
-	if uint64(cap(buf)) >= g.key.objLen {
-		out = buf[:g.key.objLen]
-	} else {
-		out = make([]byte, g.key.objLen)
-	}
-	if g.key.l == 0 {
-		return out, nil
-	}
-	shards := make([][]byte, g.total())
-	haveAll := true
-	for _, r := range g.members {
-		shards[r.idx] = r.data
-	}
-	for i := range k {
-		haveAll = haveAll && shards[i] != nil
-	}
-	if !haveAll {
-		enc, err := encoder(k, g.key.m)
-		if err != nil {
-			return nil, err
-		}
-		if err := enc.ReconstructData(shards); err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrUnrecoverable, name, err)
-		}
-	}
-	L := int(g.key.l)
-	for i := 0; i < k && i*L < len(out); i++ {
-		if len(shards[i]) > 0 && &shards[i][0] == &out[i*L] {
-			continue // read into place (Verify)
-		}
-		copy(out[i*L:], shards[i])
-	}
-	if !haveAll && objectHash(name, out) != g.key.objHash {
-		return nil, fmt.Errorf("%w: %s: reconstructed object does not match its hash", ErrUnrecoverable, name)
-	}
-	return out, nil
 }

@@ -55,8 +55,8 @@ type ShardHeader struct {
 	Index        int      // this shard's index, 0..k+m-1
 	ObjectLen    uint64   // length of the whole object in bytes
 	ShardLen     uint64   // length of every shard's data in bytes
-	ObjectHash   [32]byte // keyed BLAKE3 of the object (see package doc)
-	Hash         [32]byte // keyed BLAKE3 of header[0:56] and the shard data
+	ObjectHash   [32]byte // BLAKE3 (public context, unkeyed) of the object name and bytes
+	Hash         [32]byte // BLAKE3 (public context, unkeyed) of the name, header[0:56] and the shard data
 }
 
 // shardLen returns ceil(objLen/k) without overflow.

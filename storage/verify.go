@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -43,11 +44,18 @@ func (s *Store) readAllInto(ctx context.Context, rs *readSet, headerOnly bool) (
 // Health lists every bad shard. The error is ErrNotFound (wrapped, with
 // the Health still filled in) when no shard exists, or the reason the
 // check could not run; damage alone is not an error.
-func (s *Store) Check(ctx context.Context, name string, readData bool) (Health, error) {
+func (s *Store) Check(ctx context.Context, name string, readData bool, opts ...ReadOption) (Health, error) {
 	if err := s.check(name); err != nil {
 		return Health{Object: name}, err
 	}
-	rs, g, err := s.readAll(ctx, name, !readData)
+	if readData {
+		_, _, h, err := s.examine(ctx, s.newReadSet(name), readOpts(opts), nil)
+		if errors.Is(err, ErrUnrecoverable) || (err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil) {
+			err = nil // damage, reported in h
+		}
+		return h, err
+	}
+	rs, g, err := s.readAll(ctx, name, true)
 	if err != nil {
 		return Health{Object: name}, err
 	}
@@ -59,12 +67,43 @@ func (s *Store) Check(ctx context.Context, name string, readData bool) (Health, 
 	return h, nil
 }
 
+// examine reads every shard of rs's object and finds the object among
+// them (see object), into buf() when it has the capacity; it returns the
+// object, its write and the health of its shards.
+func (s *Store) examine(ctx context.Context, rs *readSet, o *readOptions, buf func() []byte) ([]byte, *group, Health, error) {
+	name := rs.name
+	rs, g, err := s.readAllInto(ctx, rs, false)
+	if err != nil {
+		return nil, nil, Health{Object: name}, err
+	}
+	defer rs.release()
+	if !rs.anyExists() {
+		return nil, nil, rs.health(g), fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if g == nil || len(g.members) < g.key.k {
+		h := rs.health(g)
+		return nil, nil, h, s.unrecoverable(name, h)
+	}
+	var b []byte
+	if buf != nil {
+		b = buf()
+	}
+	data, found, err := rs.object(ctx, o, b)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, Health{Object: name}, ctx.Err()
+		}
+		return nil, nil, rs.health(g), err
+	}
+	return data, found, rs.health(found), nil
+}
+
 // Verify reads and verifies every shard of object name, as Check with
 // readData does, and also returns the object, reconstructed if need be, so
 // that a full verification downloads each shard once. The object is
 // written to buf when it has the capacity (so a caller verifying many
 // objects can reuse one buffer), else to a new slice.
-func (s *Store) Verify(ctx context.Context, name string, buf []byte) ([]byte, Health, error) {
+func (s *Store) Verify(ctx context.Context, name string, buf []byte, opts ...ReadOption) ([]byte, Health, error) {
 	if err := s.check(name); err != nil {
 		return nil, Health{Object: name}, err
 	}
@@ -101,72 +140,43 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte) ([]byte, He
 	}
 	rs := s.newReadSet(name)
 	rs.place = place
-	rs, g, err := s.readAllInto(ctx, rs, false)
-	if err != nil {
-		return nil, Health{Object: name}, err
-	}
-	defer rs.release()
-	h := rs.health(g)
-	if !rs.anyExists() {
-		return nil, h, fmt.Errorf("%w: %s", ErrNotFound, name)
-	}
-	if g == nil || len(g.members) < g.key.k {
-		return nil, h, s.unrecoverable(name, h)
-	}
-	if out != nil {
-		buf = out
-	}
-	data, err := s.assemble(name, g, buf)
+	data, _, h, err := s.examine(ctx, rs, readOpts(opts), func() []byte {
+		if out != nil {
+			return out // the data shards read into place
+		}
+		return buf
+	})
 	return data, h, err
 }
 
-// Repair reads every shard of object name and rewrites each missing,
-// corrupt or unreadable one, on its home site, from k intact shards. It
+// Repair reads every shard of object name, finds the object as Verify
+// does, and rewrites each missing, corrupt, unreadable or forged shard on
+// its home site, with the bytes of the original write. It
 // returns the Health found before repairing; on a nil error every shard
 // listed there has been rewritten. Errors wrap ErrNotFound,
 // ErrUnrecoverable (fewer than k intact shards), or the write failure.
-func (s *Store) Repair(ctx context.Context, name string) (Health, error) {
+func (s *Store) Repair(ctx context.Context, name string, opts ...ReadOption) (Health, error) {
 	if err := s.check(name); err != nil {
 		return Health{Object: name}, err
 	}
-	rs, g, err := s.readAll(ctx, name, false)
-	if err != nil {
-		return Health{Object: name}, err
-	}
-	defer rs.release()
-	h := rs.health(g)
-	if !rs.anyExists() {
-		return h, fmt.Errorf("%w: %s", ErrNotFound, name)
-	}
-	if h.OK() {
-		return h, nil
-	}
-	if g == nil || len(g.members) < g.key.k {
-		return h, s.unrecoverable(name, h)
+	data, g, h, err := s.examine(ctx, s.newReadSet(name), readOpts(opts), nil)
+	if err != nil || h.OK() {
+		return h, err
 	}
 	k, m, L := g.key.k, g.key.m, int(g.key.l)
 	shards := make([][]byte, g.total())
-	for _, r := range g.members {
-		shards[r.idx] = r.data
+	body := make([]byte, len(shards)*L)
+	copy(body, data)
+	for i := range shards {
+		shards[i] = body[i*L : (i+1)*L : (i+1)*L]
 	}
-	if L > 0 {
+	if L > 0 && m > 0 {
 		enc, err := encoder(k, m)
 		if err != nil {
 			return h, err
 		}
-		if err := enc.Reconstruct(shards); err != nil {
-			return h, fmt.Errorf("%w: %s: %w", ErrUnrecoverable, name, err)
-		}
-		obj := make([]byte, 0, k*L)
-		for i := range k {
-			obj = append(obj, shards[i]...)
-		}
-		if objectHash(name, obj[:g.key.objLen]) != g.key.objHash {
-			return h, fmt.Errorf("%w: %s: reconstructed object does not match its hash", ErrUnrecoverable, name)
-		}
-	} else {
-		for i := range shards {
-			shards[i] = []byte{}
+		if err := enc.Encode(shards); err != nil {
+			return h, fmt.Errorf("storage: repair %s: erasure coding: %w", name, err)
 		}
 	}
 	errs := make([]error, len(h.Bad))

@@ -1,0 +1,262 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/klauspost/reedsolomon"
+	"github.com/zeebo/blake3"
+)
+
+// The shard and object hashes are unkeyed: anyone who can write a site can
+// replace a shard's data and recompute its shard hash. Such a shard decodes
+// as intact, so the object is checked as a whole: every assembled object
+// against the object hash of its write, and, when the caller gives an
+// authenticator (Authenticate), against the layer above's authentication.
+// When a check fails, the other shards are read and the k-subsets of the
+// intact shards are searched for one that passes; the shards that disagree
+// with the object found are reported as corrupt, so Repair rewrites them.
+
+// maxSubsetTries bounds the k-subsets of one write tried when its first
+// assembly does not match its object hash (15 for 4+2, 70 for 4+4).
+const maxSubsetTries = 256
+
+// ReadOption configures one read (Get, Check, Verify, Repair).
+type ReadOption func(*readOptions)
+
+type readOptions struct {
+	auth func(object []byte) error
+}
+
+// Authenticate gives the read a check of the layer above (for example the
+// AEAD of an encrypted object). fn is called with each candidate object
+// that matches its object hash; when it returns an error, the other
+// writes of the object found among its shards are tried, and when none
+// passes, the read fails with an error wrapping fn's. fn must not modify
+// or keep the slice (copy what it needs).
+func Authenticate(fn func(object []byte) error) ReadOption {
+	return func(o *readOptions) { o.auth = fn }
+}
+
+func readOpts(opts []ReadOption) *readOptions {
+	o := &readOptions{}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
+}
+
+// errNoConsistentSubset means no k shards of a write reconstruct an object
+// matching the write's object hash.
+var errNoConsistentSubset = errors.New("no k intact shards of one write reconstruct an object matching its hash")
+
+// object finds the object among the shards read into rs: the writes with
+// at least k intact shards, largest first, each checked against its object
+// hash and o's authenticator. When none passes and some shards are unread,
+// it reads them all and tries again. It returns the object (in buf when it
+// has the capacity) and its write, and records in rs.forged the intact
+// shards of that write that disagree with it (or, when no object is
+// found, every intact shard of the writes whose shards disagree).
+func (rs *readSet) object(ctx context.Context, o *readOptions, buf []byte) ([]byte, *group, error) {
+	var firstErr error
+	var inconsistent []*group
+	for pass := 0; ; pass++ {
+		inconsistent = inconsistent[:0]
+		for _, g := range rs.groups() {
+			if len(g.members) < g.key.k {
+				continue
+			}
+			data, forged, err := rs.verifiedData(g, buf)
+			if errors.Is(err, errNoConsistentSubset) {
+				inconsistent = append(inconsistent, g)
+			}
+			if err == nil && o.auth != nil {
+				if aerr := o.auth(data); aerr != nil {
+					err = fmt.Errorf("storage: %s: %w", rs.name, aerr)
+				}
+			}
+			if err == nil {
+				rs.forged = forged
+				return data, g, nil
+			}
+			if firstErr == nil || errors.Is(firstErr, ErrUnrecoverable) && !errors.Is(err, ErrUnrecoverable) {
+				firstErr = err // an authentication failure says more
+			}
+		}
+		if pass > 0 || !rs.readMore(ctx) {
+			break
+		}
+	}
+	if firstErr == nil {
+		firstErr = fmt.Errorf("%w: %s", ErrUnrecoverable, rs.name)
+	}
+	// No k shards of these writes agree with each other: none can be
+	// trusted.
+	rs.forged = map[int]bool{}
+	for _, g := range inconsistent {
+		for _, r := range g.members {
+			rs.forged[r.idx] = true
+		}
+	}
+	return nil, nil, firstErr
+}
+
+// readMore reads every shard not read yet, up to the largest shard count
+// among the intact shards. It reports whether it read any.
+func (rs *readSet) readMore(ctx context.Context) bool {
+	total := rs.s.k + rs.s.m
+	for _, r := range rs.reads {
+		if r.err == nil {
+			total = max(total, r.hdr.DataShards+r.hdr.ParityShards)
+		}
+	}
+	var idx []int
+	for i := range total {
+		if _, done := rs.reads[i]; !done {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 || ctx.Err() != nil {
+		return false
+	}
+	rs.fetch(ctx, idx, false)
+	return true
+}
+
+// verifiedData returns the object of write g, from the first k-subset of
+// its members (in index order) whose reconstruction matches g's object
+// hash, and the indexes of the members that disagree with it.
+func (rs *readSet) verifiedData(g *group, buf []byte) ([]byte, map[int]bool, error) {
+	k, m, L, N := g.key.k, g.key.m, int(g.key.l), g.key.objLen
+	var out []byte
+	if uint64(cap(buf)) >= N {
+		out = buf[:N]
+	} else {
+		out = make([]byte, N)
+	}
+	if L == 0 {
+		if objectHash(rs.name, nil) != g.key.objHash {
+			return nil, nil, fmt.Errorf("%w: %s: %w", ErrUnrecoverable, rs.name, errNoConsistentSubset)
+		}
+		return out, nil, nil
+	}
+	enc, err := encoder(k, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	members := g.members
+	tries := 0
+	for subset := range combinations(len(members), k) {
+		if tries++; tries > maxSubsetTries {
+			break
+		}
+		shards := make([][]byte, k+m)
+		for _, j := range subset {
+			shards[members[j].idx] = members[j].data
+		}
+		if members[subset[k-1]].idx >= k { // a data shard is not in the subset
+			if err := enc.ReconstructData(shards); err != nil {
+				continue
+			}
+		}
+		if shardsHash(rs.name, shards[:k], N) != g.key.objHash {
+			continue
+		}
+		forged, err := disagreeing(enc, shards, k, members, subset)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := 0; i < k && i*L < len(out); i++ {
+			if len(shards[i]) > 0 && &shards[i][0] == &out[i*L] {
+				continue // read into place (Verify)
+			}
+			copy(out[i*L:], shards[i])
+		}
+		return out, forged, nil
+	}
+	return nil, nil, fmt.Errorf("%w: %s: %w", ErrUnrecoverable, rs.name, errNoConsistentSubset)
+}
+
+// disagreeing returns the members outside subset whose data differs from
+// the shard of the object whose data shards are shards[:k].
+func disagreeing(enc reedsolomon.Encoder, shards [][]byte, k int, members []*shardRead, subset []int) (map[int]bool, error) {
+	in := make(map[int]bool, len(subset))
+	for _, j := range subset {
+		in[j] = true
+	}
+	var forged map[int]bool
+	parityDone := false
+	for j, r := range members {
+		if in[j] {
+			continue
+		}
+		if r.idx >= k && !parityDone {
+			// Compute the parity shards the object has.
+			L := len(shards[0])
+			for i := k; i < len(shards); i++ {
+				shards[i] = make([]byte, L)
+			}
+			if err := enc.Encode(shards); err != nil {
+				return nil, err
+			}
+			parityDone = true
+		}
+		if !bytes.Equal(r.data, shards[r.idx]) {
+			if forged == nil {
+				forged = map[int]bool{}
+			}
+			forged[r.idx] = true
+		}
+	}
+	return forged, nil
+}
+
+// shardsHash is objectHash of the first n bytes of the concatenated data
+// shards, without concatenating them.
+func shardsHash(name string, data [][]byte, n uint64) [32]byte {
+	h := blake3.NewDeriveKey(objectHashContext)
+	writeFrame(h, name)
+	for _, d := range data {
+		if n == 0 {
+			break
+		}
+		c := min(uint64(len(d)), n)
+		_, _ = h.Write(d[:c])
+		n -= c
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// combinations yields the k-subsets of 0..n-1 in lexicographic order
+// (the slice is reused between iterations).
+func combinations(n, k int) func(yield func([]int) bool) {
+	return func(yield func([]int) bool) {
+		if k > n || k < 1 {
+			return
+		}
+		c := make([]int, k)
+		for i := range c {
+			c[i] = i
+		}
+		for {
+			if !yield(c) {
+				return
+			}
+			i := k - 1
+			for i >= 0 && c[i] == n-k+i {
+				i--
+			}
+			if i < 0 {
+				return
+			}
+			c[i]++
+			for j := i + 1; j < k; j++ {
+				c[j] = c[j-1] + 1
+			}
+		}
+	}
+}
