@@ -183,7 +183,10 @@ func fileErrs(fe []*FileError) []error {
 }
 
 // Stream backs up one stream under the given name: the snapshot holds a
-// single file of that name.
+// single file of that name, and its Paths are that name. The name must be a
+// plain file name: an empty name, "." and "..", and a name holding a slash
+// (or the system's path separator) are rejected with an error before
+// anything is read.
 func Stream(ctx context.Context, r *repo.Repository, name string, rd io.Reader, opts ...Option) (*Result, error) {
 	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
 		return nil, fmt.Errorf("stream name %q: want a plain file name", name)

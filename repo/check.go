@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -20,8 +21,10 @@ type CheckOptions struct {
 	// ReadData downloads every pack, verifies every shard checksum, opens
 	// every blob and compares its keyed hash with its ID.
 	ReadData bool
-	// ReadDataFraction, in (0,1], reads only a random fraction of the packs
-	// (ReadData is implied). 0 means all packs when ReadData is set.
+	// ReadDataFraction, in (0,1], reads only a random subset of the packs
+	// (ReadData is implied): ceil(fraction × packs) of them, so at least one
+	// pack of a non-empty repository. 0 means all packs when ReadData is
+	// set. CheckReport.PacksRead says how many were read.
 	ReadDataFraction float64
 	// Repair rewrites damaged or missing shards of readable objects.
 	Repair bool
@@ -288,6 +291,7 @@ func (c *checker) checkPacks(ctx context.Context) error {
 		}
 	}
 
+	toRead := c.packsToRead(len(packs))
 	var read, blobs, bytesRead atomic.Int64
 	workers := runtime.GOMAXPROCS(0)
 	// One pack buffer per worker, reused from pack to pack.
@@ -298,7 +302,7 @@ func (c *checker) checkPacks(ctx context.Context) error {
 	err := parallel(ctx, len(packs), workers, func(ctx context.Context, i int) error {
 		p := packs[i]
 		name := packName(p.id)
-		readIt := c.opts.ReadData && (c.opts.ReadDataFraction <= 0 || c.opts.ReadDataFraction >= 1 || rand.Float64() < c.opts.ReadDataFraction)
+		readIt := toRead[i]
 		var (
 			h     storage.Health
 			whole []byte
@@ -338,6 +342,24 @@ func (c *checker) checkPacks(ctx context.Context) error {
 	c.rep.BlobsRead = int(blobs.Load())
 	c.rep.BytesRead = bytesRead.Load()
 	return err
+}
+
+// packsToRead chooses which of n packs a check downloads: all with
+// ReadData, a random ceil(fraction × n) of them with ReadDataFraction,
+// none otherwise.
+func (c *checker) packsToRead(n int) []bool {
+	read := make([]bool, n)
+	if !c.opts.ReadData {
+		return read
+	}
+	k := n
+	if f := c.opts.ReadDataFraction; f > 0 && f < 1 {
+		k = min(n, int(math.Ceil(f*float64(n)-1e-9)))
+	}
+	for _, i := range rand.Perm(n)[:k] {
+		read[i] = true
+	}
+	return read
 }
 
 // verifyPack checks a pack's trailer against the index and opens and

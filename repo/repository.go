@@ -430,10 +430,12 @@ func (r *Repository) Stats() WriteStats {
 	return r.stats
 }
 
-// Close flushes pending writes and wipes the master key held by the
-// Repository. The keys derived from it live on inside the ciphers of the
-// Repository until it is garbage collected (Go offers no way to wipe
-// them); do not use the Repository after Close.
+// Close flushes pending writes (a pack not yet full, the index) and wipes
+// the master key held by the Repository. The keys derived from it live on
+// inside the ciphers of the Repository until it is garbage collected (Go
+// offers no way to wipe them); do not use the Repository after Close. It
+// does not close the storage.Store the Repository was opened on: whoever
+// opened the store closes it, after Close.
 func (r *Repository) Close(ctx context.Context) error {
 	err := r.Flush(ctx)
 	r.master.Wipe()

@@ -116,27 +116,9 @@ func SortSnapshots(s []*Snapshot) {
 // snapshot is usable).
 func (r *Repository) FindSnapshot(ctx context.Context, ref string) (*Snapshot, error) {
 	if ref == "latest" {
-		// An unreadable snapshot object (left incomplete by a crash, or
-		// damaged) is skipped: "latest" is the newest one that can be read.
-		var (
-			latest  *Snapshot
-			skipped error
-		)
-		for s, err := range r.Snapshots(ctx) {
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				skipped = err
-				continue
-			}
-			latest = s
-		}
-		if latest == nil {
-			if skipped != nil {
-				return nil, fmt.Errorf("%w: no readable snapshot (%w)", ErrSnapshotNotFound, skipped)
-			}
-			return nil, fmt.Errorf("%w: the repository has no snapshots", ErrSnapshotNotFound)
+		latest, err := r.FindLatest(ctx, SnapshotFilter{})
+		if err != nil {
+			return nil, err
 		}
 		// With WithRollbackGuard, a newest snapshot older than one seen
 		// before comes back with a *RollbackError.

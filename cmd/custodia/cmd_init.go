@@ -17,6 +17,7 @@ type initOptions struct {
 	k, m        int
 	packMiB     int
 	compression string
+	insecure    bool
 }
 
 func newInitCmd(env *cliEnv) *cobra.Command {
@@ -33,6 +34,7 @@ func newInitCmd(env *cliEnv) *cobra.Command {
 	f.IntVar(&o.m, "parity-shards", 2, "parity shards `M` per object: any M shards (or sites) may be lost")
 	f.IntVar(&o.packMiB, "pack-size", repo.DefaultPackSize>>20, "target pack size in `MiB` (1-256): larger packs mean fewer objects, smaller ones less memory")
 	f.StringVar(&o.compression, "compression", string(repo.CompressionFastest), "zstd `LEVEL` of the backed-up data: fastest (shortest backup), default (2-6% smaller, ~35% slower backups) or better")
+	f.BoolVar(&o.insecure, "insecure-password", false, fmt.Sprintf("accept a password shorter than %d characters (not recommended)", minPasswordLength))
 	return cmd
 }
 
@@ -62,6 +64,10 @@ func runInit(ctx context.Context, env *cliEnv, o *initOptions, pos []string) err
 	}
 	pw, err := env.password(true)
 	if err != nil {
+		return err
+	}
+	if err := checkNewPassword(pw, o.insecure); err != nil {
+		clear(pw)
 		return err
 	}
 	st, err := env.openStore(ctx, storage.WithShards(o.k, o.m), storage.WithCreate())

@@ -19,12 +19,13 @@ type restoreOptions struct {
 	target    string
 	include   []string
 	overwrite bool
+	filterFlags
 }
 
 func newRestoreCmd(env *cliEnv) *cobra.Command {
 	var o restoreOptions
 	cmd := &cobra.Command{
-		Use:   "restore SNAPSHOT|latest --target DIR [--include GLOB]...",
+		Use:   "restore SNAPSHOT|latest --target DIR [--include GLOB]... [--host H] [--tag T] [--path P]",
 		Short: "restore a snapshot into a folder",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRestore(cmd.Context(), env, &o, args)
@@ -34,6 +35,7 @@ func newRestoreCmd(env *cliEnv) *cobra.Command {
 	f.StringVar(&o.target, "target", "", "restore into `DIR` (created if missing; must be empty unless --overwrite)")
 	f.StringArrayVar(&o.include, "include", nil, "restore only entries matching `GLOB` (repeatable; with a slash: path from the snapshot root, else a name)")
 	f.BoolVar(&o.overwrite, "overwrite", false, "restore into a non-empty folder, replacing what is in the way")
+	o.filterFlags.register(f, "with 'latest': the newest snapshot")
 	return cmd
 }
 
@@ -57,12 +59,15 @@ func runRestore(ctx context.Context, env *cliEnv, o *restoreOptions, pos []strin
 	if err := restore.ValidatePatterns(o.include); err != nil {
 		return usagef("restore: %v", err)
 	}
+	if err := o.check(pos[0]); err != nil {
+		return err
+	}
 	r, err := env.openRepo(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer env.closeRepo(r)
-	snap, err := r.FindSnapshot(ctx, pos[0])
+	snap, err := findSnapshot(ctx, r, pos[0], &o.filterFlags)
 	var rollback *repo.RollbackError
 	if errors.As(err, &rollback) && snap != nil {
 		env.warnf("%v", err) // restored all the same; exit status 3

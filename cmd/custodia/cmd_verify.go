@@ -100,8 +100,8 @@ func runVerify(ctx context.Context, env *cliEnv, o *verifyOptions, pos []string)
 		}
 		if !env.quiet {
 			fmt.Fprintf(env.stdout, "checked %d snapshots, %d trees, %d data blobs, %d packs", rep.Snapshots, rep.Trees, rep.DataBlobs, rep.Packs)
-			if rep.PacksRead > 0 {
-				fmt.Fprintf(env.stdout, "; read %d packs (%s), %d blobs authenticated and re-hashed", rep.PacksRead, fmtBytes(uint64(rep.BytesRead)), rep.BlobsRead)
+			if opts.ReadData || opts.ReadDataFraction > 0 {
+				fmt.Fprintf(env.stdout, "; read %d of %d packs (%s), %d blobs authenticated and re-hashed", rep.PacksRead, rep.Packs, fmtBytes(uint64(rep.BytesRead)), rep.BlobsRead)
 			}
 			fmt.Fprintln(env.stdout)
 			if rep.Unreferenced > 0 {

@@ -109,7 +109,7 @@ func TestErrors(t *testing.T) {
 		c, repoDir, _ := backedUpRepo(t)
 		before := state(t, repoDir)
 		requireOneLineError(t, c.run("init"), exitFailure, "already")
-		requireOneLineError(t, c.with("CUSTODIA_PASSWORD", "another").run("init"), exitFailure, "already")
+		requireOneLineError(t, c.with("CUSTODIA_PASSWORD", "another long passphrase").run("init"), exitFailure, "already")
 		requireOneLineError(t, c.run("init", "--data-shards", "3", "--parity-shards", "1"), exitFailure, "already")
 		require.Equal(t, before, state(t, repoDir))
 		c.ok("snapshots") // still opens with the original password

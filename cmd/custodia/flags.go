@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -55,6 +57,7 @@ func (env *cliEnv) password(confirm bool) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("password file: %w", err)
 		}
+		env.warnReadable(file)
 		// The password never becomes a string: the file's bytes are wiped
 		// once the first line is copied out (the caller wipes that).
 		defer clear(b)
@@ -74,8 +77,43 @@ func (env *cliEnv) password(confirm bool) ([]byte, error) {
 	return nil, usagef("no password given: set CUSTODIA_PASSWORD or use --password-file")
 }
 
-// promptPassword reads a password from the terminal without echoing it.
+// warnReadable warns once when the password file can be read by its group
+// or by everyone.
+func (env *cliEnv) warnReadable(file string) {
+	if env.warnedReadable || runtime.GOOS == "windows" {
+		return
+	}
+	if fi, err := os.Stat(file); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		env.warnedReadable = true
+		env.warnf("password file %s can be read by others (mode %04o): run 'chmod 600 %s'", file, fi.Mode().Perm(), file)
+	}
+}
+
+// minPasswordLength is the shortest password init accepts without
+// --insecure-password, in characters.
+const minPasswordLength = 12
+
+// passwordGuidance is shown before a new password is typed.
+const passwordGuidance = `Choose a passphrase of at least 12 characters: four or more random words
+are strong and easy to type. Without it nobody can read the backups, so
+keep it in a password manager or a sealed envelope.
+`
+
+// checkNewPassword refuses a password shorter than minPasswordLength
+// unless insecure is set.
+func checkNewPassword(pw []byte, insecure bool) error {
+	if n := utf8.RuneCount(pw); n < minPasswordLength && !insecure {
+		return usagef("the password has %d characters, fewer than %d: choose a longer one (or accept the risk with --insecure-password)", n, minPasswordLength)
+	}
+	return nil
+}
+
+// promptPassword reads a password from the terminal without echoing it;
+// for a new password (confirm) it shows guidance first and asks twice.
 func (env *cliEnv) promptPassword(fd int, confirm bool) ([]byte, error) {
+	if confirm {
+		fmt.Fprint(env.stderr, passwordGuidance)
+	}
 	fmt.Fprint(env.stderr, "enter password for repository: ")
 	pw, err := term.ReadPassword(fd)
 	fmt.Fprintln(env.stderr)

@@ -143,6 +143,7 @@ type cliEnv struct {
 	getenv func(string) string
 
 	globalFlags
+	warnedReadable bool // the password file's mode was warned about
 }
 
 // builders are the constructors of the commands, added by register.
