@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/custodia-backup/custodia/internal/testdata"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -74,7 +74,7 @@ func TestVerifySubsetOfSmallRepository(t *testing.T) {
 	t.Parallel()
 	c, _ := fastRepo(t, repo.WithPackSize(1<<20))
 	src := t.TempDir()
-	require.NoError(t, testdata.RandomFile(filepath.Join(src, "a.bin"), 3<<20/2, 1))
+	require.NoError(t, fixture.RandomFile(filepath.Join(src, "a.bin"), 3<<20/2, 1))
 	c.ok("backup", src)
 	var rep verifyJSON
 	decodeJSON(t, c.ok("verify", "--read-data-subset", "10%", "--json").stdout, &rep)
@@ -121,7 +121,7 @@ func TestLs(t *testing.T) {
 	t.Parallel()
 	c, _ := fastRepo(t)
 	src := filepath.Join(t.TempDir(), "books")
-	_, err := testdata.WriteTree(src, 3)
+	_, err := fixture.WriteTree(src, 3)
 	require.NoError(t, err)
 	c.ok("backup", src)
 
