@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -67,6 +68,11 @@ func runLs(ctx context.Context, env *cliEnv, o *lsOptions, pos []string) error {
 	}
 	defer env.closeRepo(r)
 	snap, err := findSnapshot(ctx, r, pos[0], &o.filterFlags)
+	var rollback *repo.RollbackError
+	if errors.As(err, &rollback) && snap != nil {
+		env.warnf("%v", err) // the listing is right for the snapshot found
+		err = nil
+	}
 	if err != nil {
 		return err
 	}
