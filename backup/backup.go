@@ -275,9 +275,24 @@ func (b *backuper) finishWorkers() error {
 	close(b.saves)
 	b.saveWG.Wait()
 	if err := context.Cause(b.ctx); err != nil {
+		b.keepWritten()
 		return err
 	}
 	return b.r.Flush(b.ctx)
+}
+
+// keepTimeout bounds how long a stopped backup spends naming its
+// completed packs in an index file.
+const keepTimeout = 30 * time.Second
+
+// keepWritten names the packs completed before the backup stopped in an
+// index file, so that the next backup reuses them instead of storing their
+// data again. It is best effort: the error that stopped the backup is the
+// one to report.
+func (b *backuper) keepWritten() {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(b.ctx), keepTimeout)
+	defer cancel()
+	_ = b.r.SaveIndex(ctx)
 }
 
 func (b *backuper) commit(ctx context.Context, kind string, paths []string, parent *repo.Snapshot, root *repo.Tree) (*Result, error) {

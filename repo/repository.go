@@ -52,6 +52,7 @@ type Repository struct {
 	pending   map[BlobHandle]struct{} // sealed, not yet durable
 	cur       *packBuilder
 	written   []IndexPack // durable packs not yet in an index file
+	ckpt      checkpoints // index files written along the way
 	uploads   sync.WaitGroup
 	uploadSem chan struct{}
 	packBufs  chan []byte // buffers of uploaded packs, for reuse

@@ -2,6 +2,7 @@ package repo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -135,43 +136,33 @@ func (r *Repository) startUploadLocked(ctx context.Context) {
 		r.idx.add(ip)
 		r.written = append(r.written, ip)
 		r.stats.Packs++
+		if due := r.checkpointDueLocked(); due != nil {
+			r.wmu.Unlock()
+			_ = r.writeIndexFile(ctx, due) // on failure the packs wait for the next one
+			r.wmu.Lock()
+		}
 	}()
 }
 
 // Flush makes every saved blob durable: it uploads the open pack, waits for
 // all uploads and writes an index file naming the new packs. Only after
-// Flush returns nil may a snapshot reference the blobs.
+// Flush returns nil may a snapshot reference the blobs. When an upload
+// failed, the packs that were written are still named in an index file
+// (for the next writer to reuse) and the upload's error is returned.
 func (r *Repository) Flush(ctx context.Context) error {
 	r.wmu.Lock()
-	if r.cur != nil && len(r.cur.entries) > 0 {
+	if r.cur != nil && len(r.cur.entries) > 0 && r.uploadErr == nil {
 		r.startUploadLocked(ctx)
 	}
 	r.wmu.Unlock()
 	r.uploads.Wait()
-
 	r.wmu.Lock()
-	err := r.uploadErr
-	written := r.written
-	r.written = nil
+	uerr := r.uploadErr
 	r.wmu.Unlock()
-	if err != nil {
-		return err
+	if err := r.SaveIndex(ctx); err != nil {
+		return errors.Join(uerr, err)
 	}
-	if len(written) == 0 {
-		return nil
-	}
-	id, err := randomID()
-	if err != nil {
-		return err
-	}
-	name := indexPrefix + id.String()
-	if err := r.store.Put(ctx, name, sealEnvelope(magicIndex, r.indexKey, name, encodeIndexFile(written))); err != nil {
-		r.wmu.Lock()
-		r.written = append(written, r.written...)
-		r.wmu.Unlock()
-		return fmt.Errorf("write index: %w", err)
-	}
-	return nil
+	return uerr
 }
 
 // LoadBlob returns the plaintext of a blob, appended to buf[:0]. It reads

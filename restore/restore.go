@@ -147,9 +147,19 @@ func Snapshot(ctx context.Context, r *repo.Repository, snap *repo.Snapshot, targ
 	if err != nil {
 		return nil, err
 	}
-	if err := prepareTarget(target, o.overwrite); err != nil {
+	created, err := prepareTarget(target, o.overwrite)
+	if err != nil {
 		return nil, err
 	}
+	res, err := restoreInto(ctx, r, snap, target, o)
+	if err != nil {
+		removeEmptyDirs(created)
+	}
+	return res, err
+}
+
+// restoreInto restores snap into the prepared folder target.
+func restoreInto(ctx context.Context, r *repo.Repository, snap *repo.Snapshot, target string, o options) (*Result, error) {
 	root, err := r.LoadTree(ctx, snap.Tree)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", snap.ID.String()[:8], err)
@@ -186,36 +196,56 @@ func Snapshot(ctx context.Context, r *repo.Repository, snap *repo.Snapshot, targ
 	return &rs.res, nil
 }
 
-// prepareTarget creates the target or checks that it may be written.
-func prepareTarget(target string, overwrite bool) error {
+// prepareTarget creates the target or checks that it may be written. It
+// returns the folders it created, deepest first.
+func prepareTarget(target string, overwrite bool) ([]string, error) {
 	fi, err := os.Stat(target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if err := os.MkdirAll(target, 0o700); err != nil {
-			return fmt.Errorf("create target: %w", err)
+		var created []string
+		for d := target; ; d = filepath.Dir(d) {
+			if _, err := os.Lstat(d); !errors.Is(err, fs.ErrNotExist) || d == filepath.Dir(d) {
+				break
+			}
+			created = append(created, d)
 		}
-		return nil
+		if err := os.MkdirAll(target, 0o700); err != nil {
+			removeEmptyDirs(created)
+			return nil, fmt.Errorf("create target: %w", err)
+		}
+		return created, nil
 	case err != nil:
-		return fmt.Errorf("target: %w", err)
+		return nil, fmt.Errorf("target: %w", err)
 	case !fi.IsDir():
-		return fmt.Errorf("target %s is not a folder", target)
+		return nil, fmt.Errorf("target %s is not a folder", target)
 	}
 	f, err := os.Open(target)
 	if err != nil {
-		return fmt.Errorf("target: %w", err)
+		return nil, fmt.Errorf("target: %w", err)
 	}
 	names, err := f.Readdirnames(1)
 	f.Close()
 	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("target: %w", err)
+		return nil, fmt.Errorf("target: %w", err)
 	}
 	if len(names) > 0 && !overwrite {
-		return fmt.Errorf("%s: %w", target, ErrTargetNotEmpty)
+		return nil, fmt.Errorf("%s: %w", target, ErrTargetNotEmpty)
 	}
 	if err := unix.Access(target, unix.W_OK); err != nil {
-		return fmt.Errorf("target %s is not writable: %w", target, err)
+		return nil, fmt.Errorf("target %s is not writable: %w", target, err)
 	}
-	return nil
+	return nil, nil
+}
+
+// removeEmptyDirs removes the folders a failed restore created, deepest
+// first, as long as they are empty: what was restored before the failure
+// stays.
+func removeEmptyDirs(dirs []string) {
+	for _, d := range dirs {
+		if os.Remove(d) != nil {
+			return
+		}
+	}
 }
 
 // selected reports whether rel matches an include pattern.

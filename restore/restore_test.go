@@ -98,3 +98,28 @@ func TestRestoreSurvivesLostShards(t *testing.T) {
 	require.NoError(t, err)
 	fixture.RequireSameTree(t, src, filepath.Join(target, "ledger"))
 }
+
+// TestFailedRestoreLeavesNoEmptyTarget shows that a restore that fails
+// removes the target folders it created (parents included) when nothing
+// was restored into them, and leaves an existing target alone.
+func TestFailedRestoreLeavesNoEmptyTarget(t *testing.T) {
+	ctx := context.Background()
+	r, s, _ := snapshotOf(t, "")
+	base := t.TempDir()
+	target := filepath.Join(base, "a", "b", "restore")
+
+	bogus := *s
+	bogus.Tree = repo.ID{1, 2, 3}
+	_, err := restore.Snapshot(ctx, r, &bogus, target)
+	require.ErrorIs(t, err, repo.ErrBlobNotFound)
+	assert.NoDirExists(t, filepath.Join(base, "a"), "the failed restore left the folders it created")
+
+	_, err = restore.Snapshot(ctx, r, s, target, restore.WithInclude("*.nothing"))
+	require.ErrorIs(t, err, restore.ErrNothingSelected)
+	assert.NoDirExists(t, filepath.Join(base, "a"))
+
+	existing := t.TempDir()
+	_, err = restore.Snapshot(ctx, r, &bogus, existing)
+	require.Error(t, err)
+	assert.DirExists(t, existing, "a target that existed before stays")
+}

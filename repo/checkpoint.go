@@ -1,0 +1,84 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// A writer names its completed packs in an index file not only at Flush
+// but also while it keeps writing (a checkpoint), as restic does, so that
+// the packs of a backup that is killed, or that stops on an error, are
+// found by the next backup, which then stores only what is missing.
+
+// checkpointEvery is the longest a completed pack waits for an index
+// file while a writer keeps writing; checkpointPacks is the most packs
+// that wait.
+const (
+	checkpointEvery = 2 * time.Minute
+	checkpointPacks = 64
+)
+
+// checkpoints is a writer's state of index files written along the way.
+type checkpoints struct {
+	every time.Duration // 0 means checkpointEvery (tests set it)
+	last  time.Time     // when the writer last started an index file
+}
+
+// checkpointDueLocked is called with r.wmu held after a pack upload
+// succeeded. When an index file is due it takes the packs waiting for one
+// and returns them; the caller writes the file.
+func (r *Repository) checkpointDueLocked() []IndexPack {
+	now := time.Now()
+	if r.ckpt.last.IsZero() {
+		r.ckpt.last = now
+	}
+	every := r.ckpt.every
+	if every == 0 {
+		every = checkpointEvery
+	}
+	if len(r.written) < checkpointPacks && now.Sub(r.ckpt.last) < every {
+		return nil
+	}
+	due := r.written
+	r.written = nil
+	r.ckpt.last = now
+	return due
+}
+
+// writeIndexFile writes one index file naming packs, all completely
+// written. When it fails the packs wait for the next index file.
+func (r *Repository) writeIndexFile(ctx context.Context, packs []IndexPack) error {
+	id, err := randomID()
+	if err == nil {
+		name := indexPrefix + id.String()
+		if err = r.store.Put(ctx, name, sealEnvelope(magicIndex, r.indexKey, name, encodeIndexFile(packs))); err != nil {
+			err = fmt.Errorf("write index: %w", err)
+		}
+	}
+	if err != nil {
+		r.wmu.Lock()
+		r.written = append(packs, r.written...)
+		r.wmu.Unlock()
+	}
+	return err
+}
+
+// SaveIndex waits for the pack uploads under way and writes an index file
+// naming every pack completely written that no index file names yet. It
+// does not upload the pack being filled. A writer that stops early (its
+// context cancelled, a write failed) calls it, with a context of its own,
+// so that the next backup reuses what this one stored; blobs it saved
+// after the last completed pack are lost and stored again then. Nothing
+// else may write to r while it runs.
+func (r *Repository) SaveIndex(ctx context.Context) error {
+	r.uploads.Wait()
+	r.wmu.Lock()
+	written := r.written
+	r.written = nil
+	r.wmu.Unlock()
+	if len(written) == 0 {
+		return nil
+	}
+	return r.writeIndexFile(ctx, written)
+}
