@@ -125,7 +125,7 @@ func openSite(ctx context.Context, raw string, create bool) (site, error) {
 		if err != nil {
 			return fail(err)
 		}
-		bs.bucket = b
+		bs.bucket, bs.remote = b, true
 		st = bs
 	}
 	if err := bs.accessible(ctx); err != nil {
@@ -141,6 +141,7 @@ type bucketSite struct {
 	name   string // printable (redacted) URL
 	bucket *blob.Bucket
 	owned  bool // opened by the Store, so closed by it
+	remote bool // reached over a network: transient failures are retried
 }
 
 func (st *bucketSite) String() string { return st.name }
@@ -183,7 +184,7 @@ func (st *bucketSite) wrap(err error) error {
 }
 
 func (st *bucketSite) writeShard(ctx context.Context, key string, hdr, data []byte, ifNotExist bool) error {
-	return st.wrap(st.writeBlob(ctx, key, hdr, data, ifNotExist, false))
+	return st.wrap(st.retry(ctx, func() error { return st.writeBlob(ctx, key, hdr, data, ifNotExist, false) }))
 }
 
 // writeBlob uploads hdr||data as blob key; a failed or cancelled upload
@@ -228,7 +229,15 @@ func (st *bucketSite) writeBlob(ctx context.Context, key string, hdr, data []byt
 	return w.Close()
 }
 
-func (st *bucketSite) readShard(ctx context.Context, key string, headerOnly bool) (*[]byte, int64, error) {
+func (st *bucketSite) readShard(ctx context.Context, key string, headerOnly bool) (buf *[]byte, size int64, err error) {
+	err = st.retry(ctx, func() error {
+		buf, size, err = st.readShardOnce(ctx, key, headerOnly)
+		return err
+	})
+	return buf, size, err
+}
+
+func (st *bucketSite) readShardOnce(ctx context.Context, key string, headerOnly bool) (*[]byte, int64, error) {
 	var (
 		rd  *blob.Reader
 		err error
@@ -263,6 +272,10 @@ func (st *bucketSite) readShardInto(string, string, int, placeFunc) (ShardHeader
 }
 
 func (st *bucketSite) readRange(ctx context.Context, key string, off int64, dst []byte, wantSize int64) error {
+	return st.retry(ctx, func() error { return st.readRangeOnce(ctx, key, off, dst, wantSize) })
+}
+
+func (st *bucketSite) readRangeOnce(ctx context.Context, key string, off int64, dst []byte, wantSize int64) error {
 	rd, err := st.bucket.NewRangeReader(ctx, key, off, int64(len(dst)), nil)
 	if err != nil {
 		return st.shardErr(err)
@@ -278,31 +291,46 @@ func (st *bucketSite) readRange(ctx context.Context, key string, off int64, dst 
 }
 
 func (st *bucketSite) list(ctx context.Context, prefix string, fn func(key string)) error {
-	it := st.bucket.List(&blob.ListOptions{Prefix: prefix})
+	// Page by page, so that a failed page is asked for again alone.
+	token := blob.FirstPageToken
 	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			return nil
-		}
+		var page []*blob.ListObject
+		var next []byte
+		err := st.retry(ctx, func() (err error) {
+			page, next, err = st.bucket.ListPage(ctx, token, 1000, &blob.ListOptions{Prefix: prefix})
+			return err
+		})
 		if err != nil {
 			return st.wrap(err)
 		}
-		if !obj.IsDir {
-			fn(obj.Key)
+		for _, obj := range page {
+			if !obj.IsDir {
+				fn(obj.Key)
+			}
 		}
+		if len(next) == 0 {
+			return nil
+		}
+		token = next
 	}
 }
 
-func (st *bucketSite) exists(ctx context.Context, key string) (bool, error) {
-	ok, err := st.bucket.Exists(ctx, key)
+func (st *bucketSite) exists(ctx context.Context, key string) (ok bool, err error) {
+	err = st.retry(ctx, func() error {
+		ok, err = st.bucket.Exists(ctx, key)
+		return err
+	})
 	return ok, st.wrap(err)
 }
 
 func (st *bucketSite) delete(ctx context.Context, key string) error {
-	if err := st.bucket.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
-		return st.wrap(err)
-	}
-	return nil
+	err := st.retry(ctx, func() error {
+		if err := st.bucket.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			return err
+		}
+		return nil
+	})
+	return st.wrap(err)
 }
 
 // shardErr classifies a read error of a shard blob.

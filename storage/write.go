@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"gocloud.dev/gcerrors"
 )
@@ -37,11 +38,11 @@ func (s *Store) PutCapacity(n int) int {
 }
 
 // Create is Put that fails with ErrExists when a shard of name already
-// exists. The check is made before writing and again by each shard write
-// (where the site supports conditional writes), but it is not atomic
-// across shards: two concurrent Creates of one name can both fail and
-// leave a damaged object. Use it as a safety net for names that a single
-// writer owns.
+// exists. Shard 0 is written first, alone and only if it does not exist
+// (a conditional write on every kind of site): the writer whose shard 0
+// lands owns the name and writes the other shards, so of concurrent
+// Creates of one name at most one succeeds and the others get ErrExists.
+// A Create that fails after taking the name removes the shards it wrote.
 func (s *Store) Create(ctx context.Context, name string, data []byte) error {
 	if err := s.check(name); err != nil {
 		return err
@@ -98,7 +99,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make([]error, n)
-	s.parallel(n, func(i int) {
+	write := func(i int) {
 		if ctx.Err() != nil {
 			errs[i] = ctx.Err()
 			return
@@ -113,7 +114,19 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 			errs[i] = err
 			cancel() // abort the other uploads: nothing half-written becomes visible
 		}
-	})
+	}
+	if ifNotExist {
+		// Take the name with shard 0 before writing the rest.
+		write(0)
+		if errs[0] == nil {
+			s.parallel(n-1, func(i int) { write(i + 1) })
+			if joinErrors(errs...) != nil {
+				s.dropOwnShards(name, errs)
+			}
+		}
+	} else {
+		s.parallel(n, write)
+	}
 	// Report the root cause, not the cancellations it caused.
 	var first error
 	for i, err := range errs {
@@ -135,4 +148,17 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 	s.headers.put(name, h) // GetRange needs only the fields common to all shards
 	s.recent.remove(name)
 	return nil
+}
+
+// dropOwnShards removes, best effort, the shards of name that a failed
+// Create wrote (those whose errs[i] is nil): the name was taken by this
+// Create, so they are its own and a later Create may take the name again.
+func (s *Store) dropOwnShards(name string, errs []error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for i := len(errs) - 1; i >= 0; i-- { // shard 0, the claim, last
+		if errs[i] == nil {
+			_ = s.list[s.siteOf(i)].delete(ctx, shardKey(name, i))
+		}
+	}
 }
