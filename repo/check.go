@@ -112,6 +112,9 @@ func (r *Repository) Check(ctx context.Context, opts CheckOptions) (*CheckReport
 	if opts.ReadDataFraction > 0 {
 		opts.ReadData = true
 	}
+	if err := r.readable(); err != nil {
+		return nil, err
+	}
 	c := &checker{r: r, opts: opts}
 	if err := r.Flush(ctx); err != nil {
 		return nil, err
@@ -180,7 +183,7 @@ func (c *checker) health(ctx context.Context, name string, h storage.Health) {
 
 func (c *checker) checkMetadataObjects(ctx context.Context) error {
 	var names []string
-	for _, prefix := range []string{configName, keysPrefix, indexPrefix, snapshotPrefix} {
+	for _, prefix := range []string{configName, keysPrefix, keyInfoPrefix, sessionsPrefix, indexPrefix, snapshotPrefix} {
 		for name, err := range c.r.store.List(ctx, prefix) {
 			if err != nil {
 				return err
@@ -331,7 +334,7 @@ func (c *checker) checkPacks(ctx context.Context) error {
 		}
 		read.Add(1)
 		bytesRead.Add(int64(len(whole)))
-		n, err := c.verifyPack(p, whole)
+		n, err := c.verifyPack(ctx, p, whole)
 		blobs.Add(int64(n))
 		if err != nil {
 			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: %v", name, err)})
@@ -364,7 +367,7 @@ func (c *checker) packsToRead(n int) []bool {
 
 // verifyPack checks a pack's trailer against the index and opens and
 // re-hashes every blob in it.
-func (c *checker) verifyPack(p packInfo, pack []byte) (int, error) {
+func (c *checker) verifyPack(ctx context.Context, p packInfo, pack []byte) (int, error) {
 	keyID, entries, err := parsePack(c.r.indexKey, p.id, pack)
 	if err != nil {
 		return 0, err
@@ -372,7 +375,7 @@ func (c *checker) verifyPack(p packInfo, pack []byte) (int, error) {
 	if keyID != p.keyID {
 		return 0, fmt.Errorf("%w: trailer names key %s, index %s", ErrMalformed, keyID, p.keyID)
 	}
-	key, err := c.r.keyFor(kindBlob)(keyID)
+	key, err := c.r.keyForCtx(ctx, kindBlob)(keyID)
 	if err != nil {
 		return 0, err
 	}

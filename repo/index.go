@@ -100,11 +100,19 @@ type index struct {
 	blobs  map[BlobHandle]location
 	packs  []packInfo
 	packOf map[ID]int32
+	// trusted reports whether a pack's data key is one a full-access
+	// writer sealed with (a data key of the keyring), as opposed to a
+	// write-only session key (docs/FORMAT.md §17.3). A blob listed in both
+	// kinds of pack is read from the trusted one. nil trusts every key.
+	trusted func(crypto.KeyID) bool
 }
 
 func newIndex() *index {
 	return &index{blobs: make(map[BlobHandle]location), packOf: make(map[ID]int32)}
 }
+
+// isTrusted reports whether the blobs of packs sealed under id are trusted.
+func (x *index) isTrusted(id crypto.KeyID) bool { return x.trusted == nil || x.trusted(id) }
 
 func (x *index) add(p IndexPack) {
 	x.mu.Lock()
@@ -116,10 +124,18 @@ func (x *index) add(p IndexPack) {
 		x.packOf[p.ID] = pi
 	}
 	info := &x.packs[pi]
+	trusted := x.isTrusted(p.KeyID)
 	for _, e := range p.Entries {
-		if _, dup := x.blobs[e.Handle]; !dup {
+		old, dup := x.blobs[e.Handle]
+		// A blob of a trusted pack replaces one listed in an untrusted
+		// pack: a write-only writer's lying entry (§17.3) never hides the
+		// copy a full-access writer stored.
+		if !dup || trusted && !x.isTrusted(x.packs[old.pack].keyID) {
 			x.blobs[e.Handle] = location{pack: pi, offset: e.Offset, length: e.Length, rawLength: e.RawLength}
 			info.blobs++
+			if dup {
+				x.packs[old.pack].blobs--
+			}
 		}
 		info.size = max(info.size, uint64(e.Offset)+uint64(e.Length))
 	}
@@ -130,6 +146,14 @@ func (x *index) has(h BlobHandle) bool {
 	_, ok := x.blobs[h]
 	x.mu.RUnlock()
 	return ok
+}
+
+// hasTrusted reports whether the blob is listed in a trusted pack.
+func (x *index) hasTrusted(h BlobHandle) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	loc, ok := x.blobs[h]
+	return ok && x.isTrusted(x.packs[loc.pack].keyID)
 }
 
 func (x *index) lookup(h BlobHandle) (location, packInfo, bool) {

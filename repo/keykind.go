@@ -52,6 +52,7 @@ const (
 	kindRetention   // retention/<id>: a retention floor
 	kindAppendOnly  // appendonly: the append-only mark
 	kindPruneMarker // prune/<id>: a prune's marked candidates
+	kindKeyInfo     // keyinfo/<id>: a key slot's description
 )
 
 // String names the object kind.
@@ -73,6 +74,8 @@ func (o objectKind) String() string {
 		return "append-only mark"
 	case kindPruneMarker:
 		return "prune marker"
+	case kindKeyInfo:
+		return "key description"
 	}
 	return fmt.Sprintf("object kind %d", uint8(o))
 }
@@ -92,6 +95,7 @@ var allowedKeys = map[objectKind]keyKind{
 	kindRetention:   keyData,
 	kindAppendOnly:  keyData,
 	kindPruneMarker: keyIndex,
+	kindKeyInfo:     keyIndex,
 }
 
 // sealKey is an AEAD with the ID and kind of its key.

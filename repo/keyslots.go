@@ -117,7 +117,7 @@ func slotDecodeError(name string, err error) error {
 // tried and refused the password; otherwise it wraps the reasons the other
 // slots could not be tried (ErrMalformed, ErrUnsupported, ErrSlotLimit),
 // so a damaged slot is never reported as a wrong password.
-func unlock(slots []storedSlot, problems []error, password []byte, limits SlotLimits, accept func(b *keyBundle) error) (*keyBundle, error) {
+func unlock(slots []storedSlot, problems []error, password []byte, limits SlotLimits, accept func(b *keyBundle) error, opened func(name string)) (*keyBundle, error) {
 	var (
 		work    uint64
 		refused int
@@ -149,6 +149,7 @@ func unlock(slots []storedSlot, problems []error, password []byte, limits SlotLi
 			problems = append(problems, fmt.Errorf("key slot %s: %w", s.name, err))
 			continue
 		}
+		opened(s.name)
 		return b, nil
 	}
 	if len(problems) == 0 {

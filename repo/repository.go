@@ -32,13 +32,33 @@ type Repository struct {
 	store  *storage.Store
 	cfg    Config
 	master crypto.MasterKey
+	// older are the master keys of the older generations, oldest first
+	// (the keyring, docs/FORMAT.md §17.5).
+	older []crypto.MasterKey
 
 	hasher   *chunk.IDHasher
 	gear     *chunk.Gear
 	indexKey *sealKey
-	dataKey  *sealKey
-	keyring  map[crypto.KeyID]*sealKey
-	encoder  *zstd.Encoder // of cfg.Compression, for blobs
+	// dataKey seals what this session writes: the newest data key, or the
+	// session key of a write-only session.
+	dataKey *sealKey
+	encoder *zstd.Encoder // of cfg.Compression, for blobs
+
+	// kmu guards keyring and privs, which grow as session keys are met.
+	kmu sync.RWMutex
+	// keyring resolves KeyIDs to keys (docs/FORMAT.md §17.6).
+	keyring map[crypto.KeyID]*sealKey
+	// privs are the X25519 private keys, by the KeyID of their public key.
+	privs map[crypto.KeyID]crypto.PrivateKey
+	// pub is the newest X25519 public key, to which write-only sessions
+	// wrap their session keys.
+	pub crypto.PublicKey
+	// writeOnly is set for a session opened with a write-only key, and
+	// bundle holds its keys (to change its password).
+	writeOnly bool
+	bundle    *keyBundle
+	// slot is the key slot that opened this session ("" after Init).
+	slot string
 
 	idx *index
 	// rollback keeps the newest snapshot time seen (WithRollbackGuard).
@@ -167,9 +187,11 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 	if err := store.Put(ctx, configName, sealEnvelope(magicConfig, r.indexKey, configName, payload)); err != nil {
 		return nil, fmt.Errorf("write config: %w", err)
 	}
-	if err := r.addPasswordSlot(ctx, password, o.argon); err != nil {
+	info, err := r.writeSlot(ctx, password, &keyBundle{role: roleFull, master: r.master}, KeyInfo{Role: RoleFull}, o.argon)
+	if err != nil {
 		return nil, err
 	}
+	r.slot = keysPrefix + info.ID
 	return r, nil
 }
 
@@ -185,32 +207,6 @@ func anyObject(ctx context.Context, store *storage.Store, name string) (bool, er
 		}
 	}
 	return false, nil
-}
-
-// addPasswordSlot stores a new key slot opening the master key.
-func (r *Repository) addPasswordSlot(ctx context.Context, password []byte, p crypto.Argon2Params) error {
-	if err := DefaultSlotLimits().allows(p); err != nil {
-		return fmt.Errorf("%w (Open would skip such a slot by default)", err)
-	}
-	payload := (&keyBundle{role: roleFull, master: r.master}).encode()
-	defer clear(payload)
-	slot, err := crypto.NewPasswordSlot(password, payload, p)
-	if err != nil {
-		return err
-	}
-	b, err := slot.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	id, err := randomID()
-	if err != nil {
-		return err
-	}
-	name := keysPrefix + id.String()[:16]
-	if err := r.store.Put(ctx, name, b); err != nil {
-		return fmt.Errorf("write key slot: %w", err)
-	}
-	return nil
 }
 
 // uploads is how many packs are uploaded at once; with the pack being
@@ -239,6 +235,10 @@ func newRepository(store *storage.Store, cfg Config, master crypto.MasterKey) *R
 		packBufs:  make(chan []byte, uploads+1),
 	}
 	r.keyring = map[crypto.KeyID]*sealKey{r.dataKey.id: r.dataKey, r.indexKey.id: r.indexKey}
+	priv, pub := crypto.NewX25519FromSeed(master.Derive(crypto.PurposeX25519))
+	r.privs = map[crypto.KeyID]crypto.PrivateKey{pub.ID(): priv}
+	r.pub = pub
+	r.idx.trusted = r.trustedKey
 	r.useConfig(cfg)
 	return r
 }
@@ -293,20 +293,36 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	slots, problems := readSlots(ctx, store, names, o.limits)
-	var r *Repository
-	var cfgPayload []byte
+	var (
+		r          *Repository
+		cfgPayload []byte
+		slotName   string
+	)
 	b, err := unlock(slots, problems, password, o.limits, func(b *keyBundle) error {
-		if b.role != roleFull {
-			return fmt.Errorf("%w: key role %d is not supported by this build yet", ErrUnsupported, b.role)
+		var cand *Repository
+		switch b.role {
+		case roleFull:
+			cand = newRepository(store, Config{}, b.master)
+		case roleWriteOnly:
+			cand = newWriteOnlyRepository(store, b)
+		default:
+			return fmt.Errorf("%w: key role %d cannot open a repository by itself", ErrUnsupported, b.role)
 		}
-		cand := newRepository(store, Config{}, b.master)
 		payload, err := openEnvelope(magicConfig, cfgBytes, configName, cand.keyFor(kindConfig), 1<<20)
+		if err != nil {
+			// A forged shard may hide the config these keys open: let
+			// the storage try the other writes it finds.
+			_, _, err = store.Get(ctx, configName, storage.Authenticate(func(b []byte) (err error) {
+				payload, err = openEnvelope(magicConfig, b, configName, cand.keyFor(kindConfig), 1<<20)
+				return err
+			}))
+		}
 		if err != nil {
 			return fmt.Errorf("it opens with this password but its keys do not authenticate this repository's config (a slot copied from another repository, or a damaged config): %w", err)
 		}
 		r, cfgPayload = cand, payload
 		return nil
-	})
+	}, func(name string) { slotName = name })
 	if err != nil {
 		return nil, err
 	}
@@ -323,26 +339,16 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 	if r.store, err = store.Coded(cfg.DataShards, cfg.ParityShards); err != nil {
 		return nil, fmt.Errorf("%w: config: %w", ErrMalformed, err)
 	}
+	r.slot = slotName
+	if r.writeOnly {
+		if err := r.startSession(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.loadIndex(ctx); err != nil {
 		return nil, err
 	}
 	return r, nil
-}
-
-// keyFor returns the resolver of the key IDs found in objects of kind o:
-// it finds the key in the keyring and refuses a key of a kind that may not
-// seal o (allowedKeys).
-func (r *Repository) keyFor(o objectKind) func(crypto.KeyID) (*sealKey, error) {
-	return func(id crypto.KeyID) (*sealKey, error) {
-		k, ok := r.keyring[id]
-		if !ok {
-			return nil, fmt.Errorf("%w: %s sealed under unknown key %s", ErrMalformed, o, id)
-		}
-		if err := k.allows(o); err != nil {
-			return nil, err
-		}
-		return k, nil
-	}
 }
 
 // loadIndex reads every index file into memory.
@@ -391,7 +397,7 @@ func (r *Repository) readIndexFile(ctx context.Context, name string) ([]IndexPac
 func (r *Repository) getEnvelope(ctx context.Context, magic, name string, kind objectKind, maxSize int) ([]byte, error) {
 	var payload []byte
 	_, _, err := r.store.Get(ctx, name, storage.Authenticate(func(b []byte) (err error) {
-		payload, err = openEnvelope(magic, b, name, r.keyFor(kind), maxSize)
+		payload, err = openEnvelope(magic, b, name, r.keyForCtx(ctx, kind), maxSize)
 		return err
 	}))
 	return payload, err
@@ -415,7 +421,7 @@ func (r *Repository) BlobID(data []byte) ID { return r.hasher.Sum(data) }
 
 // HasBlob reports whether the blob is stored or being stored.
 func (r *Repository) HasBlob(h BlobHandle) bool {
-	if r.idx.has(h) {
+	if r.hasForDedup(h) {
 		return true
 	}
 	r.wmu.Lock()
@@ -440,6 +446,9 @@ func (r *Repository) Stats() WriteStats {
 func (r *Repository) Close(ctx context.Context) error {
 	err := r.Flush(ctx)
 	r.master.Wipe()
+	if r.bundle != nil {
+		r.bundle.wipe()
+	}
 	return err
 }
 

@@ -19,7 +19,13 @@ func (r *Repository) SaveSnapshot(ctx context.Context, s *Snapshot) (ID, error) 
 	if err := r.Flush(ctx); err != nil {
 		return ID{}, err
 	}
-	if _, err := r.LoadTree(ctx, s.Tree); err != nil {
+	if r.writeOnly {
+		// A write-only session cannot read the tree back; it can only
+		// check that the tree is stored.
+		if !r.idx.has(BlobHandle{Type: TreeBlob, ID: s.Tree}) {
+			return ID{}, fmt.Errorf("snapshot tree: %w: tree %s", ErrBlobNotFound, s.Tree)
+		}
+	} else if _, err := r.LoadTree(ctx, s.Tree); err != nil {
 		return ID{}, fmt.Errorf("snapshot tree: %w", err)
 	}
 	id, err := randomID()
@@ -41,6 +47,9 @@ func (r *Repository) SaveSnapshot(ctx context.Context, s *Snapshot) (ID, error) 
 
 // LoadSnapshot reads the snapshot with the given full ID.
 func (r *Repository) LoadSnapshot(ctx context.Context, id ID) (*Snapshot, error) {
+	if err := r.readable(); err != nil {
+		return nil, err
+	}
 	name := snapshotName(id)
 	payload, err := r.getEnvelope(ctx, magicSnapshot, name, kindSnapshot, maxSnapshotPayload)
 	if err != nil {
@@ -69,6 +78,10 @@ func (r *Repository) SnapshotIDs(ctx context.Context) ([]ID, error) {
 // read is yielded as an error and the iteration goes on.
 func (r *Repository) Snapshots(ctx context.Context) iter.Seq2[*Snapshot, error] {
 	return func(yield func(*Snapshot, error) bool) {
+		if err := r.readable(); err != nil {
+			yield(nil, err)
+			return
+		}
 		ids, err := r.SnapshotIDs(ctx)
 		if err != nil {
 			yield(nil, err)
@@ -115,6 +128,9 @@ func SortSnapshots(s []*Snapshot) {
 // returns that snapshot together with a *RollbackError (a warning: the
 // snapshot is usable).
 func (r *Repository) FindSnapshot(ctx context.Context, ref string) (*Snapshot, error) {
+	if err := r.readable(); err != nil {
+		return nil, err
+	}
 	if ref == "latest" {
 		latest, err := r.FindLatest(ctx, SnapshotFilter{})
 		if err != nil {

@@ -47,7 +47,7 @@ const packTrailerSlack = 4 << 10
 // compress asks for zstd compression, which is kept only when it helps.
 func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byte, compress bool) (bool, error) {
 	h := BlobHandle{Type: t, ID: id}
-	if r.idx.has(h) {
+	if r.hasForDedup(h) {
 		return false, nil
 	}
 	r.wmu.Lock()
@@ -169,11 +169,14 @@ func (r *Repository) Flush(ctx context.Context) error {
 // only the blob's bytes from the data shards holding them and falls back to
 // reading and reconstructing the whole pack when they fail to authenticate.
 func (r *Repository) LoadBlob(ctx context.Context, h BlobHandle, buf []byte) ([]byte, error) {
+	if err := r.readable(); err != nil {
+		return nil, err
+	}
 	loc, pack, ok := r.idx.lookup(h)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrBlobNotFound, h)
 	}
-	key, err := r.keyFor(kindBlob)(pack.keyID)
+	key, err := r.keyForCtx(ctx, kindBlob)(pack.keyID)
 	if err != nil {
 		return nil, err
 	}
