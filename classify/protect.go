@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"strings"
+	"sync"
 
 	"github.com/zeebo/blake3"
 	"golang.org/x/crypto/chacha20poly1305"
@@ -24,6 +25,31 @@ type Protector struct {
 	aead     cipher.AEAD
 	nonceKey []byte
 	random   bool
+
+	// tokenHash and nonceHash hold keyed BLAKE3 hashers ready to reuse:
+	// keying a new hasher per value cost most of a table backup's CPU.
+	tokenHash, nonceHash *sync.Pool
+}
+
+// keyedPool returns a pool of BLAKE3 hashers keyed with key (32 bytes).
+func keyedPool(key []byte) *sync.Pool {
+	proto, err := blake3.NewKeyed(key)
+	if err != nil {
+		panic(err) // the key size was checked
+	}
+	return &sync.Pool{New: func() any { return proto.Clone() }}
+}
+
+// keyedSum writes the keyed BLAKE3 of the parts into sum, with a hasher
+// from pool.
+func keyedSum(pool *sync.Pool, sum *[32]byte, parts ...[]byte) {
+	h := pool.Get().(*blake3.Hasher)
+	for _, b := range parts {
+		_, _ = h.Write(b)
+	}
+	h.Sum(sum[:0])
+	h.Reset()
+	pool.Put(h)
 }
 
 // NewProtector returns a protector for policy (nil means [DefaultPolicy]),
@@ -40,8 +66,12 @@ func NewProtector(policy *Policy, opts ...Option) (*Protector, error) {
 		return nil, errorf("%w", cfg.err)
 	}
 	p := &Protector{policy: policy, tokenKey: cfg.tokenKey, random: cfg.random}
+	if cfg.tokenKey != nil {
+		p.tokenHash = keyedPool(cfg.tokenKey)
+	}
 	if cfg.fieldKey != nil {
 		p.aead, p.nonceKey = newFieldCipher(cfg.fieldKey)
+		p.nonceHash = keyedPool(p.nonceKey)
 	}
 	if err := p.needKeys(policy.uses); err != nil {
 		return nil, err
@@ -147,10 +177,8 @@ func (p *Protector) Token(v string) string {
 	if p.tokenKey == nil {
 		return ""
 	}
-	h, _ := blake3.NewKeyed(p.tokenKey)
-	_, _ = h.WriteString(v)
 	var sum [32]byte
-	h.Sum(sum[:0])
+	keyedSum(p.tokenHash, &sum, []byte(v))
 	return TokenPrefix + hex.EncodeToString(sum[:16])
 }
 
@@ -181,11 +209,8 @@ func (p *Protector) encrypt(table, key string, f Field) (string, error) {
 	} else {
 		// A synthetic IV over the place and the value: the same value in
 		// the same place encrypts the same in every backup.
-		h, _ := blake3.NewKeyed(p.nonceKey)
-		_, _ = h.Write(ad)
-		_, _ = h.Write(pt)
 		var sum [32]byte
-		h.Sum(sum[:0])
+		keyedSum(p.nonceHash, &sum, ad, pt)
 		copy(nonce, sum[:])
 	}
 	ct := p.aead.Seal(nonce, nonce, pt, ad)
