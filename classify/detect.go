@@ -67,7 +67,7 @@ func detectValue(v string) Type {
 	if isNull(v) {
 		return Other
 	}
-	info := analyze(strings.TrimSpace(v))
+	info := analyze(clip(strings.TrimSpace(v)))
 	best := Type("")
 	for _, t := range allTypes {
 		if info.strong.has(t) && (best == "" || levelOf(t).MoreSensitiveThan(levelOf(best))) {
@@ -80,7 +80,26 @@ func detectValue(v string) Type {
 	return best
 }
 
-// analyze inspects one trimmed, non-null value.
+// maxAnalyzed bounds the bytes of one value that are analyzed, so that the
+// time and memory spent on a value are bounded whatever its length: a value
+// longer than this is judged by its first 4 KiB (the prose of a long remark,
+// the header of a key or a blob).
+const maxAnalyzed = 4 << 10
+
+// clip cuts s to at most maxAnalyzed bytes, at a character boundary.
+func clip(s string) string {
+	if len(s) <= maxAnalyzed {
+		return s
+	}
+	i := maxAnalyzed
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
+
+// analyze inspects one trimmed, non-null value of at most maxAnalyzed
+// bytes.
 func analyze(s string) valueInfo {
 	var v valueInfo
 	v.weak = anyValue
@@ -543,9 +562,9 @@ func hasCredentialPrefix(s string) bool {
 }
 
 // forEachEntity calls fn for each entity found in s, in order, with its
-// type and byte range.
+// type and byte range; the ranges do not overlap.
 func forEachEntity(s string, fn func(t Type, lo, hi int)) {
-	i := 0
+	i, done := 0, 0 // done: end of the last entity reported
 	for i < len(s) {
 		c := s[i]
 		if c == '@' {
@@ -559,8 +578,10 @@ func forEachEntity(s string, fn func(t Type, lo, hi int)) {
 			for hi > i+1 && s[hi-1] == '.' {
 				hi--
 			}
-			if validEmail(s[lo:hi]) {
+			lo = max(lo, done) // not back into the entity before
+			if lo < i && validEmail(s[lo:hi]) {
 				fn(Email, lo, hi)
+				done = hi
 			}
 			i = hi
 			continue
@@ -601,8 +622,9 @@ func forEachEntity(s string, fn func(t Type, lo, hi int)) {
 				t, end = Landline, k
 			}
 		}
-		if t != "" {
+		if t != "" && lo >= done {
 			fn(t, lo, end)
+			done = end
 		}
 		i = end
 	}

@@ -60,6 +60,7 @@ type fieldStats struct {
 
 const (
 	cacheEntries = 512
+	maxCached    = 256  // longer values are rarely repeated
 	cacheTrial   = 2048 // examined values after which a useless cache is dropped
 )
 
@@ -112,6 +113,7 @@ func (f *fieldStats) observe(v string, sample int) {
 	if sample > 0 && f.seen < f.next {
 		return
 	}
+	s = clip(s)
 	if sample > 0 && f.examined >= sample {
 		// Thin out: double the stride after every `sample` examined values.
 		f.stride = 1 << min(30, f.examined/sample)
@@ -123,7 +125,7 @@ func (f *fieldStats) observe(v string, sample int) {
 		f.hits++
 	} else {
 		info = analyze(s)
-		if f.cache != nil && len(f.cache) < cacheEntries {
+		if f.cache != nil && len(f.cache) < cacheEntries && len(s) <= maxCached {
 			f.cache[strings.Clone(s)] = info
 		}
 	}
@@ -293,8 +295,12 @@ func exampleOf(t Type, l Level, v string) string {
 
 // shorten cuts a value for display to 40 characters.
 func shorten(v string) string {
-	if utf8.RuneCountInString(v) > 40 {
-		v = string([]rune(v)[:40]) + "…"
+	n := 0
+	for i := range v {
+		if n == 40 {
+			return v[:i] + "…"
+		}
+		n++
 	}
 	return v
 }

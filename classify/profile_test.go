@@ -3,8 +3,10 @@ package classify
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -197,4 +199,50 @@ func FuzzDetectValue(f *testing.F) {
 			_ = m.Apply(v)
 		}
 	})
+}
+
+// A value is analyzed by its first maxAnalyzed bytes, so one huge value
+// (the fuzzer's stall: minimizing a 100 KB input made every execution scan
+// all of it several times) costs what a 4 KiB one does.
+func TestLongValueBounded(t *testing.T) {
+	head := "患者诊断为糖尿病，联系电话13812345678。"
+	long := head + strings.Repeat("备注内容很长", 200000)
+	assert.Equal(t, analyze(clip(long)), analyze(long[:len(clip(long))]))
+	assert.LessOrEqual(t, len(clip(long)), maxAnalyzed)
+	assert.True(t, utf8.ValidString(clip(long)), "cut at a character boundary")
+	assert.Equal(t, FreeText, detectValue(long))
+
+	p := NewProfiler()
+	for i := 0; i < 3; i++ {
+		p.observe("remark", long)
+	}
+	r := p.Result()[0]
+	assert.Equal(t, FreeText, r.Type)
+	assert.Equal(t, Level1, r.Level, "the diagnosis in the first 4 KiB raises the level")
+	assert.LessOrEqual(t, len(r.raw), maxAnalyzed, "no copy of the whole value is kept")
+	assert.Empty(t, p.fields["remark"].cache, "long values are not cached")
+}
+
+func BenchmarkDetectValueLong(b *testing.B) {
+	for _, n := range []int{1 << 10, 1 << 20} {
+		v := strings.Repeat("E12345678 a.a@b.cn ", n/19)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(len(v)))
+			for i := 0; i < b.N; i++ {
+				detectValue(v)
+			}
+		})
+	}
+}
+
+// An e-mail address whose local part runs back over a phone number found
+// before it overlapped that entity and panicked analyzeText (found by the
+// fuzz corpus entry long-mixed-value).
+func TestOverlappingEntities(t *testing.T) {
+	v := "联系方式：13812345678a@b.cn 备注"
+	var got []string
+	forEachEntity(v, func(typ Type, lo, hi int) { got = append(got, string(typ)+":"+v[lo:hi]) })
+	assert.Equal(t, []string{"mobile_phone:13812345678", "email:a@b.cn"}, got)
+	assert.NotPanics(t, func() { detectValue(v) })
+	assert.Equal(t, "联系方式：138****5678*@b.cn 备注", Mask{Method: MaskEntities}.Apply(v))
 }
