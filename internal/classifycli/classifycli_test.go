@@ -232,3 +232,12 @@ func TestJSONCarriesReviewFlag(t *testing.T) {
 	assert.True(t, got["t.amount_fen"].Review, "integers are amounts only because the header says so")
 	assert.Equal(t, "header only", got["t.amount_fen"].Reason)
 }
+
+func TestUnknownFormatNamesTheFormats(t *testing.T) {
+	dir := t.TempDir()
+	x := write(t, dir, "invoices.xlsx", "PK")
+	code, out, errs := run(x)
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.Equal(t, "custodia: "+x+": unknown format (want csv, tsv or jsonl) (see custodia classify -h)\n", errs)
+}
