@@ -1,7 +1,39 @@
-// Package custodia is a backup library for bookkeeping firms and e-invoice
-// systems: customer records, invoices and their attachments, ledgers.
+// Package custodia backs up the data of bookkeeping firms and e-invoice
+// systems (customer records, invoices and their attachments, ledgers) into
+// encrypted, deduplicated, erasure-coded repositories, and restores it.
 //
-// Data flows one way through small packages:
+// A host application opens a repository on one or more sites and backs up
+// and restores through it:
+//
+//	r, err := custodia.Create(ctx, []string{"/srv/backup/repo"}, password) // custodia.Open the next time
+//	if err != nil {
+//		return err
+//	}
+//	defer r.Close(ctx)
+//	res, err := r.Backup(ctx, []string{"/srv/ledger"}, custodia.WithTags("daily"))
+//	if err == nil {
+//		_, err = r.Restore(ctx, res.Snapshot, "/tmp/restore")
+//	}
+//	return err
+//
+// [Repository.BackupStream] and [Repository.RestoreStream] back up a
+// stream (a database dump, an export) and write it back to an io.Writer;
+// [Repository.Snapshots] and [Repository.Latest] find snapshots by host,
+// tag and path ([Filter]); [Repository.Verify] proves the data restores;
+// [Repository.Close] flushes, forgets the keys and closes every site.
+// Errors are matched with errors.Is against the Err variables.
+//
+// Sites are local folders, mem:// (tests), or cloud buckets: s3://, gs://
+// and azblob:// URLs work once the host imports the drivers it wants,
+//
+//	import _ "github.com/custodia-backup/custodia/storage/cloud"
+//
+// or the host hands in buckets it opened itself with [WithBucket].
+//
+// # Underneath
+//
+// Data flows one way through small packages, which stay public for hosts
+// that need more than this package offers ([Repository.Repo] reaches them):
 //
 //	source (files | stream)
 //	  -> chunk    content-defined chunks, keyed BLAKE3 IDs
@@ -12,13 +44,12 @@
 // object. Package classify decides, field by field, how personal data in
 // records is protected before it is stored.
 //
-// A minimal program:
+// # Extending this package
 //
-//	st, err := storage.Open(ctx, []string{"/srv/backup/repo"}, storage.WithCreate())
-//	r, err := repo.Init(ctx, st, password)
-//	res, err := backup.Files(ctx, r, []string{"/srv/ledger"})
-//	snap, err := r.FindSnapshot(ctx, "latest")
-//	_, err = restore.Snapshot(ctx, r, snap, "/tmp/restored")
+// Each capability lives in its own file of methods on [Repository] (tables
+// of records, keys, restore drills...), with its options as functional
+// options of its own type and its errors re-exported from the package that
+// defines them, so that `go doc -short` stays one screen.
 //
 // See README.md for the CLI and docs/FORMAT.md for the repository format.
 package custodia

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -62,20 +61,11 @@ func runLs(ctx context.Context, env *cliEnv, o *lsOptions, pos []string) error {
 	if err := o.check(pos[0]); err != nil {
 		return err
 	}
-	r, err := env.openRepo(ctx, true)
+	r, snap, _, err := env.openSnapshot(ctx, pos[0], &o.filterFlags) // a rollback was warned about; the listing is right for the snapshot found
 	if err != nil {
 		return err
 	}
 	defer env.closeRepo(r)
-	snap, err := findSnapshot(ctx, r, pos[0], &o.filterFlags)
-	var rollback *repo.RollbackError
-	if errors.As(err, &rollback) && snap != nil {
-		env.warnf("%v", err) // the listing is right for the snapshot found
-		err = nil
-	}
-	if err != nil {
-		return err
-	}
 	node, tree, err := lookup(ctx, r, snap, dir)
 	if err != nil {
 		return err

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
 )
 
@@ -62,20 +60,11 @@ func runRestore(ctx context.Context, env *cliEnv, o *restoreOptions, pos []strin
 	if err := o.check(pos[0]); err != nil {
 		return err
 	}
-	r, err := env.openRepo(ctx, true)
+	r, snap, rollback, err := env.openSnapshot(ctx, pos[0], &o.filterFlags) // restored all the same after a rollback warning; exit status 3
 	if err != nil {
 		return err
 	}
 	defer env.closeRepo(r)
-	snap, err := findSnapshot(ctx, r, pos[0], &o.filterFlags)
-	var rollback *repo.RollbackError
-	if errors.As(err, &rollback) && snap != nil {
-		env.warnf("%v", err) // restored all the same; exit status 3
-		err = nil
-	}
-	if err != nil {
-		return err
-	}
 	opts := []restore.Option{restore.WithInclude(o.include...)}
 	if o.overwrite {
 		opts = append(opts, restore.WithOverwrite())

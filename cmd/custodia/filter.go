@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,6 +75,28 @@ func (f *filterFlags) check(ref string) error {
 		return usagef("--host, --tag and --path select among snapshots for 'latest' only; %q names one snapshot", ref)
 	}
 	return nil
+}
+
+// openSnapshot opens the repository read-only and resolves ref in it as
+// findSnapshot does. A rollback warning is printed, and returned apart from
+// the error with the snapshot found. The caller closes the repository with
+// closeRepo.
+func (env *cliEnv) openSnapshot(ctx context.Context, ref string, f *filterFlags) (*repo.Repository, *repo.Snapshot, *repo.RollbackError, error) {
+	r, err := env.openRepo(ctx, true)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	snap, err := findSnapshot(ctx, r, ref, f)
+	var rollback *repo.RollbackError
+	if errors.As(err, &rollback) && snap != nil {
+		env.warnf("%v", err)
+		err = nil
+	}
+	if err != nil {
+		env.closeRepo(r)
+		return nil, nil, nil, err
+	}
+	return r, snap, rollback, nil
 }
 
 // findSnapshot resolves ref ("latest" or an ID prefix): "latest" is the

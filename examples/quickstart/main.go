@@ -1,5 +1,5 @@
-// Command quickstart shows custodia end to end on the embedded default, a
-// local folder as the repository: it writes a sample folder of invoice-like
+// Command quickstart shows custodia's host API (package custodia) end to
+// end with a local folder as the repository: it writes a sample folder of invoice-like
 // files, backs it up, changes a few files and backs up again, restores the
 // latest snapshot, compares the restore with the source byte for byte and
 // verifies every blob in the repository.
@@ -13,16 +13,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/custodia-backup/custodia/backup"
-	"github.com/custodia-backup/custodia/repo"
-	"github.com/custodia-backup/custodia/restore"
-	"github.com/custodia-backup/custodia/storage"
+	"github.com/custodia-backup/custodia"
+	"github.com/custodia-backup/custodia/internal/fixture"
 )
 
 func main() {
@@ -57,19 +54,15 @@ func run(ctx context.Context, dir string, keep bool) error {
 	fmt.Printf("1. wrote a sample of %d invoice, customer and attachment files (%s) to %s\n", n, mib(size), src)
 
 	password := []byte("quickstart password — use a long random one")
-	st, err := storage.Open(ctx, []string{repoDir}, storage.WithCreate())
+	r, err := custodia.Create(ctx, []string{repoDir}, password)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	r, err := repo.Init(ctx, st, password)
-	if err != nil {
-		return err
-	}
-	k, m := st.Shards()
-	fmt.Printf("2. created an encrypted repository in %s: every object is split into %d data + %d parity shards\n", repoDir, k, m)
+	defer func() { r.Close(ctx) }()
+	cfg := r.Repo().Config()
+	fmt.Printf("2. created an encrypted repository in %s: every object is split into %d data + %d parity shards\n", repoDir, cfg.DataShards, cfg.ParityShards)
 
-	res, err := backup.Files(ctx, r, []string{src}, backup.WithTags("quickstart"))
+	res, err := r.Backup(ctx, []string{src}, custodia.WithTags("quickstart"))
 	if err != nil {
 		return err
 	}
@@ -80,7 +73,7 @@ func run(ctx context.Context, dir string, keep bool) error {
 	if _, _, err := writeSample(src, 2); err != nil {
 		return err
 	}
-	res, err = backup.Files(ctx, r, []string{src}, backup.WithTags("quickstart"))
+	res, err = r.Backup(ctx, []string{src}, custodia.WithTags("quickstart"))
 	if err != nil {
 		return err
 	}
@@ -89,25 +82,27 @@ func run(ctx context.Context, dir string, keep bool) error {
 		res.Snapshot.ID.String()[:8], s.FilesSkipped, s.FilesChanged, mib(s.StoredAdded))
 
 	// A fresh Open, as a restore on another day would do.
-	r, err = repo.Open(ctx, st, password)
+	if err := r.Close(ctx); err != nil {
+		return err
+	}
+	if r, err = custodia.Open(ctx, []string{repoDir}, password); err != nil {
+		return err
+	}
+	latest, err := r.Latest(ctx, custodia.Filter{Tags: [][]string{{"quickstart"}}})
 	if err != nil {
 		return err
 	}
-	latest, err := r.FindSnapshot(ctx, "latest")
-	if err != nil {
-		return err
-	}
-	rres, err := restore.Snapshot(ctx, r, latest, target)
+	rres, err := r.Restore(ctx, latest, target)
 	if err != nil {
 		return err
 	}
 	restored := filepath.Join(target, filepath.Base(src))
-	if err := sameTree(src, restored); err != nil {
-		return fmt.Errorf("restore differs from the source: %w", err)
+	if diffs, err := fixture.Diff(src, restored, false); err != nil || len(diffs) > 0 {
+		return fmt.Errorf("restore differs from the source: %v %v", diffs, err)
 	}
 	fmt.Printf("5. restored %d files (%s) to %s: identical to the source, byte for byte\n", rres.Files, mib(rres.Bytes), restored)
 
-	rep, err := r.Check(ctx, repo.CheckOptions{ReadData: true})
+	rep, err := r.Verify(ctx, custodia.VerifyOptions{ReadData: true})
 	if err != nil {
 		return err
 	}
@@ -191,43 +186,4 @@ func writeSample(dir string, version int) (int, uint64, error) {
 		att[j] = byte(rng.Uint32())
 	}
 	return files, total, write("attachments/scan-new.pdf", att)
-}
-
-// sameTree compares two folders: same names, types, contents and modes.
-func sameTree(a, b string) error {
-	return filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(a, p)
-		q := filepath.Join(b, rel)
-		fa, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		fb, err := os.Lstat(q)
-		if err != nil {
-			return err
-		}
-		if fa.Mode() != fb.Mode() {
-			return fmt.Errorf("%s: mode %v, restored %v", rel, fa.Mode(), fb.Mode())
-		}
-		if fa.Mode().IsRegular() {
-			da, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			db, err := os.ReadFile(q)
-			if err != nil {
-				return err
-			}
-			if !bytes.Equal(da, db) {
-				return fmt.Errorf("%s: contents differ", rel)
-			}
-			if !fa.ModTime().Equal(fb.ModTime()) {
-				return fmt.Errorf("%s: modification time %v, restored %v", rel, fa.ModTime(), fb.ModTime())
-			}
-		}
-		return nil
-	})
 }
