@@ -16,6 +16,12 @@ import (
 //     take no query parameters, the package chooses the fileblob options.
 //   - mem://name, s3://bucket, gs://bucket and azblob://container URLs are
 //     passed through unchanged (with their query parameters).
+//   - The path of an s3://, gs:// or azblob:// URL is the prefix of every
+//     key the site writes: s3://bucket/repo-a becomes
+//     s3://bucket?prefix=repo-a/, so s3://bucket/repo-a and
+//     s3://bucket/repo-b are two separate sites. A URL with both a path and
+//     a prefix parameter, or a path with empty, "." or ".." segments, is
+//     refused.
 //
 // Errors wrap ErrInvalidSiteURL, are one line, and never contain the
 // password or secret query values of the argument.
@@ -62,7 +68,7 @@ func ParseSiteURL(s string) (string, error) {
 		if u.Host == "" {
 			return "", fmt.Errorf("%w: %s: missing bucket name (e.g. %s://my-bucket)", ErrInvalidSiteURL, redactURL(s), u.Scheme)
 		}
-		return s, nil
+		return cloudPrefix(s, u)
 	default:
 		return "", fmt.Errorf("%w: %s: unsupported scheme %q (use a path, file://, mem://, s3://, gs:// or azblob://)", ErrInvalidSiteURL, redactURL(s), u.Scheme)
 	}
@@ -190,4 +196,28 @@ func scrub(msg, rawURL string) string {
 		msg = strings.ReplaceAll(msg, secret, redacted)
 	}
 	return strings.ReplaceAll(msg, "\n", " ")
+}
+
+// cloudPrefix moves the path of a cloud site URL into its prefix query
+// parameter (gocloud's, which opens a blob.PrefixedBucket), ending it with
+// "/". s is u's original text, returned as is when there is no path.
+func cloudPrefix(s string, u *url.URL) (string, error) {
+	p := strings.TrimPrefix(u.Path, "/")
+	if p == "" {
+		return s, nil
+	}
+	if u.Query().Has("prefix") {
+		return "", fmt.Errorf("%w: %s: give the key prefix as the path or as ?prefix=, not both", ErrInvalidSiteURL, redactURL(s))
+	}
+	p = strings.TrimSuffix(p, "/")
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "", fmt.Errorf("%w: %s: the path (the key prefix) has an empty, \".\" or \"..\" segment", ErrInvalidSiteURL, redactURL(s))
+		}
+	}
+	q := u.Query()
+	q.Set("prefix", p+"/")
+	v := *u
+	v.Path, v.RawPath, v.RawQuery = "", "", q.Encode()
+	return v.String(), nil
 }

@@ -539,14 +539,21 @@ func TestParseSiteURL(t *testing.T) {
 		"mem://name":              "mem://name",
 		"mem://":                  "mem://",
 		"s3://bucket?region=us-east-1&endpoint=http://localhost:9000": "s3://bucket?region=us-east-1&endpoint=http://localhost:9000",
-		"gs://bucket":        "gs://bucket",
-		"azblob://container": "azblob://container",
+		"gs://bucket":                          "gs://bucket",
+		"azblob://container":                   "azblob://container",
+		"s3://bucket/repo-a":                   "s3://bucket?prefix=repo-a%2F",
+		"s3://bucket/repo-a/?region=eu-west-1": "s3://bucket?prefix=repo-a%2F&region=eu-west-1",
+		"gs://bucket/firm/ledger":              "gs://bucket?prefix=firm%2Fledger%2F",
+		"azblob://container/x":                 "azblob://container?prefix=x%2F",
+		"s3://bucket/":                         "s3://bucket/",
+		"s3://bucket?prefix=given":             "s3://bucket?prefix=given",
 	} {
 		got, err := ParseSiteURL(in)
 		require.NoError(t, err, in)
 		assert.Equal(t, want, got, in)
 	}
-	for _, in := range []string{"", "  ", "ftp://host/x", "file://otherhost/x", "file:///x?create_dir=1", "s3://", "gs:///path", "file://", "http://[::1"} {
+	for _, in := range []string{"", "  ", "ftp://host/x", "file://otherhost/x", "file:///x?create_dir=1", "s3://", "gs:///path", "file://", "http://[::1",
+		"s3://bucket/a?prefix=b", "s3://bucket/a//b", "gs://bucket/a/../b", "azblob://c/./x"} {
 		_, err := ParseSiteURL(in)
 		assert.ErrorIs(t, err, ErrInvalidSiteURL, "%q", in)
 		if err != nil {
