@@ -62,6 +62,9 @@ func runSnapshots(ctx context.Context, env *cliEnv, pos []string) error {
 		return err
 	}
 	defer env.closeRepo(r)
+	if r.WriteOnly() {
+		return repo.ErrWriteOnly
+	}
 	var list []snapshotJSON
 	var bad int
 	for s, err := range r.Snapshots(ctx) {
