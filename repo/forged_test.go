@@ -3,9 +3,12 @@ package repo_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -126,4 +129,47 @@ func forgeShardZero(t *testing.T, dir string) int {
 		return os.Rename(path, filepath.Join(dir, rel))
 	}))
 	return n
+}
+
+// plantSparseShards writes the six shard files (4+2) of object name, each
+// sparse and declaring, in a well-formed header, an object of claim bytes.
+func plantSparseShards(t *testing.T, dir, name string, claim uint64) {
+	t.Helper()
+	L := (claim + 3) / 4
+	for i := range 6 {
+		hdr := make([]byte, storage.HeaderSize)
+		copy(hdr, "CSHD")
+		hdr[4], hdr[5], hdr[6], hdr[7] = 1, 4, 2, byte(i)
+		binary.BigEndian.PutUint64(hdr[8:], claim)
+		binary.BigEndian.PutUint64(hdr[16:], L)
+		path := filepath.Join(dir, filepath.FromSlash(name)+"."+strconv.Itoa(i))
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o700))
+		require.NoError(t, os.WriteFile(path, hdr, 0o600))
+		require.NoError(t, os.Truncate(path, int64(storage.HeaderSize+L)))
+	}
+}
+
+// Planted key slots claiming 512 MiB objects do not size the memory of
+// an open (issue 18, finding 3).
+func TestPlantedHugeSlotsDoNotSizeMemory(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := storage.Open(ctx, []string{dir}, storage.WithCreate())
+	require.NoError(t, err)
+	_, err = repo.Init(ctx, st, password, fastArgon)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+	for _, n := range []string{"keys/0000000000000000", "keys/ffffffffffffffff", "keys/1111111111111111", "keys/2222222222222222"} {
+		plantSparseShards(t, dir, n, 512<<20)
+	}
+	st, err = storage.Open(ctx, []string{dir})
+	require.NoError(t, err)
+	defer st.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = repo.Open(ctx, st, password)
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "bytes allocated by Open")
 }

@@ -75,7 +75,7 @@ func readSlots(ctx context.Context, store *storage.Store, names []string, limits
 		problems []error
 	)
 	for _, name := range names {
-		b, _, err := store.Get(ctx, name)
+		b, _, err := store.Get(ctx, name, storage.MaxSize(maxKeySlotObject))
 		if err != nil {
 			problems = append(problems, fmt.Errorf("%w: key slot %s: %w", ErrMalformed, name, err))
 			continue

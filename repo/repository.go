@@ -285,7 +285,7 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 		}
 		return nil, ErrNotInitialized
 	}
-	cfgBytes, _, err := store.Get(ctx, configName)
+	cfgBytes, _, err := store.Get(ctx, configName, storage.MaxSize(maxConfigPayload+envelopeSlack))
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("%w (key slots exist but the config object is missing)", ErrNotInitialized)
 	}
@@ -308,12 +308,12 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 		default:
 			return fmt.Errorf("%w: key role %d cannot open a repository by itself", ErrUnsupported, b.role)
 		}
-		payload, err := openEnvelope(magicConfig, cfgBytes, configName, cand.keyFor(kindConfig), 1<<20)
+		payload, err := openEnvelope(magicConfig, cfgBytes, configName, cand.keyFor(kindConfig), maxConfigPayload)
 		if err != nil {
 			// A forged shard may hide the config these keys open: let
 			// the storage try the other writes it finds.
-			_, _, err = store.Get(ctx, configName, storage.Authenticate(func(b []byte) (err error) {
-				payload, err = openEnvelope(magicConfig, b, configName, cand.keyFor(kindConfig), 1<<20)
+			_, _, err = store.Get(ctx, configName, storage.MaxSize(maxConfigPayload+envelopeSlack), storage.Authenticate(func(b []byte) (err error) {
+				payload, err = openEnvelope(magicConfig, b, configName, cand.keyFor(kindConfig), maxConfigPayload)
 				return err
 			}))
 		}
@@ -396,12 +396,22 @@ func (r *Repository) readIndexFile(ctx context.Context, name string) ([]IndexPac
 // (storage.Authenticate) rather than making the object unreadable.
 func (r *Repository) getEnvelope(ctx context.Context, magic, name string, kind objectKind, maxSize int) ([]byte, error) {
 	var payload []byte
-	_, _, err := r.store.Get(ctx, name, storage.Authenticate(func(b []byte) (err error) {
+	_, _, err := r.store.Get(ctx, name, storage.MaxSize(int64(maxSize)+envelopeSlack), storage.Authenticate(func(b []byte) (err error) {
 		payload, err = openEnvelope(magic, b, name, r.keyForCtx(ctx, kind), maxSize)
 		return err
 	}))
 	return payload, err
 }
+
+// Largest stored objects accepted, by kind, so that a planted object
+// cannot make a reader allocate more (storage.MaxSize): an envelope is at
+// most its payload limit plus envelopeSlack; a key slot is a few hundred
+// bytes.
+const (
+	envelopeSlack    = 4 << 10
+	maxKeySlotObject = 64 << 10
+	maxConfigPayload = 1 << 20
+)
 
 // Warnings returns the problems met while opening that did not stop it.
 func (r *Repository) Warnings() []error { return r.warnings }

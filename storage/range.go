@@ -93,7 +93,7 @@ func (s *Store) readRange(ctx context.Context, key string, i int, off int64, dst
 func (s *Store) findHeader(ctx context.Context, name string) (ShardHeader, error) {
 	missing := true
 	for i := range s.k + s.m {
-		r := s.readShard(ctx, name, i, true, nil)
+		r := s.readShard(ctx, name, i, true, MaxObjectSize, nil)
 		if r.buf != nil {
 			putBuf(r.buf)
 		}

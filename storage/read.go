@@ -52,10 +52,12 @@ type readSet struct {
 	// forged holds the intact shards that disagree with the object found
 	// (see object).
 	forged map[int]bool
+	// maxObject is the largest object the reader accepts (MaxSize).
+	maxObject int64
 }
 
-func (s *Store) newReadSet(name string) *readSet {
-	return &readSet{s: s, name: name, reads: make(map[int]*shardRead)}
+func (s *Store) newReadSet(name string, o *readOptions) *readSet {
+	return &readSet{s: s, name: name, reads: make(map[int]*shardRead), maxObject: o.maxObject}
 }
 
 func (rs *readSet) release() {
@@ -72,7 +74,7 @@ func (rs *readSet) release() {
 func (rs *readSet) fetch(ctx context.Context, idx []int, headerOnly bool) {
 	out := make([]*shardRead, len(idx))
 	rs.s.parallel(len(idx), func(j int) {
-		out[j] = rs.s.readShard(ctx, rs.name, idx[j], headerOnly, rs.place)
+		out[j] = rs.s.readShard(ctx, rs.name, idx[j], headerOnly, rs.maxObject, rs.place)
 	})
 	for _, r := range out {
 		rs.reads[r.idx] = r
@@ -158,7 +160,7 @@ func (rs *readSet) health(g *group) Health {
 // readShard reads shard i of name from its home site; when it is not
 // there, the other sites are tried (so objects stay readable if the site
 // list was reordered or shortened).
-func (s *Store) readShard(ctx context.Context, name string, i int, headerOnly bool, place placeFunc) *shardRead {
+func (s *Store) readShard(ctx context.Context, name string, i int, headerOnly bool, maxObject int64, place placeFunc) *shardRead {
 	home := s.siteOf(i)
 	r := &shardRead{idx: i, site: home, key: shardKey(name, i)}
 	var homeErr error
@@ -176,7 +178,7 @@ func (s *Store) readShard(ctx context.Context, name string, i int, headerOnly bo
 				return r
 			}
 		}
-		buf, size, err := st.readShard(ctx, r.key, headerOnly)
+		buf, size, err := st.readShard(ctx, r.key, headerOnly, maxObject)
 		if err == nil {
 			r.site, r.buf = si, buf
 			r.err = r.decode(name, size, headerOnly)
@@ -225,7 +227,7 @@ func (s *Store) Get(ctx context.Context, name string, opts ...ReadOption) ([]byt
 		return nil, Health{Object: name}, err
 	}
 	o := readOpts(opts)
-	rs := s.newReadSet(name)
+	rs := s.newReadSet(name, o)
 	defer rs.release()
 	next := make([]int, s.k)
 	for i := range next {
@@ -278,5 +280,11 @@ func (s *Store) Get(ctx context.Context, name string, opts ...ReadOption) ([]byt
 }
 
 func (s *Store) unrecoverable(name string, h Health) error {
-	return fmt.Errorf("%w: %s: %d of %d shards bad, need %d intact", ErrUnrecoverable, name, len(h.Bad), h.Shards, h.DataShards)
+	err := fmt.Errorf("%w: %s: %d of %d shards bad, need %d intact", ErrUnrecoverable, name, len(h.Bad), h.Shards, h.DataShards)
+	for _, p := range h.Bad {
+		if errors.Is(p.Err, ErrTooLarge) {
+			return fmt.Errorf("%w (%w)", err, ErrTooLarge)
+		}
+	}
+	return err
 }

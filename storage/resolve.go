@@ -27,7 +27,8 @@ const maxSubsetTries = 256
 type ReadOption func(*readOptions)
 
 type readOptions struct {
-	auth func(object []byte) error
+	auth      func(object []byte) error
+	maxObject int64
 }
 
 // Authenticate gives the read a check of the layer above (for example the
@@ -40,8 +41,17 @@ func Authenticate(fn func(object []byte) error) ReadOption {
 	return func(o *readOptions) { o.auth = fn }
 }
 
+// MaxSize refuses objects of more than n bytes (at most MaxObjectSize, the
+// default): a shard whose header claims a larger object is reported as
+// corrupt (wrapping ErrTooLarge) before more than its header is read, so
+// neither a shard's reported size nor its header sizes memory beyond n. A
+// reader gives each kind of object its own limit (a key slot is small).
+func MaxSize(n int64) ReadOption {
+	return func(o *readOptions) { o.maxObject = min(max(n, 0), MaxObjectSize) }
+}
+
 func readOpts(opts []ReadOption) *readOptions {
-	o := &readOptions{}
+	o := &readOptions{maxObject: MaxObjectSize}
 	for _, opt := range opts {
 		opt(o)
 	}

@@ -38,9 +38,10 @@ type site interface {
 	// ifNotExist it fails when the key exists.
 	writeShard(ctx context.Context, key string, hdr, data []byte, ifNotExist bool) error
 	// readShard reads a whole shard blob, or its header and size only,
-	// into a pooled buffer. Errors wrap ErrShardMissing, ErrShardCorrupt
+	// into a pooled buffer, refusing a header that claims an object of
+	// more than maxObject bytes before reading further. Errors wrap ErrShardMissing, ErrShardCorrupt
 	// or ErrShardUnreadable.
-	readShard(ctx context.Context, key string, headerOnly bool) (*[]byte, int64, error)
+	readShard(ctx context.Context, key string, headerOnly bool, maxObject int64) (*[]byte, int64, error)
 	// readShardInto is the local fast path of a whole-shard read into a
 	// caller's buffer (see localSite); ok is false when it does not apply.
 	readShardInto(name, key string, i int, place placeFunc) (h ShardHeader, data []byte, ok bool, err error)
@@ -229,15 +230,15 @@ func (st *bucketSite) writeBlob(ctx context.Context, key string, hdr, data []byt
 	return w.Close()
 }
 
-func (st *bucketSite) readShard(ctx context.Context, key string, headerOnly bool) (buf *[]byte, size int64, err error) {
+func (st *bucketSite) readShard(ctx context.Context, key string, headerOnly bool, maxObject int64) (buf *[]byte, size int64, err error) {
 	err = st.retry(ctx, func() error {
-		buf, size, err = st.readShardOnce(ctx, key, headerOnly)
+		buf, size, err = st.readShardOnce(ctx, key, headerOnly, maxObject)
 		return err
 	})
 	return buf, size, err
 }
 
-func (st *bucketSite) readShardOnce(ctx context.Context, key string, headerOnly bool) (*[]byte, int64, error) {
+func (st *bucketSite) readShardOnce(ctx context.Context, key string, headerOnly bool, maxObject int64) (*[]byte, int64, error) {
 	var (
 		rd  *blob.Reader
 		err error
@@ -251,18 +252,41 @@ func (st *bucketSite) readShardOnce(ctx context.Context, key string, headerOnly 
 		return nil, 0, st.shardErr(err)
 	}
 	defer rd.Close()
-	size := rd.Size()
-	n := size
-	if headerOnly {
-		n = min(size, HeaderSize)
-	}
-	if size < HeaderSize || size > HeaderSize+MaxObjectSize {
+	return readShardBlob(rd, rd.Size(), headerOnly, maxObject, st.shardErr)
+}
+
+// readShardBlob reads a shard blob whose size the site reports as size
+// from rd: the header first, and only when the header is well-formed,
+// declares that size, and an object of at most maxObject bytes, its data,
+// into a pooled buffer (so no unauthenticated length sizes memory beyond
+// what the header allows). With headerOnly the buffer holds the header.
+func readShardBlob(rd io.Reader, size int64, headerOnly bool, maxObject int64, classify func(error) error) (*[]byte, int64, error) {
+	if size < HeaderSize {
 		return nil, size, fmt.Errorf("%w: blob is %d bytes", ErrShardCorrupt, size)
 	}
-	buf := getBuf(int(n))
-	if _, err := io.ReadFull(rd, *buf); err != nil {
+	var hdr [HeaderSize]byte
+	if _, err := io.ReadFull(rd, hdr[:]); err != nil {
+		return nil, size, classify(err)
+	}
+	h, err := parseShardHeader(hdr[:])
+	if err != nil {
+		return nil, size, err
+	}
+	if uint64(size) != HeaderSize+h.ShardLen {
+		return nil, size, fmt.Errorf("%w: blob is %d bytes, header says %d", ErrShardCorrupt, size, HeaderSize+h.ShardLen)
+	}
+	if h.ObjectLen > uint64(min(maxObject, MaxObjectSize)) {
+		return nil, size, fmt.Errorf("%w: %w: header says the object has %d bytes, at most %d allowed", ErrShardCorrupt, ErrTooLarge, h.ObjectLen, min(maxObject, MaxObjectSize))
+	}
+	n := HeaderSize
+	if !headerOnly {
+		n += int(h.ShardLen)
+	}
+	buf := getBuf(n)
+	copy(*buf, hdr[:])
+	if _, err := io.ReadFull(rd, (*buf)[HeaderSize:]); err != nil {
 		putBuf(buf)
-		return nil, size, st.shardErr(err)
+		return nil, size, classify(err)
 	}
 	return buf, size, nil
 }
@@ -362,7 +386,7 @@ func (st *offlineSite) writeShard(context.Context, string, []byte, []byte, bool)
 	return st.errOffline()
 }
 
-func (st *offlineSite) readShard(context.Context, string, bool) (*[]byte, int64, error) {
+func (st *offlineSite) readShard(context.Context, string, bool, int64) (*[]byte, int64, error) {
 	return nil, 0, fmt.Errorf("%w: site offline", ErrShardUnreadable)
 }
 

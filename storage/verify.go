@@ -10,8 +10,8 @@ import (
 // readAll reads every shard of name (whole, or headers and sizes only),
 // including shards beyond the configured k+m when the object was written
 // with more.
-func (s *Store) readAll(ctx context.Context, name string, headerOnly bool) (*readSet, *group, error) {
-	return s.readAllInto(ctx, s.newReadSet(name), headerOnly)
+func (s *Store) readAll(ctx context.Context, name string, o *readOptions, headerOnly bool) (*readSet, *group, error) {
+	return s.readAllInto(ctx, s.newReadSet(name, o), headerOnly)
 }
 
 // readAllInto is readAll into the read set rs (which may set place).
@@ -49,13 +49,14 @@ func (s *Store) Check(ctx context.Context, name string, readData bool, opts ...R
 		return Health{Object: name}, err
 	}
 	if readData {
-		_, _, h, err := s.examine(ctx, s.newReadSet(name), readOpts(opts), nil)
+		o := readOpts(opts)
+		_, _, h, err := s.examine(ctx, s.newReadSet(name, o), o, nil)
 		if errors.Is(err, ErrUnrecoverable) || (err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil) {
 			err = nil // damage, reported in h
 		}
 		return h, err
 	}
-	rs, g, err := s.readAll(ctx, name, true)
+	rs, g, err := s.readAll(ctx, name, readOpts(opts), true)
 	if err != nil {
 		return Health{Object: name}, err
 	}
@@ -107,6 +108,7 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte, opts ...Rea
 	if err := s.check(name); err != nil {
 		return nil, Health{Object: name}, err
 	}
+	o := readOpts(opts)
 	// Data shards on local sites are read straight into their place in
 	// the object (no copy when assembling it).
 	var (
@@ -117,9 +119,9 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte, opts ...Rea
 	place := func(i int, h ShardHeader) []byte {
 		// Only data shards of an object coded as the store is; the header
 		// is checked (ShardLen agrees with ObjectLen and the file size,
-		// ObjectLen is at most MaxObjectSize), so the buffer is at most
+		// ObjectLen is at most MaxSize), so the buffer is at most
 		// the object's size rounded up to whole shards.
-		if i >= s.k || h.DataShards != s.k {
+		if i >= s.k || h.DataShards != s.k || h.ObjectLen > uint64(o.maxObject) {
 			return nil
 		}
 		l := int(h.ShardLen)
@@ -138,9 +140,9 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte, opts ...Rea
 		}
 		return out[i*l : (i+1)*l : (i+1)*l]
 	}
-	rs := s.newReadSet(name)
+	rs := s.newReadSet(name, o)
 	rs.place = place
-	data, _, h, err := s.examine(ctx, rs, readOpts(opts), func() []byte {
+	data, _, h, err := s.examine(ctx, rs, o, func() []byte {
 		if out != nil {
 			return out // the data shards read into place
 		}
@@ -159,7 +161,8 @@ func (s *Store) Repair(ctx context.Context, name string, opts ...ReadOption) (He
 	if err := s.check(name); err != nil {
 		return Health{Object: name}, err
 	}
-	data, g, h, err := s.examine(ctx, s.newReadSet(name), readOpts(opts), nil)
+	o := readOpts(opts)
+	data, g, h, err := s.examine(ctx, s.newReadSet(name, o), o, nil)
 	if err != nil || h.OK() {
 		return h, err
 	}
