@@ -27,6 +27,14 @@ type Result struct {
 	// Errors lists the files and folders left out because they could not
 	// be read.
 	Errors []*FileError
+	// Notes lists what was kept only in part or not at all by design:
+	// sockets (which hold nothing to restore), extended attributes that
+	// could not be read.
+	Notes []*FileError
+	// Changed lists the files that changed while they were read, twice:
+	// what was read is in the snapshot, perhaps torn (a database file
+	// written meanwhile); the snapshot's Stats.ChangedWhileRead counts them.
+	Changed []string
 }
 
 // ErrNoPaths means Files was called without paths.
@@ -73,9 +81,12 @@ type backuper struct {
 	files chan fileJob
 	saves chan saveJob
 
-	mu    sync.Mutex
-	errs  []*FileError
-	stats repo.SnapshotStats
+	mu      sync.Mutex
+	errs    []*FileError
+	notes   []*FileError
+	changed []string
+	stats   repo.SnapshotStats
+	links   map[[2]uint64]*future // first name of each hard-linked file
 
 	nFiles, nDirs, nBytes, nErrors atomic.Uint64
 	dirs, fileWG, saveWG           sync.WaitGroup
@@ -84,6 +95,13 @@ type backuper struct {
 }
 
 func (b *backuper) fail(err error) { b.cancel(err) }
+
+// note records something kept only in part, or left out by design.
+func (b *backuper) note(path string, err error) {
+	b.mu.Lock()
+	b.notes = append(b.notes, &FileError{Path: path, Err: err})
+	b.mu.Unlock()
+}
 
 func (b *backuper) fileError(path string, err error) {
 	b.nErrors.Add(1)
@@ -328,8 +346,11 @@ func (b *backuper) commit(ctx context.Context, kind string, paths []string, pare
 	if _, err := b.r.SaveSnapshot(ctx, s); err != nil {
 		return nil, err
 	}
-	sort.Slice(b.errs, func(i, j int) bool { return b.errs[i].Path < b.errs[j].Path })
-	return &Result{Snapshot: s, Errors: b.errs}, nil
+	for _, l := range [][]*FileError{b.errs, b.notes} {
+		sort.Slice(l, func(i, j int) bool { return l[i].Path < l[j].Path })
+	}
+	sort.Strings(b.changed)
+	return &Result{Snapshot: s, Errors: b.errs, Notes: b.notes, Changed: b.changed}, nil
 }
 
 func (b *backuper) startProgress() func() {
@@ -369,14 +390,7 @@ func (b *backuper) entry(path string, fi fs.FileInfo, parent *repo.Node) *future
 	case fi.Mode().IsRegular():
 		node.Type = repo.NodeFile
 		node.Size = uint64(fi.Size())
-		f := newFuture()
-		select {
-		case b.files <- fileJob{path: path, fi: fi, node: node, parent: parent, f: f}:
-		case <-b.ctx.Done():
-			f.skip = true
-			close(f.done)
-		}
-		return f
+		return b.file(fileJob{path: path, fi: fi, node: node, parent: parent})
 	case fi.IsDir():
 		return b.dir(path, node, parent)
 	case fi.Mode()&fs.ModeSymlink != 0:
@@ -391,11 +405,18 @@ func (b *backuper) entry(path string, fi fs.FileInfo, parent *repo.Node) *future
 		b.stats.Symlinks++
 		b.mu.Unlock()
 		return doneFuture(node)
-	default:
-		// Devices, sockets and named pipes hold no data to keep.
+	case fi.Mode()&fs.ModeSocket != 0:
+		// A socket is made by the program listening on it, not restored.
+		b.note(path, ErrSocket)
 		return &future{done: closedChan, skip: true}
+	default:
+		return b.special(path, fi, node)
 	}
 }
+
+// ErrSocket is the note of a socket, which a backup does not keep: it
+// holds no data, and the program that listens on it makes it again.
+var ErrSocket = errors.New("socket not backed up")
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
@@ -404,6 +425,7 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 func (b *backuper) dir(path string, node repo.Node, parent *repo.Node) *future {
 	f := newFuture()
 	node.Type = repo.NodeDir
+	node.Xattrs = b.xattrs(path)
 	b.nDirs.Add(1)
 	entries, err := os.ReadDir(path)
 	if err != nil {

@@ -16,6 +16,7 @@ type options struct {
 	user     string
 	parent   *repo.Snapshot
 	noParent bool
+	noXattrs bool
 	workers  int
 	progress func(Progress)
 	interval time.Duration
@@ -49,6 +50,12 @@ func WithParent(s *repo.Snapshot) Option {
 // WithoutParent reads every file, ignoring earlier snapshots.
 func WithoutParent() Option {
 	return func(o *options) { o.noParent = true }
+}
+
+// WithoutXattrs leaves out extended attributes (and the POSIX ACLs kept
+// in them).
+func WithoutXattrs() Option {
+	return func(o *options) { o.noXattrs = true }
 }
 
 // WithWorkers sets how many files are read and how many chunks are

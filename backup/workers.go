@@ -30,7 +30,7 @@ func (b *backuper) fileWorker() {
 // unchanged reports whether a file can keep its parent snapshot's content.
 func (b *backuper) unchanged(n repo.Node, p *repo.Node) bool {
 	if p == nil || p.Type != repo.NodeFile || p.Size != n.Size || !p.ModTime.Equal(n.ModTime) ||
-		p.Inode != n.Inode || !p.ChangeTime.Equal(n.ChangeTime) || len(p.Content) == 0 && n.Size > 0 {
+		p.Inode != n.Inode || !p.ChangeTime.Equal(n.ChangeTime) || len(p.Content) == 0 && p.DataSize() > 0 {
 		return false
 	}
 	for _, id := range p.Content {
@@ -44,41 +44,38 @@ func (b *backuper) unchanged(n repo.Node, p *repo.Node) bool {
 func (b *backuper) saveFile(c **chunk.Chunker, job fileJob) {
 	node := job.node
 	b.nFiles.Add(1)
+	node.Xattrs = b.xattrs(job.path)
 	if b.unchanged(node, job.parent) {
-		node.Content = job.parent.Content
-		b.nBytes.Add(node.Size)
+		node.Content, node.Sparse, node.Extents = job.parent.Content, job.parent.Sparse, job.parent.Extents
+		b.nBytes.Add(node.DataSize())
 		b.mu.Lock()
 		b.stats.FilesSkipped++
 		b.mu.Unlock()
 		job.f.node = node
 		return
 	}
-	f, err := os.OpenFile(job.path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
-	if err != nil {
-		b.fileError(job.path, err)
-		job.f.skip = true
-		return
-	}
-	defer f.Close()
-	if *c == nil {
-		if *c, err = chunk.NewChunker(f, b.params, b.gear); err != nil {
-			b.fail(err)
+	// A file that changes while it is read is read once more; if it
+	// changes again, what was read is kept with a warning.
+	var changed bool
+	for range 2 {
+		n, ch, err := b.readFile(c, job.path, node)
+		if err != nil {
+			if b.ctx.Err() == nil {
+				b.fileError(job.path, err)
+			}
 			job.f.skip = true
 			return
 		}
-	} else {
-		(*c).Reset(f)
-	}
-	content, size, err := b.chunkStream(*c)
-	if err != nil {
-		if b.ctx.Err() == nil {
-			b.fileError(job.path, err)
+		node, changed = n, ch
+		if !changed {
+			break
 		}
-		job.f.skip = true
-		return
 	}
-	node.Content, node.Size = content, size
 	b.mu.Lock()
+	if changed {
+		b.changed = append(b.changed, job.path)
+		b.stats.ChangedWhileRead++
+	}
 	if job.parent != nil && job.parent.Type == repo.NodeFile {
 		b.stats.FilesChanged++
 	} else {
@@ -86,6 +83,67 @@ func (b *backuper) saveFile(c **chunk.Chunker, job fileJob) {
 	}
 	b.mu.Unlock()
 	job.f.node = node
+}
+
+// readFile reads the file at path: its data (of a sparse file only the
+// runs the file system holds data for; holes are not read) and the
+// metadata it had when opened. changed reports that its size, mtime or
+// ctime moved while it was read, or that it held more or less data than
+// its size said.
+func (b *backuper) readFile(c **chunk.Chunker, path string, listed repo.Node) (n repo.Node, changed bool, err error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return n, false, err
+	}
+	defer f.Close()
+	before, err := f.Stat()
+	if err != nil {
+		return n, false, err
+	}
+	if !before.Mode().IsRegular() {
+		return n, false, errors.New("no longer a regular file")
+	}
+	n = baseNode(listed.Name, before)
+	n.Type, n.Size, n.Xattrs = repo.NodeFile, uint64(before.Size()), listed.Xattrs
+	var rd io.Reader = f
+	if alloc, ok := allocated(before); ok && alloc < before.Size() {
+		ext, err := dataExtents(f, before.Size())
+		if err != nil {
+			return n, false, err
+		}
+		if ext != nil {
+			n.Sparse, n.Extents = true, ext
+			rd = extentReader(f, ext)
+		}
+	}
+	if *c == nil {
+		if *c, err = chunk.NewChunker(rd, b.params, b.gear); err != nil {
+			b.fail(err)
+			return n, false, err
+		}
+	} else {
+		(*c).Reset(rd)
+	}
+	var size uint64
+	if n.Content, size, err = b.chunkStream(*c); err != nil {
+		return n, false, err
+	}
+	after, err := f.Stat()
+	if err != nil {
+		return n, false, err
+	}
+	a := baseNode(listed.Name, after)
+	changed = size != n.DataSize() || uint64(after.Size()) != n.Size || !a.ModTime.Equal(n.ModTime) || !a.ChangeTime.Equal(n.ChangeTime)
+	return n, changed, nil
+}
+
+// extentReader reads the data runs of a sparse file one after the other.
+func extentReader(f *os.File, ext []repo.Extent) io.Reader {
+	rs := make([]io.Reader, len(ext))
+	for i, e := range ext {
+		rs[i] = io.NewSectionReader(f, int64(e.Offset), int64(e.Length))
+	}
+	return io.MultiReader(rs...)
 }
 
 // chunkStream chunks a stream, hashes each chunk and hands the chunks the

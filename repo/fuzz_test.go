@@ -104,6 +104,8 @@ func FuzzDecodeTree(f *testing.F) {
 	b, _ := EncodeTree(&Tree{Nodes: []Node{{Name: "a", Type: NodeFile, Content: []ID{{1}}}, {Name: "d", Type: NodeDir, Subtree: &sub}}})
 	f.Add(b)
 	f.Add([]byte(`{"nodes":[{"name":"..","type":"file"}]}`))
+	f.Add([]byte(`{"nodes":[{"name":"s","type":"file","size":9,"sparse":true,"extents":[[1,2],[5,4]],"links":2,"inode":3},` +
+		`{"name":"x","type":"fifo","xattrs":[{"name":"user.a","value":"AAE="}]},{"name":"y","type":"chardev","rdev":259}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tr, err := DecodeTree(b)
 		requireTyped(t, err)

@@ -196,18 +196,30 @@ func TestTreeValidate(t *testing.T) {
 		{Nodes: []repo.Node{{Name: "b", Type: repo.NodeFile}, {Name: "a", Type: repo.NodeFile}}},
 		{Nodes: []repo.Node{{Name: "a", Type: repo.NodeFile}, {Name: "a", Type: repo.NodeFile}}},
 		{Nodes: []repo.Node{{Name: "d", Type: repo.NodeDir}}},
-		{Nodes: []repo.Node{{Name: "x", Type: "fifo"}}},
+		{Nodes: []repo.Node{{Name: "x", Type: "socket"}}},
+		{Nodes: []repo.Node{{Name: "x", Type: repo.NodeFile, Size: 10, Extents: []repo.Extent{{Offset: 0, Length: 4}}}}},
+		{Nodes: []repo.Node{{Name: "x", Type: repo.NodeFIFO, Sparse: true}}},
+		{Nodes: []repo.Node{{Name: "x", Type: repo.NodeFile, Sparse: true, Size: 10, Extents: []repo.Extent{{Offset: 4, Length: 4}, {Offset: 6, Length: 2}}}}},
+		{Nodes: []repo.Node{{Name: "x", Type: repo.NodeFile, Sparse: true, Size: 10, Extents: []repo.Extent{{Offset: 8, Length: 4}}}}},
+		{Nodes: []repo.Node{{Name: "x", Type: repo.NodeFile, Sparse: true, Size: 10, Extents: []repo.Extent{{Offset: 8, Length: 0}}}}},
+		{Nodes: []repo.Node{{Name: "x", Type: repo.NodeFile, Xattrs: []repo.Xattr{{Name: "user.b"}, {Name: "user.a"}}}}},
+		{Nodes: []repo.Node{{Name: "x", Type: repo.NodeFile, Xattrs: []repo.Xattr{{Name: ""}}}}},
 	}
 	for _, tr := range bad {
 		require.ErrorIs(t, tr.Validate(), repo.ErrMalformed, "%+v", tr)
 	}
-	good := repo.Tree{Nodes: []repo.Node{{Name: "a", Type: repo.NodeFile}, {Name: "d", Type: repo.NodeDir, Subtree: &sub}}}
+	good := repo.Tree{Nodes: []repo.Node{{Name: "a", Type: repo.NodeFile}, {Name: "d", Type: repo.NodeDir, Subtree: &sub},
+		{Name: "dev", Type: repo.NodeCharDev, Rdev: 0x103}, {Name: "p", Type: repo.NodeFIFO, Xattrs: []repo.Xattr{{Name: "user.a", Value: []byte{0, 1}}, {Name: "user.b"}}},
+		{Name: "s", Type: repo.NodeFile, Size: 100, Links: 2, Inode: 7, Sparse: true, Extents: []repo.Extent{{Offset: 4, Length: 4}, {Offset: 8, Length: 2}}}}}
 	require.NoError(t, good.Validate())
 	b, err := repo.EncodeTree(&good)
 	require.NoError(t, err)
+	assert.Contains(t, string(b), `"extents":[[4,4],[8,2]]`)
 	back, err := repo.DecodeTree(b)
 	require.NoError(t, err)
 	assert.Equal(t, good.Nodes[1].Subtree, back.Nodes[1].Subtree)
+	assert.Equal(t, good.Nodes[2:], back.Nodes[2:])
+	assert.Equal(t, uint64(6), back.Nodes[4].DataSize())
 }
 
 func TestOpenUsesConfiguredShards(t *testing.T) {

@@ -40,18 +40,23 @@ const (
 
 // SnapshotStats summarises what a backup saw and added.
 type SnapshotStats struct {
-	Files        uint64        `json:"files"`
-	Dirs         uint64        `json:"dirs"`
-	Symlinks     uint64        `json:"symlinks,omitempty"`
-	Bytes        uint64        `json:"bytes"`
-	FilesNew     uint64        `json:"files_new"`
-	FilesChanged uint64        `json:"files_changed"`
-	FilesSkipped uint64        `json:"files_unchanged"`
-	BlobsAdded   uint64        `json:"blobs_added"`
-	BytesAdded   uint64        `json:"bytes_added"`
-	StoredAdded  uint64        `json:"stored_added"`
-	Errors       uint64        `json:"errors,omitempty"`
-	Duration     time.Duration `json:"duration_ns"`
+	Files    uint64 `json:"files"`
+	Dirs     uint64 `json:"dirs"`
+	Symlinks uint64 `json:"symlinks,omitempty"`
+	// Special counts named pipes and device nodes.
+	Special      uint64 `json:"special,omitempty"`
+	Bytes        uint64 `json:"bytes"`
+	FilesNew     uint64 `json:"files_new"`
+	FilesChanged uint64 `json:"files_changed"`
+	FilesSkipped uint64 `json:"files_unchanged"`
+	BlobsAdded   uint64 `json:"blobs_added"`
+	BytesAdded   uint64 `json:"bytes_added"`
+	StoredAdded  uint64 `json:"stored_added"`
+	Errors       uint64 `json:"errors,omitempty"`
+	// ChangedWhileRead counts the files that changed while they were
+	// read, twice; the snapshot holds what was read, which may be torn.
+	ChangedWhileRead uint64        `json:"changed_while_read,omitempty"`
+	Duration         time.Duration `json:"duration_ns"`
 }
 
 // maxSnapshotPayload bounds a decoded snapshot.

@@ -21,13 +21,19 @@ const (
 	NodeFile    = "file"
 	NodeDir     = "dir"
 	NodeSymlink = "symlink"
+	// NodeFIFO is a named pipe; NodeCharDev and NodeBlockDev are device
+	// nodes (Rdev holds the device number). They hold no data.
+	NodeFIFO     = "fifo"
+	NodeCharDev  = "chardev"
+	NodeBlockDev = "blockdev"
 )
 
 // Node is one entry of a Tree.
 type Node struct {
 	// Name is the entry's name within its directory (no slash).
 	Name string `json:"name"`
-	// Type is NodeFile, NodeDir or NodeSymlink.
+	// Type is NodeFile, NodeDir, NodeSymlink, NodeFIFO, NodeCharDev or
+	// NodeBlockDev.
 	Type string `json:"type"`
 	// Mode holds the permission and special bits (fs.FileMode & (ModePerm|ModeSetuid|ModeSetgid|ModeSticky)).
 	Mode fs.FileMode `json:"mode"`
@@ -41,14 +47,57 @@ type Node struct {
 	// Inode and Device identify the file on its file system.
 	Inode  uint64 `json:"inode,omitempty"`
 	Device uint64 `json:"device,omitempty"`
-	// Size is the file size in bytes.
+	// Links is the number of hard links of a file when it has more than
+	// one: nodes of one snapshot with the same Device, Inode and Links > 1
+	// are names of one file.
+	Links uint64 `json:"links,omitempty"`
+	// Rdev is the device number of a device node.
+	Rdev uint64 `json:"rdev,omitempty"`
+	// Size is the file size in bytes (of a sparse file, holes included).
 	Size uint64 `json:"size,omitempty"`
-	// Content lists the data blobs of a file, in order.
+	// Content lists the data blobs of a file, in order. For a sparse file
+	// they hold the data of its Extents, one after the other.
 	Content []ID `json:"content,omitempty"`
+	// Sparse marks a file stored without its holes: its content is the
+	// data of Extents, and the rest of the file (all of it when Extents is
+	// empty) is holes, read as zeros.
+	Sparse bool `json:"sparse,omitempty"`
+	// Extents lists where a sparse file's data lies, in order.
+	Extents []Extent `json:"extents,omitempty"`
+	// Xattrs are the extended attributes (POSIX ACLs included), sorted by
+	// name.
+	Xattrs []Xattr `json:"xattrs,omitempty"`
 	// Subtree is the tree of a directory.
 	Subtree *ID `json:"subtree,omitempty"`
 	// LinkTarget is the target of a symlink.
 	LinkTarget string `json:"linktarget,omitempty"`
+}
+
+// Extent is a run of data in a sparse file, stored as the JSON array
+// [offset, length].
+type Extent struct {
+	Offset, Length uint64
+}
+
+// MarshalJSON writes the extent as [offset, length].
+func (e Extent) MarshalJSON() ([]byte, error) {
+	return json.Marshal([2]uint64{e.Offset, e.Length})
+}
+
+// UnmarshalJSON reads [offset, length].
+func (e *Extent) UnmarshalJSON(b []byte) error {
+	var a [2]uint64
+	if err := json.Unmarshal(b, &a); err != nil {
+		return err
+	}
+	e.Offset, e.Length = a[0], a[1]
+	return nil
+}
+
+// Xattr is one extended attribute; its value is stored as base64.
+type Xattr struct {
+	Name  string `json:"name"`
+	Value []byte `json:"value"`
 }
 
 // nodeFields is Node without its JSON methods.
@@ -110,8 +159,11 @@ func (t *Tree) Validate() error {
 		if i > 0 && t.Nodes[i-1].Name >= n.Name {
 			return fmt.Errorf("%w: tree: names not sorted/unique at %q", ErrMalformed, n.Name)
 		}
+		if err := n.validateData(); err != nil {
+			return err
+		}
 		switch n.Type {
-		case NodeFile:
+		case NodeFile, NodeFIFO, NodeCharDev, NodeBlockDev:
 		case NodeDir:
 			if n.Subtree == nil {
 				return fmt.Errorf("%w: tree: directory %q without subtree", ErrMalformed, n.Name)
@@ -122,6 +174,41 @@ func (t *Tree) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validateData checks a node's extents and extended attributes: extents
+// only on sparse files, in order, not overlapping, inside the file; attribute
+// names not empty, sorted and unique.
+func (n *Node) validateData() error {
+	if n.Sparse && n.Type != NodeFile {
+		return fmt.Errorf("%w: tree: %q of type %s is marked sparse", ErrMalformed, n.Name, n.Type)
+	}
+	var end uint64
+	for _, e := range n.Extents {
+		if !n.Sparse || e.Length == 0 || e.Offset < end || e.Offset+e.Length < e.Offset || e.Offset+e.Length > n.Size {
+			return fmt.Errorf("%w: tree: %q has a bad extent [%d, %d]", ErrMalformed, n.Name, e.Offset, e.Length)
+		}
+		end = e.Offset + e.Length
+	}
+	for i, x := range n.Xattrs {
+		if x.Name == "" || strings.IndexByte(x.Name, 0) >= 0 || i > 0 && n.Xattrs[i-1].Name >= x.Name {
+			return fmt.Errorf("%w: tree: %q has a bad, unsorted or repeated attribute name %q", ErrMalformed, n.Name, x.Name)
+		}
+	}
+	return nil
+}
+
+// DataSize is the number of bytes of a file's content: its size, or for a
+// sparse file the sum of its extents.
+func (n *Node) DataSize() uint64 {
+	if !n.Sparse {
+		return n.Size
+	}
+	var sum uint64
+	for _, e := range n.Extents {
+		sum += e.Length
+	}
+	return sum
 }
 
 // Sort orders the nodes by name.

@@ -39,6 +39,7 @@ type options struct {
 	workers   int
 	progress  func(Progress)
 	interval  time.Duration
+	noXattrs  bool
 }
 
 // WithInclude restores only entries matching one of the glob patterns (and
@@ -53,6 +54,10 @@ func WithInclude(patterns ...string) Option {
 // WithOverwrite allows restoring into a non-empty folder, replacing what is
 // in the way.
 func WithOverwrite() Option { return func(o *options) { o.overwrite = true } }
+
+// WithoutXattrs does not restore extended attributes (nor the POSIX ACLs
+// kept in them).
+func WithoutXattrs() Option { return func(o *options) { o.noXattrs = true } }
 
 // WithWorkers sets how many files are written in parallel.
 func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
@@ -78,7 +83,12 @@ type Progress struct {
 // Result summarises a restore.
 type Result struct {
 	Files, Dirs, Symlinks uint64
-	Bytes                 uint64
+	// Special counts the named pipes and device nodes restored.
+	Special uint64
+	// Hardlinks counts the names restored as links to a file restored
+	// under another name (they are counted in Files too).
+	Hardlinks uint64
+	Bytes     uint64
 	// Errors lists the entries whose metadata could not be fully restored
 	// (their contents were written).
 	Errors []error
@@ -131,6 +141,9 @@ type restorer struct {
 	start               time.Time
 	root                bool
 	noDirect            atomic.Bool // the target's file system refuses direct I/O
+	// links maps the device and inode of a hard-linked file, as backed
+	// up, to the path its first name was restored at (walk only).
+	links map[[2]uint64]string
 }
 
 // Snapshot restores snap into target.
@@ -302,14 +315,21 @@ func (rs *restorer) walk(t *repo.Tree, dir string, inside bool) error {
 			if err := rs.mkdir(filepath.Dir(dst)); err != nil {
 				return err
 			}
+			if linked, err := rs.link(dst, n); linked || err != nil {
+				if err != nil {
+					return fmt.Errorf("restore %s: %w", rel, err)
+				}
+				continue
+			}
 			// Files are created here, one at a time, and written by the
 			// workers: creating files in parallel makes the kernel contend
 			// on folder and inode-table locks, which costs more than it
 			// gains.
-			f, direct, err := rs.create(dst, n.Size >= directMinSize)
+			f, direct, err := rs.create(dst, n.Size >= directMinSize && !n.Sparse)
 			if err != nil {
 				return err
 			}
+			rs.firstName(dst, n)
 			select {
 			case rs.jobs <- fileJob{path: dst, node: n, f: f, direct: direct}:
 			case <-rs.ctx.Done():
@@ -320,10 +340,7 @@ func (rs *restorer) walk(t *repo.Tree, dir string, inside bool) error {
 			if !sel {
 				continue
 			}
-			if err := rs.mkdir(filepath.Dir(dst)); err != nil {
-				return err
-			}
-			if err := rs.clear(dst); err != nil {
+			if err := rs.makeRoom(dst); err != nil {
 				return err
 			}
 			if err := os.Symlink(n.LinkTarget, dst); err != nil {
@@ -333,9 +350,26 @@ func (rs *restorer) walk(t *repo.Tree, dir string, inside bool) error {
 			rs.res.Symlinks++
 			rs.mu.Unlock()
 			rs.setMeta(dst, n)
+		case repo.NodeFIFO, repo.NodeCharDev, repo.NodeBlockDev:
+			if !sel {
+				continue
+			}
+			if err := rs.makeRoom(dst); err != nil {
+				return err
+			}
+			rs.special(dst, n)
 		}
 	}
 	return nil
+}
+
+// makeRoom creates the folder of p and clears p itself (when overwriting)
+// for an entry that is made by name.
+func (rs *restorer) makeRoom(p string) error {
+	if err := rs.mkdir(filepath.Dir(p)); err != nil {
+		return err
+	}
+	return rs.clear(p)
 }
 
 // clear removes whatever is at p when restoring over an existing folder.
@@ -436,6 +470,10 @@ func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
 			f.Close()
 		}
 	}()
+	var out io.Writer = w
+	if job.node.Sparse {
+		out = &extentWriter{f: f, ext: job.node.Extents}
+	}
 	var err error
 	var written uint64
 	for _, id := range job.node.Content {
@@ -443,8 +481,8 @@ func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
 		if err != nil {
 			return buf, fmt.Errorf("restore %s: %w", job.path, err)
 		}
-		if _, err := w.Write(buf); err != nil {
-			return buf, fmt.Errorf("restore: %w", err)
+		if _, err := out.Write(buf); err != nil {
+			return buf, fmt.Errorf("restore %s: %w", job.path, err)
 		}
 		written += uint64(len(buf))
 		rs.bytes.Add(uint64(len(buf)))
@@ -456,8 +494,13 @@ func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
 	if err != nil {
 		return buf, fmt.Errorf("restore: %w", err)
 	}
-	if written != job.node.Size {
-		return buf, fmt.Errorf("restore %s: wrote %d bytes, the snapshot records %d", job.path, written, job.node.Size)
+	if written != job.node.DataSize() {
+		return buf, fmt.Errorf("restore %s: wrote %d bytes, the snapshot records %d", job.path, written, job.node.DataSize())
+	}
+	if job.node.Sparse { // the holes up to the end
+		if err := f.Truncate(int64(job.node.Size)); err != nil {
+			return buf, fmt.Errorf("restore: %w", err)
+		}
 	}
 	// Metadata through the open file: no path lookups, and the times are
 	// set after the last write.
@@ -471,7 +514,7 @@ func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
 
 // setFileMeta is setMeta for an open regular file.
 func (rs *restorer) setFileMeta(f *os.File, p string, n repo.Node) {
-	var errs []error
+	errs := rs.setXattrs(p, n)
 	if rs.root {
 		if err := f.Chown(int(n.UID), int(n.GID)); err != nil {
 			errs = append(errs, err)
@@ -489,7 +532,7 @@ func (rs *restorer) setFileMeta(f *os.File, p string, n repo.Node) {
 // setMeta restores ownership (as root), permissions and times. Failures are
 // recorded, not fatal: the content is there.
 func (rs *restorer) setMeta(p string, n repo.Node) {
-	var errs []error
+	errs := rs.setXattrs(p, n)
 	if rs.root {
 		if err := os.Lchown(p, int(n.UID), int(n.GID)); err != nil {
 			errs = append(errs, err)

@@ -1,0 +1,52 @@
+package backup
+
+// file starts backing up a regular file. A file with several hard links is
+// read once per backup: its other names take the first name's content
+// and metadata when it is done, so that a restore links them again.
+func (b *backuper) file(job fileJob) *future {
+	f := newFuture()
+	job.f = f
+	if job.node.Links > 1 {
+		key := [2]uint64{job.node.Device, job.node.Inode}
+		b.mu.Lock()
+		first, seen := b.links[key]
+		if !seen {
+			if b.links == nil {
+				b.links = make(map[[2]uint64]*future)
+			}
+			b.links[key] = f
+		}
+		b.mu.Unlock()
+		if seen {
+			go b.linkName(job, first)
+			return f
+		}
+	}
+	b.queue(job)
+	return f
+}
+
+// queue hands a file to the file workers.
+func (b *backuper) queue(job fileJob) {
+	select {
+	case b.files <- job:
+	case <-b.ctx.Done():
+		job.f.skip = true
+		close(job.f.done)
+	}
+}
+
+// linkName completes another name of a hard-linked file once its first
+// name is saved; when the first could not be read, this name is read.
+func (b *backuper) linkName(job fileJob, first *future) {
+	<-first.done
+	if first.skip {
+		b.queue(job)
+		return
+	}
+	n := first.node
+	n.Name = job.node.Name
+	job.f.node = n
+	b.nFiles.Add(1)
+	close(job.f.done)
+}

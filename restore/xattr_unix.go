@@ -1,0 +1,27 @@
+//go:build linux || darwin || freebsd || netbsd
+
+package restore
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/custodia-backup/custodia/repo"
+)
+
+// setXattrs restores the extended attributes of the entry at p (not of a
+// symbolic link, which most systems refuse) unless told not to. It
+// returns the failures.
+func (rs *restorer) setXattrs(p string, n repo.Node) []error {
+	if rs.opts.noXattrs || n.Type == repo.NodeSymlink {
+		return nil
+	}
+	var errs []error
+	for _, x := range n.Xattrs {
+		if err := unix.Lsetxattr(p, x.Name, x.Value, 0); err != nil {
+			errs = append(errs, fmt.Errorf("set extended attribute %q of %s: %w", x.Name, p, err))
+		}
+	}
+	return errs
+}
