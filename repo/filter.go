@@ -53,34 +53,40 @@ func (f SnapshotFilter) empty() bool {
 	return len(f.Hosts) == 0 && len(f.Tags) == 0 && len(f.Paths) == 0
 }
 
-// FindLatest returns the newest readable snapshot that passes f. An
+// FindLatest returns the newest readable snapshot of files or a stream that
+// passes f (table snapshots are found by table, see package table). An
 // unreadable snapshot object (left incomplete by a crash, or damaged) is
 // skipped. It returns ErrSnapshotNotFound when none matches.
 func (r *Repository) FindLatest(ctx context.Context, f SnapshotFilter) (*Snapshot, error) {
-	var (
-		latest  *Snapshot
-		skipped error
-	)
+	latest, _, err := r.findLatest(ctx, f)
+	return latest, err
+}
+
+// findLatest is FindLatest that also returns the newest readable snapshot
+// of any kind, for the rollback guard.
+func (r *Repository) findLatest(ctx context.Context, f SnapshotFilter) (latest, newest *Snapshot, err error) {
+	var skipped error
 	for s, err := range r.Snapshots(ctx) {
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, nil, ctx.Err()
 			}
 			skipped = err
 			continue
 		}
-		if f.Match(s) {
+		newest = s
+		if s.Kind != KindTable && f.Match(s) {
 			latest = s
 		}
 	}
 	switch {
 	case latest != nil:
-		return latest, nil
+		return latest, newest, nil
 	case skipped != nil:
-		return nil, fmt.Errorf("%w: no readable snapshot matches (%w)", ErrSnapshotNotFound, skipped)
+		return nil, nil, fmt.Errorf("%w: no readable snapshot matches (%w)", ErrSnapshotNotFound, skipped)
 	case f.empty():
-		return nil, fmt.Errorf("%w: the repository has no snapshots", ErrSnapshotNotFound)
+		return nil, nil, fmt.Errorf("%w: the repository has no snapshots", ErrSnapshotNotFound)
 	default:
-		return nil, fmt.Errorf("%w: no snapshot matches the host, tag and path filters", ErrSnapshotNotFound)
+		return nil, nil, fmt.Errorf("%w: no snapshot matches the host, tag and path filters", ErrSnapshotNotFound)
 	}
 }

@@ -22,7 +22,8 @@ type Snapshot struct {
 	Tags []string `json:"tags,omitempty"`
 	// Paths are the absolute paths backed up (or the stream name).
 	Paths []string `json:"paths"`
-	// Kind is "files" for a file backup and "stream" for one stream.
+	// Kind is "files" for a file backup, "stream" for one stream and
+	// "table" for a table backed up record by record.
 	Kind string `json:"kind"`
 	// Parent is the snapshot whose metadata let unchanged files be skipped.
 	Parent *ID `json:"parent,omitempty"`
@@ -30,6 +31,8 @@ type Snapshot struct {
 	Tree ID `json:"tree"`
 	// Stats summarises the backup.
 	Stats SnapshotStats `json:"stats"`
+	// Table describes a table snapshot (kind KindTable); nil otherwise.
+	Table *TableInfo `json:"table,omitempty"`
 }
 
 // Snapshot kinds.
@@ -67,7 +70,13 @@ func decodeSnapshot(id ID, b []byte) (*Snapshot, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("%w: snapshot %s: %v", ErrMalformed, id, err)
 	}
-	if s.Kind != KindFiles && s.Kind != KindStream {
+	switch s.Kind {
+	case KindFiles, KindStream:
+	case KindTable:
+		if err := s.Table.validate(); err != nil {
+			return nil, fmt.Errorf("%w: snapshot %s: %v", ErrMalformed, id, err)
+		}
+	default:
 		return nil, fmt.Errorf("%w: snapshot %s: kind %q", ErrMalformed, id, s.Kind)
 	}
 	s.ID = id

@@ -123,22 +123,23 @@ func SortSnapshots(s []*Snapshot) {
 }
 
 // FindSnapshot resolves "latest", a full ID or a unique ID prefix (at least
-// 4 hex digits). When the repository was opened WithRollbackGuard and the
-// newest snapshot is older than the newest one seen before, "latest"
-// returns that snapshot together with a *RollbackError (a warning: the
-// snapshot is usable).
+// 4 hex digits). "latest" is the newest snapshot of files or a stream:
+// table snapshots are found by table (package table). When the repository
+// was opened WithRollbackGuard and the newest snapshot is older than the
+// newest one seen before, "latest" returns that snapshot together with a
+// *RollbackError (a warning: the snapshot is usable).
 func (r *Repository) FindSnapshot(ctx context.Context, ref string) (*Snapshot, error) {
 	if err := r.readable(); err != nil {
 		return nil, err
 	}
 	if ref == "latest" {
-		latest, err := r.FindLatest(ctx, SnapshotFilter{})
+		latest, newest, err := r.findLatest(ctx, SnapshotFilter{})
 		if err != nil {
 			return nil, err
 		}
-		// With WithRollbackGuard, a newest snapshot older than one seen
-		// before comes back with a *RollbackError.
-		return latest, r.checkRollback(latest)
+		// With WithRollbackGuard, a newest snapshot (of any kind) older
+		// than one seen before comes back with a *RollbackError.
+		return latest, r.checkRollback(newest)
 	}
 	ref = strings.ToLower(ref)
 	if len(ref) < 4 || strings.Trim(ref, "0123456789abcdef") != "" {

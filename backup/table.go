@@ -1,0 +1,285 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"os/user"
+	"time"
+
+	"github.com/custodia-backup/custodia/classify"
+	"github.com/custodia-backup/custodia/internal/extsort"
+	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/table"
+)
+
+// ErrTableUsage means a table backup was asked for without a name or key.
+var ErrTableUsage = errors.New("a table backup needs a table name and at least one key field")
+
+// RecordError is a record that could not be backed up: its position in the
+// input (1 for the first record) and why. Nothing of the backup is stored.
+type RecordError struct {
+	Record uint64
+	Err    error
+}
+
+func (e *RecordError) Error() string { return fmt.Sprintf("record %d: %v", e.Record, e.Err) }
+
+// Unwrap returns the cause.
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// Table backs up the records of table name, identified by the key fields,
+// as a full, incremental or differential snapshot (see the options), and
+// returns the snapshot. Every record is protected by the table's decisions
+// before any of its bytes reaches the repository: the decisions stored with
+// the previous snapshot, or for a first backup (or WithPolicy) a profile of
+// the first records under the given or default policy. Records are sorted
+// by key through an external sort whose memory is bounded by
+// WithSortMemory. A malformed record, a missing key field or a duplicate
+// key fails the backup and no snapshot is written.
+func Table(ctx context.Context, r *repo.Repository, name string, key []string, recs iter.Seq2[classify.Record, error], opts ...TableOption) (*repo.Snapshot, error) {
+	o := tableOptions{fullEvery: DefaultFullEvery}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if name == "" || len(key) == 0 {
+		return nil, ErrTableUsage
+	}
+	start := time.Now()
+	base0 := r.Stats()
+	snaps, err := table.Snapshots(ctx, r, name)
+	if err != nil {
+		return nil, err
+	}
+	var parent *repo.Snapshot
+	if len(snaps) > 0 {
+		parent = snaps[len(snaps)-1]
+		if !equalKeys(parent.Table.Key, key) {
+			return nil, fmt.Errorf("%w: table %q is keyed by %v, not %v", ErrTableUsage, name, parent.Table.Key, key)
+		}
+	}
+	kind := repo.TableIncremental
+	switch {
+	case parent == nil || o.full:
+		kind = repo.TableFull
+	case o.differential && !o.changedRows:
+		kind = repo.TableDifferential
+	case o.fullEvery > 0 && parent.Table.Chain >= o.fullEvery && !o.changedRows:
+		kind = repo.TableFull
+	}
+	fk, tk := r.TableKeys()
+	keys := table.Keys{Field: fk[:], Token: tk[:]}
+
+	prot, rest, err := protection(ctx, name, key, parent, recs, keys, &o)
+	if err != nil {
+		return nil, err
+	}
+	sorter := extsort.New(o.tempDir, o.memory)
+	defer sorter.Close()
+	var (
+		n    uint64
+		ebuf []byte
+	)
+	for rec, err := range rest {
+		n++
+		if err != nil {
+			return nil, err
+		}
+		k, enc, err := prot.Protect(ebuf[:0], rec)
+		if err != nil {
+			return nil, &RecordError{Record: n, Err: err}
+		}
+		ebuf = enc
+		if err := sorter.Add(k, enc); err != nil {
+			return nil, err
+		}
+		if n%4096 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	sorted := sortedEntries(sorter)
+
+	info := &repo.TableInfo{Name: name, Kind: kind, Key: key, Fields: prot.Fields(), Policy: o.policy, Watermark: o.watermark}
+	if !o.policySet && parent != nil {
+		info.Policy = parent.Table.Policy
+	}
+	var lay *table.Layout
+	var parentID *repo.ID
+	if kind == repo.TableFull {
+		if lay, err = table.WriteFull(ctx, r, sorted); err != nil {
+			return nil, err
+		}
+		info.Records = lay.Records
+		info.Changes.Added = lay.Records
+	} else {
+		lay, parentID, err = writeDelta(ctx, r, info, parent, sorted, &o)
+		if err != nil {
+			return nil, err
+		}
+	}
+	info.Index, info.Delta = lay.Index, lay.Delta
+	if o.watermark == nil && parent != nil && o.changedRows {
+		info.Watermark = parent.Table.Watermark
+	}
+	ws := r.Stats()
+	s := &repo.Snapshot{
+		Time:   start.UTC(),
+		Host:   o.host,
+		Tags:   o.tags,
+		Paths:  []string{name},
+		Kind:   repo.KindTable,
+		Parent: parentID,
+		Tree:   lay.Tree,
+		Table:  info,
+		Stats: repo.SnapshotStats{
+			Bytes:       n,
+			BlobsAdded:  ws.Blobs - base0.Blobs,
+			BytesAdded:  ws.Bytes - base0.Bytes,
+			StoredAdded: ws.Stored - base0.Stored,
+			Duration:    time.Since(start),
+		},
+	}
+	if s.Host == "" {
+		s.Host, _ = os.Hostname()
+	}
+	if u, err := user.Current(); err == nil {
+		s.Username = u.Username
+	}
+	if _, err := r.SaveSnapshot(ctx, s); err != nil {
+		return nil, err
+	}
+	s.Stats.Duration = time.Since(start)
+	return s, nil
+}
+
+func equalKeys(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// protection returns the decisions for this backup and the full record
+// stream (the profiled sample first).
+func protection(ctx context.Context, name string, key []string, parent *repo.Snapshot, recs iter.Seq2[classify.Record, error], keys table.Keys, o *tableOptions) (*table.Protection, iter.Seq2[classify.Record, error], error) {
+	if parent != nil && !o.policySet {
+		p, err := table.StoredProtection(parent.Table, keys)
+		return p, recs, err
+	}
+	policy, err := table.ParsePolicy(o.policy)
+	if err != nil {
+		return nil, nil, err
+	}
+	limit := o.sample
+	if limit <= 0 {
+		limit = classify.DefaultSampleSize
+	}
+	next, stop := iter.Pull2(recs)
+	prof := classify.NewProfiler(classify.WithSampleSize(limit))
+	var sample []classify.Record
+	var sampleErr error
+	for len(sample) < limit {
+		rec, err, ok := next()
+		if !ok {
+			break
+		}
+		if err != nil {
+			sampleErr = err
+			break
+		}
+		prof.ObserveRecord(rec)
+		sample = append(sample, rec)
+	}
+	if sampleErr == nil {
+		sampleErr = ctx.Err()
+	}
+	p, err := table.NewProtection(name, key, policy, prof.Result(), keys)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	all := func(yield func(classify.Record, error) bool) {
+		defer stop()
+		for i, rec := range sample {
+			sample[i] = nil
+			if !yield(rec, nil) {
+				return
+			}
+		}
+		if sampleErr != nil {
+			yield(nil, sampleErr)
+			return
+		}
+		for {
+			rec, err, ok := next()
+			if !ok || !yield(rec, err) || err != nil {
+				return
+			}
+		}
+	}
+	return p, all, nil
+}
+
+// sortedEntries adapts the sorter's output.
+func sortedEntries(s *extsort.Sorter) iter.Seq2[table.Entry, error] {
+	return func(yield func(table.Entry, error) bool) {
+		for p, err := range s.Sorted() {
+			if !yield(table.Entry{Key: p.Key, Record: p.Value}, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// writeDelta writes an incremental or differential snapshot's layer.
+func writeDelta(ctx context.Context, r *repo.Repository, info *repo.TableInfo, parent *repo.Snapshot, sorted iter.Seq2[table.Entry, error], o *tableOptions) (*table.Layout, *repo.ID, error) {
+	base := parent
+	if parent.Table.Kind != repo.TableFull {
+		var err error
+		if base, err = r.LoadSnapshot(ctx, *parent.Table.Base); err != nil {
+			return nil, nil, fmt.Errorf("base of the previous snapshot: %w", err)
+		}
+	}
+	prd, err := table.NewReader(r, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	brd, err := table.NewReader(r, base)
+	if err != nil {
+		return nil, nil, err
+	}
+	dopts := table.DeltaOptions{Base: base, TempDir: o.tempDir, Memory: o.memory}
+	var (
+		changes  iter.Seq2[table.Change, error]
+		parentID = parent.ID
+		prevRecs = parent.Table.Records
+	)
+	switch {
+	case info.Kind == repo.TableDifferential:
+		parentID, prevRecs = base.ID, base.Table.Records
+		changes = table.Compare(sorted, brd.Full(ctx), &info.Changes)
+	case o.changedRows:
+		changes = table.Upserts(ctx, prd, sorted, &info.Changes)
+		dopts.Previous = prd.Delta(ctx)
+		info.Chain = parent.Table.Chain + 1
+	default:
+		changes = table.Compare(sorted, prd.All(ctx), &info.Changes)
+		dopts.Previous = prd.Delta(ctx)
+		info.Chain = parent.Table.Chain + 1
+	}
+	lay, err := table.WriteDelta(ctx, r, changes, dopts)
+	if err != nil {
+		return nil, nil, err
+	}
+	id := base.ID
+	info.Base = &id
+	info.Records = prevRecs + info.Changes.Added - info.Changes.Deleted
+	return lay, &parentID, nil
+}

@@ -1,0 +1,310 @@
+package backup_test
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/custodia-backup/custodia/backup"
+	"github.com/custodia-backup/custodia/classify"
+	"github.com/custodia-backup/custodia/internal/tablegen"
+	"github.com/custodia-backup/custodia/internal/testutil"
+	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/restore"
+	"github.com/custodia-backup/custodia/table"
+)
+
+var custKey = []string{"id"}
+
+func backupCSV(t *testing.T, r *repo.Repository, name string, data []byte, opts ...backup.TableOption) *repo.Snapshot {
+	t.Helper()
+	s, err := backup.Table(context.Background(), r, name, custKey, classify.ReadCSV(bytes.NewReader(data)), opts...)
+	require.NoError(t, err)
+	return s
+}
+
+func readAll(t *testing.T, seq func(func(classify.Record, error) bool)) []classify.Record {
+	t.Helper()
+	var out []classify.Record
+	for rec, err := range seq {
+		require.NoError(t, err)
+		out = append(out, rec)
+	}
+	return out
+}
+
+// expected applies the stored decisions to the source as a restore must
+// show it: kept and encrypted fields as in the source, masked ones masked,
+// dropped ones absent.
+func expected(t *testing.T, info *repo.TableInfo, data []byte) []classify.Record {
+	t.Helper()
+	dec := map[string]repo.TableField{}
+	for _, f := range info.Fields {
+		dec[f.Name] = f
+	}
+	var out []classify.Record
+	for rec, err := range classify.ReadCSV(bytes.NewReader(data)) {
+		require.NoError(t, err)
+		var e classify.Record
+		for _, f := range rec {
+			d, ok := dec[f.Name]
+			require.True(t, ok, f.Name)
+			switch classify.ActionKind(d.Action) {
+			case classify.ActionDrop:
+				continue
+			case classify.ActionMask:
+				f.Value = classify.DefaultMask(classify.Type(d.Type)).Apply(f.Value)
+			case classify.ActionKeep, classify.ActionEncrypt:
+			default:
+				t.Fatalf("unexpected action %s for %s", d.Action, f.Name)
+			}
+			e = append(e, f)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func TestTableFullRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	r, _ := testutil.NewRepo(t, "")
+	g := tablegen.Gen{Seed: 1}
+	v1 := g.CSV(3000, 1)
+	s := backupCSV(t, r, "customers", v1)
+	require.Equal(t, repo.KindTable, s.Kind)
+	assert.Equal(t, repo.TableFull, s.Table.Kind)
+	assert.EqualValues(t, 3000, s.Table.Records)
+
+	actions := map[string]string{}
+	for _, f := range s.Table.Fields {
+		actions[f.Name] = f.Action
+	}
+	assert.Equal(t, "encrypt", actions["resident_id"])
+	assert.Equal(t, "encrypt", actions["bank_card"])
+	assert.Equal(t, "mask", actions["address"])
+	assert.Equal(t, "keep", actions["id"])
+
+	got := readAll(t, restore.Table(ctx, r, s))
+	assert.Equal(t, expected(t, s.Table, v1), got)
+
+	// One record by key, and a missing one.
+	one := readAll(t, restore.TableRecords(ctx, r, s, [][]string{{"1234"}}))
+	require.Len(t, one, 1)
+	assert.Equal(t, got[1233], one[0])
+	var errs []error
+	for _, err := range restore.TableRecords(ctx, r, s, [][]string{{"99999"}, {"7"}}) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], restore.ErrRecordNotFound)
+	assert.Contains(t, errs[0].Error(), "99999")
+}
+
+func TestTableIncrementalDifferential(t *testing.T) {
+	ctx := context.Background()
+	r, _ := testutil.NewRepo(t, "")
+	g := tablegen.Gen{Seed: 2}
+	n := 4000
+	v1, v2, v3 := g.CSV(n, 1), g.CSV(n, 2), g.CSV(n, 3)
+
+	full := backupCSV(t, r, "customers", v1)
+	inc := backupCSV(t, r, "customers", v2)
+	require.Equal(t, repo.TableIncremental, inc.Table.Kind)
+	require.Equal(t, full.ID, *inc.Table.Base)
+	require.Equal(t, full.ID, *inc.Parent)
+	c := inc.Table.Changes
+	assert.NotZero(t, c.Added)
+	assert.NotZero(t, c.Changed)
+	assert.NotZero(t, c.Deleted)
+	assert.Less(t, c.Added+c.Changed+c.Deleted, uint64(n/10))
+	assert.Less(t, inc.Stats.BytesAdded, full.Stats.BytesAdded/5, "an incremental stores the changes, not the table")
+	assert.Equal(t, expected(t, inc.Table, v2), readAll(t, restore.Table(ctx, r, inc)))
+
+	inc2 := backupCSV(t, r, "customers", v3)
+	require.Equal(t, repo.TableIncremental, inc2.Table.Kind)
+	assert.Equal(t, 2, inc2.Table.Chain)
+	assert.Equal(t, expected(t, inc2.Table, v3), readAll(t, restore.Table(ctx, r, inc2)))
+	// Every snapshot still restores on its own.
+	assert.Equal(t, expected(t, full.Table, v1), readAll(t, restore.Table(ctx, r, full)))
+	assert.Equal(t, expected(t, inc.Table, v2), readAll(t, restore.Table(ctx, r, inc)))
+
+	diff := backupCSV(t, r, "customers", v3, backup.WithDifferential())
+	require.Equal(t, repo.TableDifferential, diff.Table.Kind)
+	assert.Equal(t, full.ID, *diff.Parent)
+	assert.Equal(t, expected(t, diff.Table, v3), readAll(t, restore.Table(ctx, r, diff)))
+	assert.EqualValues(t, bytes.Count(v3, []byte("\n"))-1, diff.Table.Records)
+
+	// Lookups through the delta: a deleted key is missing, a changed one
+	// has its new value.
+	exp3 := expected(t, diff.Table, v3)
+	for _, rec := range []classify.Record{exp3[0], exp3[len(exp3)/2], exp3[len(exp3)-1]} {
+		id, _ := rec.Get("id")
+		got := readAll(t, restore.TableRecords(ctx, r, diff, [][]string{{id.Value}}))
+		assert.Equal(t, []classify.Record{rec}, got)
+	}
+
+	forced := backupCSV(t, r, "customers", v3, backup.WithFull())
+	assert.Equal(t, repo.TableFull, forced.Table.Kind)
+	assert.Equal(t, expected(t, forced.Table, v3), readAll(t, restore.Table(ctx, r, forced)))
+}
+
+func TestTableAutomaticFull(t *testing.T) {
+	r, _ := testutil.NewRepo(t, "")
+	g := tablegen.Gen{Seed: 3}
+	kinds := []string{}
+	for v := 1; v <= 5; v++ {
+		s := backupCSV(t, r, "c", g.CSV(500, v), backup.WithFullEvery(2))
+		kinds = append(kinds, s.Table.Kind)
+	}
+	assert.Equal(t, []string{"full", "incremental", "incremental", "full", "incremental"}, kinds)
+}
+
+func TestTableChangedRows(t *testing.T) {
+	ctx := context.Background()
+	r, _ := testutil.NewRepo(t, "")
+	g := tablegen.Gen{Seed: 4}
+	v1 := g.CSV(2000, 1)
+	backupCSV(t, r, "c", v1, backup.WithWatermark(&repo.Watermark{Column: "updated_at", Value: "x"}))
+	// Only the rows that changed in v2 (updates and appends).
+	v2 := g.CSV(2000, 2)
+	var changed bytes.Buffer
+	changed.WriteString(tablegen.Header + "\n")
+	old := map[string]bool{}
+	for _, l := range strings.Split(string(v1), "\n") {
+		old[l] = true
+	}
+	lines := strings.Split(strings.TrimSpace(string(v2)), "\n")[1:]
+	for _, l := range lines {
+		if !old[l] {
+			changed.WriteString(l + "\n")
+		}
+	}
+	s := backupCSV(t, r, "c", changed.Bytes(), backup.WithChangedRows(&repo.Watermark{Column: "updated_at", Value: "y"}))
+	assert.Equal(t, repo.TableIncremental, s.Table.Kind)
+	assert.Zero(t, s.Table.Changes.Deleted)
+	assert.Equal(t, "y", s.Table.Watermark.Value)
+	got := readAll(t, restore.Table(ctx, r, s))
+	// v2 without its deletions: the changed rows cannot say what was deleted.
+	want := expected(t, s.Table, v2)
+	assert.Len(t, got, int(s.Table.Records))
+	assert.GreaterOrEqual(t, len(got), len(want))
+	byID := map[string]classify.Record{}
+	for _, rec := range got {
+		id, _ := rec.Get("id")
+		byID[id.Value] = rec
+	}
+	for _, rec := range want {
+		id, _ := rec.Get("id")
+		assert.Equal(t, rec, byID[id.Value])
+	}
+}
+
+func TestTableBadInput(t *testing.T) {
+	ctx := context.Background()
+	r, _ := testutil.NewRepo(t, "")
+	count := func() int {
+		snaps, err := table.Snapshots(ctx, r, "c")
+		require.NoError(t, err)
+		return len(snaps)
+	}
+	_, err := backup.Table(ctx, r, "c", custKey, classify.ReadCSV(strings.NewReader("id,name\n1,a\n2,b\n1,c\n")))
+	assert.ErrorIs(t, err, table.ErrDuplicateKey)
+	_, err = backup.Table(ctx, r, "c", []string{"nope"}, classify.ReadCSV(strings.NewReader("id,name\n1,a\n")))
+	assert.ErrorIs(t, err, table.ErrKey)
+	var re *backup.RecordError
+	assert.ErrorAs(t, err, &re)
+	_, err = backup.Table(ctx, r, "c", custKey, classify.ReadCSV(strings.NewReader("id,name\n1,a\n2,b,c\n")))
+	var se *classify.SyntaxError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, 3, se.Line)
+	_, err = backup.Table(ctx, r, "c", custKey, classify.ReadCSV(strings.NewReader("id,name\n1,a\n")), backup.WithPolicy("levels:\n  1: nonsense\n"))
+	var pe *classify.PolicyError
+	assert.ErrorAs(t, err, &pe)
+	_, err = backup.Table(ctx, r, "", custKey, classify.ReadCSV(strings.NewReader("id\n1\n")))
+	assert.ErrorIs(t, err, backup.ErrTableUsage)
+	assert.Zero(t, count())
+}
+
+// TestTableNoLevel1Plaintext scans every stored byte: the raw shard files of
+// the repository folder and the decrypted payload of every blob and
+// snapshot. No resident ID or bank card of the source may appear.
+func TestTableNoLevel1Plaintext(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	r, _ := testutil.NewRepo(t, dir)
+	g := tablegen.Gen{Seed: 5}
+	v1, v2 := g.CSV(1500, 1), g.CSV(1500, 2)
+	s1 := backupCSV(t, r, "customers", v1)
+	s2 := backupCSV(t, r, "customers", v2)
+	require.NoError(t, r.Flush(ctx))
+
+	var secrets [][]byte
+	for _, data := range [][]byte{v1, v2} {
+		for rec, err := range classify.ReadCSV(bytes.NewReader(data)) {
+			require.NoError(t, err)
+			for _, name := range []string{"resident_id", "bank_card"} {
+				f, _ := rec.Get(name)
+				secrets = append(secrets, []byte(f.Value))
+			}
+		}
+	}
+	scan := func(what string, b []byte) {
+		for _, sec := range secrets {
+			if bytes.Contains(b, sec) {
+				t.Fatalf("level-1 value %s in plaintext in %s", sec, what)
+			}
+		}
+	}
+	files := 0
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		scan(p, b)
+		files++
+		return nil
+	}))
+	require.NotZero(t, files)
+	blobs := 0
+	for _, s := range []*repo.Snapshot{s1, s2} {
+		var walk func(id repo.ID)
+		walk = func(id repo.ID) {
+			tr, err := r.LoadTree(ctx, id)
+			require.NoError(t, err)
+			for _, n := range tr.Nodes {
+				if n.Subtree != nil {
+					walk(*n.Subtree)
+				}
+				for _, c := range n.Content {
+					b, err := r.LoadBlob(ctx, repo.BlobHandle{Type: repo.DataBlob, ID: c}, nil)
+					require.NoError(t, err)
+					scan("blob "+c.String(), b)
+					blobs++
+				}
+			}
+		}
+		walk(s.Tree)
+		loaded, err := r.LoadSnapshot(ctx, s.ID)
+		require.NoError(t, err)
+		scan("snapshot", []byte(loaded.Table.Policy))
+		for _, f := range loaded.Table.Fields {
+			scan("decision", []byte(f.Name+f.Mask))
+		}
+	}
+	require.NotZero(t, blobs)
+	// And the values do come back for the holder of the key.
+	got := readAll(t, restore.Table(ctx, r, s2))
+	f, _ := got[0].Get("resident_id")
+	assert.Contains(t, string(v2), f.Value)
+}

@@ -1,0 +1,77 @@
+package extsort
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func sortAll(t *testing.T, s *Sorter) [][2]string {
+	t.Helper()
+	var out [][2]string
+	for p, err := range s.Sorted() {
+		require.NoError(t, err)
+		out = append(out, [2]string{string(p.Key), string(p.Value)})
+	}
+	return out
+}
+
+func TestSortInMemoryAndSpilled(t *testing.T) {
+	for _, mem := range []int{1 << 20, 4 << 10, 200} {
+		t.Run(fmt.Sprint(mem), func(t *testing.T) {
+			dir := t.TempDir()
+			s := New(dir, mem)
+			rng := rand.New(rand.NewPCG(1, 2))
+			var want [][2]string
+			for i := range 5000 {
+				k := fmt.Sprintf("k%05d", rng.IntN(3000))
+				v := fmt.Sprintf("v%d", i)
+				want = append(want, [2]string{k, v})
+				require.NoError(t, s.Add([]byte(k), []byte(v)))
+			}
+			// Equal keys keep the order in which they were added.
+			slices.SortStableFunc(want, func(a, b [2]string) int { return bytes.Compare([]byte(a[0]), []byte(b[0])) })
+			got := sortAll(t, s)
+			assert.Equal(t, want, got)
+			if mem < 1<<20 {
+				assert.NotZero(t, s.Spilled())
+			}
+			require.NoError(t, s.Close())
+			left, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			assert.Empty(t, left, "Close removes the run files")
+		})
+	}
+}
+
+func TestSortManyRunsCompacts(t *testing.T) {
+	s := New(t.TempDir(), 64)
+	defer s.Close()
+	n := maxFanIn*3 + 7
+	for i := n - 1; i >= 0; i-- {
+		require.NoError(t, s.Add(fmt.Appendf(nil, "%06d", i), bytes.Repeat([]byte{'x'}, 40)))
+	}
+	assert.LessOrEqual(t, len(s.runs), maxFanIn)
+	got := sortAll(t, s)
+	require.Len(t, got, n)
+	for i, p := range got {
+		assert.Equal(t, fmt.Sprintf("%06d", i), p[0])
+	}
+}
+
+func TestSortedOnce(t *testing.T) {
+	s := New("", 0)
+	defer s.Close()
+	require.NoError(t, s.Add([]byte("a"), nil))
+	assert.Len(t, sortAll(t, s), 1)
+	for _, err := range s.Sorted() {
+		assert.Error(t, err)
+	}
+	assert.Error(t, s.Add([]byte("b"), nil))
+}

@@ -1,0 +1,132 @@
+package repo
+
+import (
+	"fmt"
+
+	"github.com/custodia-backup/custodia/crypto"
+)
+
+// KindTable is the snapshot kind of a table backed up record by record
+// (docs/FORMAT.md section 25). Its Table field says which table and how to
+// read it; its Tree reaches every blob the snapshot needs, so that checks
+// and garbage collection treat it like any other snapshot.
+const KindTable = "table"
+
+// Table snapshot kinds (TableInfo.Kind).
+const (
+	TableFull         = "full"
+	TableIncremental  = "incremental"
+	TableDifferential = "differential"
+)
+
+// TableInfo is the part of a table snapshot that says what it holds.
+type TableInfo struct {
+	// Name is the table's name.
+	Name string `json:"name"`
+	// Kind is TableFull, TableIncremental or TableDifferential.
+	Kind string `json:"kind"`
+	// Base is the full snapshot whose records this one builds on (absent
+	// for a full).
+	Base *ID `json:"base,omitempty"`
+	// Chain counts the incremental snapshots since the full, this one
+	// included.
+	Chain int `json:"chain,omitempty"`
+	// Key names the key fields, in order.
+	Key []string `json:"key"`
+	// Records is the number of records the snapshot restores.
+	Records uint64 `json:"records"`
+	// Fields are the protection decisions, one per field, in the order
+	// first seen.
+	Fields []TableField `json:"fields"`
+	// Policy is the text of the policy file the decisions came from; empty
+	// for the default policy.
+	Policy string `json:"policy,omitempty"`
+	// Index is the top level of the full's sparse index: one entry per
+	// index page, in key order.
+	Index []IndexRef `json:"index"`
+	// Delta is the top level of the delta index (incremental and
+	// differential snapshots): one entry per delta index page.
+	Delta []IndexRef `json:"delta,omitempty"`
+	// Changes counts what changed since the parent.
+	Changes TableChanges `json:"changes"`
+	// Watermark is the highest value of the changed-since column seen, for
+	// the next backup that takes changed rows from the source.
+	Watermark *Watermark `json:"watermark,omitempty"`
+}
+
+// TableField is the stored decision for one field.
+type TableField struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Level  int    `json:"level"`
+	Action string `json:"action"`
+	// Mask describes the mask algorithm of a masked field.
+	Mask string `json:"mask,omitempty"`
+}
+
+// IndexRef names one index page and its first key.
+type IndexRef struct {
+	First   []byte `json:"first"`
+	Blob    ID     `json:"blob"`
+	Entries uint64 `json:"n"`
+}
+
+// TableChanges counts a table snapshot's records against its parent.
+type TableChanges struct {
+	Added     uint64 `json:"added"`
+	Changed   uint64 `json:"changed"`
+	Deleted   uint64 `json:"deleted"`
+	Unchanged uint64 `json:"unchanged"`
+}
+
+// Watermark is a column and its highest value seen.
+type Watermark struct {
+	Column string `json:"column"`
+	Value  string `json:"value"`
+}
+
+// validate checks what a reader relies on.
+func (t *TableInfo) validate() error {
+	switch {
+	case t == nil:
+		return fmt.Errorf("table snapshot without table section")
+	case t.Name == "":
+		return fmt.Errorf("table snapshot without a name")
+	case len(t.Key) == 0:
+		return fmt.Errorf("table snapshot without key fields")
+	}
+	switch t.Kind {
+	case TableFull:
+		if t.Base != nil || len(t.Delta) != 0 {
+			return fmt.Errorf("full table snapshot with a base or delta")
+		}
+	case TableIncremental, TableDifferential:
+		if t.Base == nil {
+			return fmt.Errorf("%s table snapshot without a base", t.Kind)
+		}
+	default:
+		return fmt.Errorf("table snapshot kind %q", t.Kind)
+	}
+	for _, list := range [][]IndexRef{t.Index, t.Delta} {
+		for i, r := range list {
+			if len(r.First) == 0 || r.Entries == 0 || (i > 0 && string(list[i-1].First) >= string(r.First)) {
+				return fmt.Errorf("table index top level not ascending at %d", i)
+			}
+		}
+	}
+	return nil
+}
+
+// Subkey purposes of table protection (docs/FORMAT.md section 25.7).
+const (
+	purposeTableField = "table-field"
+	purposeTableToken = "table-token"
+)
+
+// TableKeys returns the keys of table protection: the field key under which
+// level-1 values are encrypted, and the token key of keyed tokens. Both are
+// derived from the master key, so tokens are stable across snapshots and
+// tables, and only a holder of the master key decrypts.
+func (r *Repository) TableKeys() (field, token crypto.Key) {
+	return r.master.Derive(purposeTableField), r.master.Derive(purposeTableToken)
+}
