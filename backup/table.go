@@ -101,7 +101,11 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	}
 	sorted := sortedEntries(sorter)
 
-	info := &repo.TableInfo{Name: name, Kind: kind, Key: key, Fields: prot.Fields(), Policy: o.policy, Watermark: o.watermark}
+	plan, err := prot.PlanJSON()
+	if err != nil {
+		return nil, err
+	}
+	info := &repo.TableInfo{Name: name, Kind: kind, Key: key, Plan: plan, Policy: o.policy, Watermark: o.watermark}
 	if !o.policySet && parent != nil {
 		info.Policy = parent.Table.Policy
 	}
@@ -194,7 +198,7 @@ func protection(ctx context.Context, name string, key []string, parent *repo.Sna
 			sampleErr = err
 			break
 		}
-		prof.ObserveRecord(rec)
+		prof.Observe(rec)
 		sample = append(sample, rec)
 	}
 	if sampleErr == nil {

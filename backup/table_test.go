@@ -25,7 +25,7 @@ var custKey = []string{"id"}
 
 func backupCSV(t *testing.T, r *repo.Repository, name string, data []byte, opts ...backup.TableOption) *repo.Snapshot {
 	t.Helper()
-	s, err := backup.Table(context.Background(), r, name, custKey, classify.ReadCSV(bytes.NewReader(data)), opts...)
+	s, err := backup.Table(context.Background(), r, name, custKey, classify.Read(bytes.NewReader(data), classify.CSV), opts...)
 	require.NoError(t, err)
 	return s
 }
@@ -45,22 +45,24 @@ func readAll(t *testing.T, seq func(func(classify.Record, error) bool)) []classi
 // dropped ones absent.
 func expected(t *testing.T, info *repo.TableInfo, data []byte) []classify.Record {
 	t.Helper()
-	dec := map[string]repo.TableField{}
-	for _, f := range info.Fields {
-		dec[f.Name] = f
-	}
+	plan, err := table.StoredPlan(info)
+	require.NoError(t, err)
 	var out []classify.Record
-	for rec, err := range classify.ReadCSV(bytes.NewReader(data)) {
+	for rec, err := range classify.Read(bytes.NewReader(data), classify.CSV) {
 		require.NoError(t, err)
 		var e classify.Record
 		for _, f := range rec {
-			d, ok := dec[f.Name]
+			d, ok := plan.Decision(f.Name)
 			require.True(t, ok, f.Name)
-			switch classify.ActionKind(d.Action) {
+			switch d.Action.Kind {
 			case classify.ActionDrop:
 				continue
 			case classify.ActionMask:
-				f.Value = classify.DefaultMask(classify.Type(d.Type)).Apply(f.Value)
+				m := d.Type.DefaultMask()
+				if d.Action.Mask != nil {
+					m = *d.Action.Mask
+				}
+				f.Value = m.Apply(f.Value)
 			case classify.ActionKeep, classify.ActionEncrypt:
 			default:
 				t.Fatalf("unexpected action %s for %s", d.Action, f.Name)
@@ -82,9 +84,11 @@ func TestTableFullRoundTrip(t *testing.T) {
 	assert.Equal(t, repo.TableFull, s.Table.Kind)
 	assert.EqualValues(t, 3000, s.Table.Records)
 
+	plan, err := table.StoredPlan(s.Table)
+	require.NoError(t, err)
 	actions := map[string]string{}
-	for _, f := range s.Table.Fields {
-		actions[f.Name] = f.Action
+	for _, d := range plan.Fields {
+		actions[d.Field] = string(d.Action.Kind)
 	}
 	assert.Equal(t, "encrypt", actions["resident_id"])
 	assert.Equal(t, "encrypt", actions["bank_card"])
@@ -216,20 +220,23 @@ func TestTableBadInput(t *testing.T) {
 		require.NoError(t, err)
 		return len(snaps)
 	}
-	_, err := backup.Table(ctx, r, "c", custKey, classify.ReadCSV(strings.NewReader("id,name\n1,a\n2,b\n1,c\n")))
+	_, err := backup.Table(ctx, r, "c", custKey, classify.Read(strings.NewReader("id,name\n1,a\n2,b\n1,c\n"), classify.CSV))
 	assert.ErrorIs(t, err, table.ErrDuplicateKey)
-	_, err = backup.Table(ctx, r, "c", []string{"nope"}, classify.ReadCSV(strings.NewReader("id,name\n1,a\n")))
+	_, err = backup.Table(ctx, r, "c", []string{"nope"}, classify.Read(strings.NewReader("id,name\n1,a\n"), classify.CSV))
+	assert.ErrorIs(t, err, table.ErrKey)
+	_, err = backup.Table(ctx, r, "c", custKey, classify.Read(strings.NewReader("{\"id\":1}\n{\"name\":\"x\"}\n"), classify.JSONLines))
 	assert.ErrorIs(t, err, table.ErrKey)
 	var re *backup.RecordError
-	assert.ErrorAs(t, err, &re)
-	_, err = backup.Table(ctx, r, "c", custKey, classify.ReadCSV(strings.NewReader("id,name\n1,a\n2,b,c\n")))
+	require.ErrorAs(t, err, &re)
+	assert.EqualValues(t, 2, re.Record)
+	_, err = backup.Table(ctx, r, "c", custKey, classify.Read(strings.NewReader("id,name\n1,a\n2,b,c\n"), classify.CSV))
 	var se *classify.SyntaxError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 3, se.Line)
-	_, err = backup.Table(ctx, r, "c", custKey, classify.ReadCSV(strings.NewReader("id,name\n1,a\n")), backup.WithPolicy("levels:\n  1: nonsense\n"))
+	_, err = backup.Table(ctx, r, "c", custKey, classify.Read(strings.NewReader("id,name\n1,a\n"), classify.CSV), backup.WithPolicy("levels:\n  1: nonsense\n"))
 	var pe *classify.PolicyError
 	assert.ErrorAs(t, err, &pe)
-	_, err = backup.Table(ctx, r, "", custKey, classify.ReadCSV(strings.NewReader("id\n1\n")))
+	_, err = backup.Table(ctx, r, "", custKey, classify.Read(strings.NewReader("id\n1\n"), classify.CSV))
 	assert.ErrorIs(t, err, backup.ErrTableUsage)
 	assert.Zero(t, count())
 }
@@ -249,7 +256,7 @@ func TestTableNoLevel1Plaintext(t *testing.T) {
 
 	var secrets [][]byte
 	for _, data := range [][]byte{v1, v2} {
-		for rec, err := range classify.ReadCSV(bytes.NewReader(data)) {
+		for rec, err := range classify.Read(bytes.NewReader(data), classify.CSV) {
 			require.NoError(t, err)
 			for _, name := range []string{"resident_id", "bank_card"} {
 				f, _ := rec.Get(name)
@@ -298,9 +305,7 @@ func TestTableNoLevel1Plaintext(t *testing.T) {
 		loaded, err := r.LoadSnapshot(ctx, s.ID)
 		require.NoError(t, err)
 		scan("snapshot", []byte(loaded.Table.Policy))
-		for _, f := range loaded.Table.Fields {
-			scan("decision", []byte(f.Name+f.Mask))
-		}
+		scan("decisions", loaded.Table.Plan)
 	}
 	require.NotZero(t, blobs)
 	// And the values do come back for the holder of the key.

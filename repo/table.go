@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/custodia-backup/custodia/crypto"
@@ -35,11 +36,11 @@ type TableInfo struct {
 	Key []string `json:"key"`
 	// Records is the number of records the snapshot restores.
 	Records uint64 `json:"records"`
-	// Fields are the protection decisions, one per field, in the order
-	// first seen.
-	Fields []TableField `json:"fields"`
+	// Plan holds the protection decisions: a classify.Plan in its JSON
+	// form (field → type, level, action).
+	Plan json.RawMessage `json:"plan"`
 	// Policy is the text of the policy file the decisions came from; empty
-	// for the default policy.
+	// for the default policy. It decides fields the plan does not name.
 	Policy string `json:"policy,omitempty"`
 	// Index is the top level of the full's sparse index: one entry per
 	// index page, in key order.
@@ -52,16 +53,6 @@ type TableInfo struct {
 	// Watermark is the highest value of the changed-since column seen, for
 	// the next backup that takes changed rows from the source.
 	Watermark *Watermark `json:"watermark,omitempty"`
-}
-
-// TableField is the stored decision for one field.
-type TableField struct {
-	Name   string `json:"name"`
-	Type   string `json:"type"`
-	Level  int    `json:"level"`
-	Action string `json:"action"`
-	// Mask describes the mask algorithm of a masked field.
-	Mask string `json:"mask,omitempty"`
 }
 
 // IndexRef names one index page and its first key.
@@ -94,6 +85,8 @@ func (t *TableInfo) validate() error {
 		return fmt.Errorf("table snapshot without a name")
 	case len(t.Key) == 0:
 		return fmt.Errorf("table snapshot without key fields")
+	case len(t.Plan) == 0:
+		return fmt.Errorf("table snapshot without decisions")
 	}
 	switch t.Kind {
 	case TableFull:

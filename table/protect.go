@@ -1,6 +1,7 @@
 package table
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,12 +15,12 @@ import (
 // tokenized.
 var ErrKeyAction = errors.New("a key field must be kept or tokenized")
 
-// Protection applies a table's stored decisions: it protects source records
-// before they are stored and reveals (decrypts) stored ones for a holder of
-// the field key.
+// Protection applies a table's decisions (a classify.Plan): it protects
+// source records before they are stored and reveals (decrypts) stored ones
+// for a holder of the field key. It is safe for concurrent use.
 type Protection struct {
-	table    string
 	key      []string
+	tokenize []bool // per key field
 	prot     *classify.Protector
 	plan     *classify.Plan
 	fieldKey []byte
@@ -42,16 +43,26 @@ func ParsePolicy(text string) (*classify.Policy, error) {
 // NewProtection makes the decisions for table from profiled fields under
 // policy, and checks that every key field is kept or tokenized.
 func NewProtection(table string, key []string, policy *classify.Policy, fields []classify.FieldResult, k Keys) (*Protection, error) {
+	return newProtection(key, policy, policy.Plan(table, fields), k)
+}
+
+func newProtection(key []string, policy *classify.Policy, plan *classify.Plan, k Keys) (*Protection, error) {
 	prot, err := classify.NewProtector(policy, classify.WithFieldKey(k.Field), classify.WithTokenKey(k.Token))
 	if err != nil {
 		return nil, err
 	}
-	p := &Protection{table: table, key: key, prot: prot, plan: prot.Plan(table, fields), fieldKey: k.Field}
-	for _, d := range p.plan.Decisions() {
-		for _, kf := range key {
-			if d.Field.Name == kf && d.Action.Kind != classify.ActionKeep && d.Action.Kind != classify.ActionTokenize {
-				return nil, fmt.Errorf("%w: the policy would %s key field %q", ErrKeyAction, d.Action.Kind, kf)
-			}
+	p := &Protection{key: key, tokenize: make([]bool, len(key)), prot: prot, plan: plan, fieldKey: k.Field}
+	for i, kf := range key {
+		d, ok := plan.Decision(kf)
+		if !ok {
+			return nil, fmt.Errorf("%w: no field %q in the records profiled", ErrKey, kf)
+		}
+		switch d.Action.Kind {
+		case classify.ActionKeep:
+		case classify.ActionTokenize:
+			p.tokenize[i] = true
+		default:
+			return nil, fmt.Errorf("%w: the policy would %s key field %q", ErrKeyAction, d.Action.Kind, kf)
 		}
 	}
 	return p, nil
@@ -64,56 +75,69 @@ func StoredProtection(info *repo.TableInfo, k Keys) (*Protection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: stored policy: %v", ErrMalformed, err)
 	}
-	fields := make([]classify.FieldResult, len(info.Fields))
-	for i, f := range info.Fields {
-		fields[i] = classify.FieldResult{Name: f.Name, Type: classify.Type(f.Type), Level: classify.Level(f.Level)}
-	}
-	p, err := NewProtection(info.Name, info.Key, policy, fields, k)
+	plan, err := StoredPlan(info)
 	if err != nil {
 		return nil, err
 	}
-	for i, d := range p.Fields() {
-		if d.Action != info.Fields[i].Action {
-			return nil, fmt.Errorf("%w: stored decision for %q is %s, this build decides %s", ErrMalformed, d.Name, info.Fields[i].Action, d.Action)
-		}
-	}
-	return p, nil
+	return newProtection(info.Key, policy, plan, k)
 }
 
-// Fields returns the decisions in the stored form.
-func (p *Protection) Fields() []repo.TableField {
-	ds := p.plan.Decisions()
-	out := make([]repo.TableField, len(ds))
-	for i, d := range ds {
-		f := repo.TableField{Name: d.Field.Name, Type: string(d.Field.Type), Level: int(d.Field.Level), Action: string(d.Action.Kind)}
-		if d.Action.Kind == classify.ActionMask {
-			m := classify.DefaultMask(d.Field.Type)
-			if d.Action.Mask != nil {
-				m = *d.Action.Mask
-			}
-			f.Mask = m.String()
-		}
-		out[i] = f
+// StoredPlan returns the decisions stored with a table snapshot.
+func StoredPlan(info *repo.TableInfo) (*classify.Plan, error) {
+	var plan classify.Plan
+	if err := json.Unmarshal(info.Plan, &plan); err != nil {
+		return nil, fmt.Errorf("%w: stored decisions: %v", ErrMalformed, err)
 	}
-	return out
+	if plan.Table != info.Name {
+		return nil, fmt.Errorf("%w: decisions of table %q stored with table %q", ErrMalformed, plan.Table, info.Name)
+	}
+	return &plan, nil
 }
 
-// Protect applies the decisions to rec and returns its key and canonical
-// encoding (appended to dst).
+// Plan returns the decisions.
+func (p *Protection) Plan() *classify.Plan { return p.plan }
+
+// PlanJSON returns the decisions in their stored form.
+func (p *Protection) PlanJSON() ([]byte, error) { return json.Marshal(p.plan) }
+
+// Key returns the stored key of a source record: its key fields, kept or
+// tokenized.
+func (p *Protection) Key(dst []byte, rec classify.Record) ([]byte, error) {
+	for i, name := range p.key {
+		f, ok := rec.Get(name)
+		if !ok {
+			return nil, fmt.Errorf("%w: no field %q", ErrKey, name)
+		}
+		if f.Kind == classify.KindNull || f.Value == "" {
+			return nil, fmt.Errorf("%w: field %q is empty", ErrKey, name)
+		}
+		v := f.Value
+		if p.tokenize[i] {
+			v = p.prot.Token(v)
+		}
+		if dst = appendKeyPart(dst, v); dst == nil {
+			return nil, fmt.Errorf("%w: field %q is longer than %d bytes", ErrKey, name, MaxKeyField)
+		}
+	}
+	return dst, nil
+}
+
+// Protect applies the decisions to rec and returns its stored key and
+// canonical encoding (appended to dst). Encrypted values are bound to the
+// table, the field and the stored key (as a string of its bytes).
 func (p *Protection) Protect(dst []byte, rec classify.Record) (key, enc []byte, err error) {
-	out, err := p.plan.Apply(rec)
+	key, err = p.Key(nil, rec)
 	if err != nil {
 		return nil, nil, err
 	}
-	key, err = EncodeKey(nil, out, p.key)
+	out, err := p.prot.Protect(p.plan, string(key), rec)
 	if err != nil {
 		return nil, nil, err
 	}
 	return key, AppendRecord(dst, out), nil
 }
 
-// ProtectKey returns the stored key of the given key field values, as
-// Protect would compute it for a record holding them.
+// ProtectKey returns the stored key of the given key field values.
 func (p *Protection) ProtectKey(values []string) ([]byte, error) {
 	if len(values) != len(p.key) {
 		return nil, fmt.Errorf("%w: %d key values for %d key fields (%s)", ErrKey, len(values), len(p.key), strings.Join(p.key, ","))
@@ -122,11 +146,7 @@ func (p *Protection) ProtectKey(values []string) ([]byte, error) {
 	for i, v := range values {
 		rec[i] = classify.Field{Name: p.key[i], Value: v}
 	}
-	out, err := p.plan.Apply(rec)
-	if err != nil {
-		return nil, err
-	}
-	return EncodeKey(nil, out, p.key)
+	return p.Key(nil, rec)
 }
 
 // Reveal decodes a stored record and decrypts its encrypted fields.
@@ -135,12 +155,12 @@ func (p *Protection) Reveal(key, enc []byte) (classify.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	return classify.DecryptRecord(p.fieldKey, rec)
+	return p.plan.Decrypt(p.fieldKey, string(key), rec)
 }
 
-// changedFields lists the names of fields that differ between two encoded
-// records (present in one only, or with different values).
-func changedFields(a, b []byte) ([]string, error) {
+// ChangedFields lists the names of fields that differ between two encoded
+// records (present in one only, or with different values), never values.
+func ChangedFields(a, b []byte) ([]string, error) {
 	ra, err := DecodeRecord(a)
 	if err != nil {
 		return nil, err
