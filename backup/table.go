@@ -72,32 +72,15 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	fk, tk := r.TableKeys()
 	keys := table.Keys{Field: fk[:], Token: tk[:]}
 
-	prot, rest, err := protection(ctx, name, key, parent, recs, keys, &o)
+	sorter := extsort.New(o.tempDir, o.memory)
+	defer sorter.Close()
+	sample, decide, err := decisions(name, key, parent, keys, &o)
 	if err != nil {
 		return nil, err
 	}
-	sorter := extsort.New(o.tempDir, o.memory)
-	defer sorter.Close()
-	var (
-		n    uint64
-		ebuf []byte
-	)
-	for rec, err := range rest {
-		n++
-		if err != nil {
-			return nil, err
-		}
-		k, enc, err := prot.Protect(ebuf[:0], rec)
-		if err != nil {
-			return nil, &RecordError{Record: n, Err: err}
-		}
-		ebuf = enc
-		if err := sorter.Add(k, enc); err != nil {
-			return nil, err
-		}
-		if n%4096 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
+	prot, n, err := protectAll(ctx, recs, sample, decide, sorter.Add)
+	if err != nil {
+		return nil, err
 	}
 	sorted := sortedEntries(sorter)
 
@@ -170,65 +153,30 @@ func equalKeys(a, b []string) bool {
 	return true
 }
 
-// protection returns the decisions for this backup and the full record
-// stream (the profiled sample first).
-func protection(ctx context.Context, name string, key []string, parent *repo.Snapshot, recs iter.Seq2[classify.Record, error], keys table.Keys, o *tableOptions) (*table.Protection, iter.Seq2[classify.Record, error], error) {
+// decisions returns how many records to profile and how to decide the
+// protection from them: the stored decisions of the previous snapshot
+// (none profiled), or a profile under the given or default policy.
+func decisions(name string, key []string, parent *repo.Snapshot, keys table.Keys, o *tableOptions) (int, func([]classify.Record) (*table.Protection, error), error) {
 	if parent != nil && !o.policySet {
-		p, err := table.StoredProtection(parent.Table, keys)
-		return p, recs, err
+		return 0, func([]classify.Record) (*table.Protection, error) {
+			return table.StoredProtection(parent.Table, keys)
+		}, nil
 	}
 	policy, err := table.ParsePolicy(o.policy)
 	if err != nil {
-		return nil, nil, err
+		return 0, nil, err
 	}
 	limit := o.sample
 	if limit <= 0 {
 		limit = classify.DefaultSampleSize
 	}
-	next, stop := iter.Pull2(recs)
-	prof := classify.NewProfiler(classify.WithSampleSize(limit))
-	var sample []classify.Record
-	var sampleErr error
-	for len(sample) < limit {
-		rec, err, ok := next()
-		if !ok {
-			break
+	return limit, func(sample []classify.Record) (*table.Protection, error) {
+		prof := classify.NewProfiler(classify.WithSampleSize(limit))
+		for _, rec := range sample {
+			prof.Observe(rec)
 		}
-		if err != nil {
-			sampleErr = err
-			break
-		}
-		prof.Observe(rec)
-		sample = append(sample, rec)
-	}
-	if sampleErr == nil {
-		sampleErr = ctx.Err()
-	}
-	p, err := table.NewProtection(name, key, policy, prof.Result(), keys)
-	if err != nil {
-		stop()
-		return nil, nil, err
-	}
-	all := func(yield func(classify.Record, error) bool) {
-		defer stop()
-		for i, rec := range sample {
-			sample[i] = nil
-			if !yield(rec, nil) {
-				return
-			}
-		}
-		if sampleErr != nil {
-			yield(nil, sampleErr)
-			return
-		}
-		for {
-			rec, err, ok := next()
-			if !ok || !yield(rec, err) || err != nil {
-				return
-			}
-		}
-	}
-	return p, all, nil
+		return table.NewProtection(name, key, policy, prof.Result(), keys)
+	}, nil
 }
 
 // sortedEntries adapts the sorter's output.

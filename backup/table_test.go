@@ -313,3 +313,26 @@ func TestTableNoLevel1Plaintext(t *testing.T) {
 	f, _ := got[0].Get("resident_id")
 	assert.Contains(t, string(v2), f.Value)
 }
+
+func TestTableSnapshotsBesideFiles(t *testing.T) {
+	ctx := context.Background()
+	r, _ := testutil.NewRepo(t, "")
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte("hello"), 0o600))
+	res, err := backup.Files(ctx, r, []string{dir})
+	require.NoError(t, err)
+	backupCSV(t, r, "customers", tablegen.Gen{Seed: 6}.CSV(100, 1))
+	// "latest" is the newest file snapshot; a table's is found by table.
+	latest, err := r.FindSnapshot(ctx, "latest")
+	require.NoError(t, err)
+	assert.Equal(t, res.Snapshot.ID, latest.ID)
+	ts, err := table.Find(ctx, r, "customers", "latest")
+	require.NoError(t, err)
+	assert.Equal(t, repo.KindTable, ts.Kind)
+	_, err = table.Find(ctx, r, "nope", "latest")
+	assert.ErrorIs(t, err, table.ErrNoTable)
+	// The repository check walks the table's tree like any other.
+	rep, err := r.Check(ctx, repo.CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	assert.False(t, rep.Damaged(), "%v", rep.Findings)
+}

@@ -25,23 +25,23 @@ const (
 // pager cuts sorted entries into pages and stores each as a data blob.
 type pager struct {
 	r      *repo.Repository
+	s      *saver
 	header []byte // magic (and kind)
 	min    int
 
 	body  []byte
 	count uint64
 	first []byte
-	buf   []byte
 
 	// cut is called with each stored page: its first key, ID, entry count
 	// and plaintext size.
 	cut func(first []byte, id ID, count uint64, size int) error
 
-	added, stored uint64 // new blobs' plaintext bytes, all pages' bytes
+	stored uint64 // all pages' bytes
 }
 
-func newPager(r *repo.Repository, header []byte, min int, cut func([]byte, ID, uint64, int) error) *pager {
-	return &pager{r: r, header: header, min: min, cut: cut}
+func newPager(r *repo.Repository, s *saver, header []byte, min int, cut func([]byte, ID, uint64, int) error) *pager {
+	return &pager{r: r, s: s, header: header, min: min, cut: cut}
 }
 
 // add appends one encoded entry (appendEntry writes it to the body) with its
@@ -70,21 +70,18 @@ func (p *pager) flush(ctx context.Context) error {
 	if p.count == 0 {
 		return nil
 	}
-	p.buf = append(p.buf[:0], p.header...)
-	p.buf = binary.AppendUvarint(p.buf, p.count)
-	p.buf = append(p.buf, p.body...)
-	id := p.r.BlobID(p.buf)
-	isNew, err := p.r.SaveBlob(ctx, repo.DataBlob, id, p.buf, true)
-	if err != nil {
+	buf := make([]byte, 0, len(p.header)+binary.MaxVarintLen64+len(p.body))
+	buf = append(buf, p.header...)
+	buf = binary.AppendUvarint(buf, p.count)
+	buf = append(buf, p.body...)
+	id := p.r.BlobID(buf)
+	if err := p.s.save(id, buf); err != nil {
 		return err
 	}
-	if isNew {
-		p.added += uint64(len(p.buf))
-	}
-	p.stored += uint64(len(p.buf))
+	p.stored += uint64(len(buf))
 	count, first := p.count, p.first
 	p.body, p.count = p.body[:0], 0
-	return p.cut(first, id, count, len(p.buf))
+	return p.cut(first, id, count, len(buf))
 }
 
 // indexWriter builds a two-level index: entries go into index pages, and
@@ -96,9 +93,9 @@ type indexWriter struct {
 	ebuf  []byte
 }
 
-func newIndexWriter(r *repo.Repository, kind byte) *indexWriter {
+func newIndexWriter(r *repo.Repository, s *saver, kind byte) *indexWriter {
 	w := &indexWriter{}
-	w.p = newPager(r, appendIndexHeader(nil, kind), minIndex, func(first []byte, id ID, n uint64, _ int) error {
+	w.p = newPager(r, s, appendIndexHeader(nil, kind), minIndex, func(first []byte, id ID, n uint64, _ int) error {
 		w.top = append(w.top, repo.IndexRef{First: append([]byte(nil), first...), Blob: id, Entries: n})
 		w.pages = append(w.pages, id)
 		return nil

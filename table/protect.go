@@ -137,6 +137,25 @@ func (p *Protection) Protect(dst []byte, rec classify.Record) (key, enc []byte, 
 	return key, AppendRecord(dst, out), nil
 }
 
+// Append appends rec's stored key and then its protected canonical
+// encoding to dst, and returns dst with the key's length.
+func (p *Protection) Append(dst []byte, rec classify.Record) ([]byte, int, error) {
+	start := len(dst)
+	if dst == nil {
+		dst = make([]byte, 0, 1024)
+	}
+	dst, err := p.Key(dst, rec)
+	if err != nil {
+		return nil, 0, err
+	}
+	keyLen := len(dst) - start
+	out, err := p.prot.Protect(p.plan, string(dst[start:]), rec)
+	if err != nil {
+		return nil, 0, err
+	}
+	return AppendRecord(dst, out), keyLen, nil
+}
+
 // ProtectKey returns the stored key of the given key field values.
 func (p *Protection) ProtectKey(values []string) ([]byte, error) {
 	if len(values) != len(p.key) {

@@ -24,7 +24,12 @@ type Reader struct {
 	cache    map[ID]*Page
 	order    []ID
 	maxCache int
+	loads    int
 }
+
+// Loads returns how many blobs the reader has read: each is one range read
+// of one pack object.
+func (rd *Reader) Loads() int { return rd.loads }
 
 // NewReader returns a reader of snapshot s.
 func NewReader(r *repo.Repository, s *repo.Snapshot) (*Reader, error) {
@@ -38,6 +43,7 @@ func NewReader(r *repo.Repository, s *repo.Snapshot) (*Reader, error) {
 func (rd *Reader) Info() *repo.TableInfo { return rd.info }
 
 func (rd *Reader) loadBlob(ctx context.Context, id ID) ([]byte, error) {
+	rd.loads++
 	return rd.r.LoadBlob(ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, nil)
 }
 

@@ -38,15 +38,40 @@ type Layout struct {
 	Records uint64
 	// Added counts the plaintext bytes of new blobs.
 	Added uint64
+
+	root *repo.Tree // saved once the pages are stored
 }
 
 // WriteFull stores sorted, key-unique entries as a full table snapshot's
 // record pages and sparse index, and the tree naming them.
 func WriteFull(ctx context.Context, r *repo.Repository, entries iter.Seq2[Entry, error]) (*Layout, error) {
-	idx := newIndexWriter(r, indexKindPages)
+	sv := newSaver(ctx, r)
+	lay, err := writeFull(ctx, r, sv, entries)
+	if werr := sv.wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return finish(ctx, r, sv, lay)
+}
+
+// finish saves the layout's tree once its pages are stored.
+func finish(ctx context.Context, r *repo.Repository, sv *saver, lay *Layout) (*Layout, error) {
+	id, err := r.SaveTree(ctx, lay.root)
+	if err != nil {
+		return nil, err
+	}
+	lay.Tree, lay.root = id, nil
+	lay.Added = sv.added.Load()
+	return lay, nil
+}
+
+func writeFull(ctx context.Context, r *repo.Repository, sv *saver, entries iter.Seq2[Entry, error]) (*Layout, error) {
+	idx := newIndexWriter(r, sv, indexKindPages)
 	var pageIDs []ID
 	var ebuf []byte
-	rec := newPager(r, []byte(recordPageMagic), minPage, func(first []byte, id ID, n uint64, _ int) error {
+	rec := newPager(r, sv, []byte(recordPageMagic), minPage, func(first []byte, id ID, n uint64, _ int) error {
 		pageIDs = append(pageIDs, id)
 		return idx.addPageRef(ctx, PageRef{First: first, Page: id, Records: n})
 	})
@@ -77,16 +102,11 @@ func WriteFull(ctx context.Context, r *repo.Repository, entries iter.Seq2[Entry,
 	if err := idx.finish(ctx); err != nil {
 		return nil, err
 	}
-	root := &repo.Tree{Nodes: []repo.Node{
+	lay.root = &repo.Tree{Nodes: []repo.Node{
 		fileNode("index", idx.pages, idx.p.stored),
 		fileNode("records", pageIDs, rec.stored),
 	}}
-	id, err := r.SaveTree(ctx, root)
-	if err != nil {
-		return nil, err
-	}
-	lay.Index, lay.Tree = idx.top, id
-	lay.Added = rec.added + idx.p.added
+	lay.Index = idx.top
 	return &lay, nil
 }
 
@@ -117,6 +137,18 @@ const (
 // record pages and writes the delta index: the previous delta index with
 // changes applied. It returns the layout of the new snapshot.
 func WriteDelta(ctx context.Context, r *repo.Repository, changes iter.Seq2[Change, error], o DeltaOptions) (*Layout, error) {
+	sv := newSaver(ctx, r)
+	lay, err := writeDelta(ctx, r, sv, changes, o)
+	if werr := sv.wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return finish(ctx, r, sv, lay)
+}
+
+func writeDelta(ctx context.Context, r *repo.Repository, sv *saver, changes iter.Seq2[Change, error], o DeltaOptions) (*Layout, error) {
 	spool := extsort.New(o.TempDir, o.Memory)
 	defer spool.Close()
 	var (
@@ -125,7 +157,7 @@ func WriteDelta(ctx context.Context, r *repo.Repository, changes iter.Seq2[Chang
 		vbuf  []byte
 		lay   Layout
 	)
-	rec := newPager(r, []byte(recordPageMagic), minPage, func(_ []byte, id ID, _ uint64, _ int) error {
+	rec := newPager(r, sv, []byte(recordPageMagic), minPage, func(_ []byte, id ID, _ uint64, _ int) error {
 		pages = append(pages, id)
 		return nil
 	})
@@ -196,7 +228,7 @@ func WriteDelta(ctx context.Context, r *repo.Repository, changes iter.Seq2[Chang
 		return nil, err
 	}
 
-	idx := newIndexWriter(r, indexKindDelta)
+	idx := newIndexWriter(r, sv, indexKindDelta)
 	var referenced []ID
 	seen := map[ID]bool{}
 	for p, err := range spool.Sorted() {
@@ -218,18 +250,13 @@ func WriteDelta(ctx context.Context, r *repo.Repository, changes iter.Seq2[Chang
 	if err := idx.finish(ctx); err != nil {
 		return nil, err
 	}
-	root := &repo.Tree{Nodes: []repo.Node{
+	lay.root = &repo.Tree{Nodes: []repo.Node{
 		{Name: "base", Type: repo.NodeDir, Mode: 0o700, Subtree: &o.Base.Tree},
 		fileNode("delta", idx.pages, idx.p.stored),
 		fileNode("records", referenced, 0),
 	}}
-	id, err := r.SaveTree(ctx, root)
-	if err != nil {
-		return nil, err
-	}
 	lay.Index = o.Base.Table.Index
-	lay.Delta, lay.Tree = idx.top, id
-	lay.Added = rec.added + idx.p.added
+	lay.Delta = idx.top
 	return &lay, nil
 }
 

@@ -38,7 +38,8 @@ type Sorter struct {
 	dir   string
 	limit int
 
-	arena   []byte
+	chunks  [][]byte // the pairs' bytes, in chunks that are never moved
+	used    int      // bytes in chunks
 	entries []entry
 	runs    []string
 	sorted  bool
@@ -46,9 +47,12 @@ type Sorter struct {
 }
 
 type entry struct {
-	off        int
-	klen, vlen int
+	chunk, off int32
+	klen, vlen int32
 }
+
+// chunkSize is the size of the buffer's chunks.
+const chunkSize = 1 << 20
 
 // New returns a sorter that keeps at most memory bytes of pairs in memory
 // (DefaultMemory if memory ≤ 0) and spills to temporary files in dir
@@ -68,25 +72,38 @@ func (s *Sorter) Add(key, value []byte) error {
 	if s.sorted {
 		return errors.New("extsort: Add after Sorted")
 	}
-	if len(s.arena)+len(key)+len(value)+entryOverhead*(len(s.entries)+1) > s.limit && len(s.entries) > 0 {
+	n := len(key) + len(value)
+	if n > 1<<30 {
+		return errors.New("extsort: pair larger than 1 GiB")
+	}
+	if s.used+n+entryOverhead*(len(s.entries)+1) > s.limit && len(s.entries) > 0 {
 		if err := s.spill(); err != nil {
 			s.err = err
 			return err
 		}
 	}
-	off := len(s.arena)
-	s.arena = append(s.arena, key...)
-	s.arena = append(s.arena, value...)
-	s.entries = append(s.entries, entry{off: off, klen: len(key), vlen: len(value)})
+	last := len(s.chunks) - 1
+	if last < 0 || len(s.chunks[last])+n > cap(s.chunks[last]) {
+		s.chunks = append(s.chunks, make([]byte, 0, max(chunkSize, n)))
+		last++
+	}
+	c := s.chunks[last]
+	off := len(c)
+	c = append(append(c, key...), value...)
+	s.chunks[last] = c
+	s.used += n
+	s.entries = append(s.entries, entry{chunk: int32(last), off: int32(off), klen: int32(len(key)), vlen: int32(len(value))})
 	return nil
 }
 
 // Spilled reports how many run files the sorter wrote.
 func (s *Sorter) Spilled() int { return len(s.runs) }
 
-func (s *Sorter) key(e entry) []byte { return s.arena[e.off : e.off+e.klen] }
+func (s *Sorter) key(e entry) []byte { return s.chunks[e.chunk][e.off : e.off+e.klen] }
 
-func (s *Sorter) value(e entry) []byte { return s.arena[e.off+e.klen : e.off+e.klen+e.vlen] }
+func (s *Sorter) value(e entry) []byte {
+	return s.chunks[e.chunk][e.off+e.klen : e.off+e.klen+e.vlen]
+}
 
 func (s *Sorter) sortBuffer() {
 	slices.SortStableFunc(s.entries, func(a, b entry) int { return bytes.Compare(s.key(a), s.key(b)) })
@@ -105,7 +122,11 @@ func (s *Sorter) spill() error {
 	if err != nil {
 		return err
 	}
-	s.arena = s.arena[:0]
+	// Keep the first chunk for the next run; the others go to the GC.
+	clear(s.chunks[1:])
+	s.chunks = s.chunks[:1]
+	s.chunks[0] = s.chunks[0][:0]
+	s.used = 0
 	s.entries = s.entries[:0]
 	s.runs = append(s.runs, name)
 	if len(s.runs) >= maxFanIn {
@@ -336,6 +357,6 @@ func (s *Sorter) Close() error {
 		}
 	}
 	s.runs = nil
-	s.arena, s.entries = nil, nil
+	s.chunks, s.entries = nil, nil
 	return errors.Join(errs...)
 }
