@@ -8,8 +8,8 @@ import (
 
 	"github.com/custodia-backup/custodia/backup"
 	"github.com/custodia-backup/custodia/classify"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/internal/tablegen"
-	"github.com/custodia-backup/custodia/internal/testutil"
 )
 
 // BenchmarkTableBackupCSV measures a full table backup of a customer CSV:
@@ -23,7 +23,7 @@ func BenchmarkTableBackupCSV(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				r, _ := testutil.NewRepo(b, "")
+				r, _ := fixture.NewRepo(b, "")
 				b.StartTimer()
 				_, err := backup.Table(context.Background(), r, "customers", []string{"id"}, classify.Read(bytes.NewReader(data), classify.CSV), backup.WithTempDir(b.TempDir()))
 				if err != nil {

@@ -14,8 +14,8 @@ import (
 
 	"github.com/custodia-backup/custodia/backup"
 	"github.com/custodia-backup/custodia/classify"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/internal/tablegen"
-	"github.com/custodia-backup/custodia/internal/testutil"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
 	"github.com/custodia-backup/custodia/table"
@@ -76,7 +76,7 @@ func expected(t *testing.T, info *repo.TableInfo, data []byte) []classify.Record
 
 func TestTableFullRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	g := tablegen.Gen{Seed: 1}
 	v1 := g.CSV(3000, 1)
 	s := backupCSV(t, r, "customers", v1)
@@ -115,7 +115,7 @@ func TestTableFullRoundTrip(t *testing.T) {
 
 func TestTableIncrementalDifferential(t *testing.T) {
 	ctx := context.Background()
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	g := tablegen.Gen{Seed: 2}
 	n := 4000
 	v1, v2, v3 := g.CSV(n, 1), g.CSV(n, 2), g.CSV(n, 3)
@@ -162,7 +162,7 @@ func TestTableIncrementalDifferential(t *testing.T) {
 }
 
 func TestTableAutomaticFull(t *testing.T) {
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	g := tablegen.Gen{Seed: 3}
 	kinds := []string{}
 	for v := 1; v <= 5; v++ {
@@ -174,7 +174,7 @@ func TestTableAutomaticFull(t *testing.T) {
 
 func TestTableChangedRows(t *testing.T) {
 	ctx := context.Background()
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	g := tablegen.Gen{Seed: 4}
 	v1 := g.CSV(2000, 1)
 	backupCSV(t, r, "c", v1, backup.WithWatermark(&repo.Watermark{Column: "updated_at", Value: "x"}))
@@ -214,7 +214,7 @@ func TestTableChangedRows(t *testing.T) {
 
 func TestTableBadInput(t *testing.T) {
 	ctx := context.Background()
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	count := func() int {
 		snaps, err := table.Snapshots(ctx, r, "c")
 		require.NoError(t, err)
@@ -247,7 +247,7 @@ func TestTableBadInput(t *testing.T) {
 func TestTableNoLevel1Plaintext(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	r, _ := testutil.NewRepo(t, dir)
+	r, _ := fixture.NewRepo(t, dir)
 	g := tablegen.Gen{Seed: 5}
 	v1, v2 := g.CSV(1500, 1), g.CSV(1500, 2)
 	s1 := backupCSV(t, r, "customers", v1)
@@ -316,7 +316,7 @@ func TestTableNoLevel1Plaintext(t *testing.T) {
 
 func TestTableSnapshotsBesideFiles(t *testing.T) {
 	ctx := context.Background()
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte("hello"), 0o600))
 	res, err := backup.Files(ctx, r, []string{dir})

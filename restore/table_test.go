@@ -13,8 +13,8 @@ import (
 
 	"github.com/custodia-backup/custodia/backup"
 	"github.com/custodia-backup/custodia/classify"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/internal/tablegen"
-	"github.com/custodia-backup/custodia/internal/testutil"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
 )
@@ -28,7 +28,7 @@ func tableBackup(t *testing.T, r *repo.Repository, data []byte, opts ...backup.T
 
 func TestDiffTable(t *testing.T) {
 	ctx := context.Background()
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	g := tablegen.Gen{Seed: 11}
 	v1, v2 := g.CSV(3000, 1), g.CSV(3000, 2)
 	s1 := tableBackup(t, r, v1)
@@ -83,7 +83,7 @@ func TestDiffTable(t *testing.T) {
 
 func TestVerifyTableSample(t *testing.T) {
 	ctx := context.Background()
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	g := tablegen.Gen{Seed: 12}
 	v1, v2 := g.CSV(2000, 1), g.CSV(2000, 2)
 	s1 := tableBackup(t, r, v1)

@@ -10,8 +10,8 @@ import (
 
 	"github.com/custodia-backup/custodia/backup"
 	"github.com/custodia-backup/custodia/classify"
+	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/internal/tablegen"
-	"github.com/custodia-backup/custodia/internal/testutil"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/table"
 )
@@ -21,7 +21,7 @@ import (
 // record page) besides the snapshot, whichever layer holds it.
 func TestOneRecordReadsFewObjects(t *testing.T) {
 	ctx := context.Background()
-	r, _ := testutil.NewRepo(t, "")
+	r, _ := fixture.NewRepo(t, "")
 	g := tablegen.Gen{Seed: 7}
 	n := 60000
 	var snaps []*repo.Snapshot

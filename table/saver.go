@@ -14,7 +14,8 @@ import (
 // wait, which bounds its memory.
 type saver struct {
 	r      *repo.Repository
-	ctx    context.Context
+	parent context.Context // for the repository: packs upload after wait
+	ctx    context.Context // canceled at the first error
 	cancel context.CancelCauseFunc
 	jobs   chan saveJob
 	wg     sync.WaitGroup
@@ -27,10 +28,10 @@ type saveJob struct {
 	data []byte
 }
 
-func newSaver(ctx context.Context, r *repo.Repository) *saver {
-	ctx, cancel := context.WithCancelCause(ctx)
+func newSaver(parent context.Context, r *repo.Repository) *saver {
+	ctx, cancel := context.WithCancelCause(parent)
 	n := runtime.GOMAXPROCS(0)
-	s := &saver{r: r, ctx: ctx, cancel: cancel, jobs: make(chan saveJob, n)}
+	s := &saver{r: r, parent: parent, ctx: ctx, cancel: cancel, jobs: make(chan saveJob, n)}
 	for range n {
 		s.wg.Go(s.work)
 	}
@@ -42,7 +43,7 @@ func (s *saver) work() {
 		if s.ctx.Err() != nil {
 			continue
 		}
-		isNew, err := s.r.SaveBlob(s.ctx, repo.DataBlob, j.id, j.data, true)
+		isNew, err := s.r.SaveBlob(s.parent, repo.DataBlob, j.id, j.data, true)
 		if err != nil {
 			s.cancel(err)
 			continue
