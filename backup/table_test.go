@@ -41,8 +41,7 @@ func readAll(t *testing.T, seq func(func(classify.Record, error) bool)) []classi
 }
 
 // expected applies the stored decisions to the source as a restore must
-// show it: kept and encrypted fields as in the source, masked ones masked,
-// dropped ones absent.
+// show it.
 func expected(t *testing.T, info *repo.TableInfo, data []byte) []classify.Record {
 	t.Helper()
 	plan, err := table.StoredPlan(info)
@@ -50,26 +49,7 @@ func expected(t *testing.T, info *repo.TableInfo, data []byte) []classify.Record
 	var out []classify.Record
 	for rec, err := range classify.Read(bytes.NewReader(data), classify.CSV) {
 		require.NoError(t, err)
-		var e classify.Record
-		for _, f := range rec {
-			d, ok := plan.Decision(f.Name)
-			require.True(t, ok, f.Name)
-			switch d.Action.Kind {
-			case classify.ActionDrop:
-				continue
-			case classify.ActionMask:
-				m := d.Type.DefaultMask()
-				if d.Action.Mask != nil {
-					m = *d.Action.Mask
-				}
-				f.Value = m.Apply(f.Value)
-			case classify.ActionKeep, classify.ActionEncrypt:
-			default:
-				t.Fatalf("unexpected action %s for %s", d.Action, f.Name)
-			}
-			e = append(e, f)
-		}
-		out = append(out, e)
+		out = append(out, tablegen.Expect(plan, rec))
 	}
 	return out
 }

@@ -156,6 +156,16 @@ func register(build func(env *cliEnv) *cobra.Command) {
 	builders = append(builders, build)
 }
 
+// extenders add flags and modes to commands built by other files (the
+// --table mode of backup, say); each runs once per invocation, after every
+// command is built. Call extend from the init of the extending file.
+var extenders []func(env *cliEnv, root *cobra.Command)
+
+// extend adds an extender.
+func extend(fn func(env *cliEnv, root *cobra.Command)) {
+	extenders = append(extenders, fn)
+}
+
 // usageError is bad usage: exit status 2.
 type usageError struct{ msg string }
 

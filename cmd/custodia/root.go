@@ -66,6 +66,9 @@ func newRoot(env *cliEnv) *cobra.Command {
 		cmds = append(cmds, build(env))
 	}
 	root.AddCommand(cmds...)
+	for _, x := range extenders {
+		x(env, root)
+	}
 	wrapArgs(root)
 	return root
 }

@@ -7,8 +7,10 @@ package tablegen
 import (
 	"bytes"
 	"fmt"
+	"github.com/custodia-backup/custodia/classify"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 )
 
 // Header is the CSV header of a customer table.
@@ -122,4 +124,27 @@ func bankCard(r *rand.Rand) string {
 		sum += d
 	}
 	return string(body) + string(byte('0'+(10-sum%10)%10))
+}
+
+// Expect returns what a restore of rec must show under plan: kept and
+// encrypted fields as they are, masked ones masked (as strings), dropped
+// ones absent, nulls (here: empty values) as they are. Fields the plan does not name are kept.
+func Expect(plan *classify.Plan, rec classify.Record) classify.Record {
+	var out classify.Record
+	for _, f := range rec {
+		d, ok := plan.Decision(f.Name)
+		if ok && d.Action.Kind == classify.ActionDrop {
+			continue
+		}
+		null := f.Kind == classify.KindNull || f.Kind == classify.KindEmpty || strings.TrimSpace(f.Value) == ""
+		if ok && d.Action.Kind == classify.ActionMask && !null {
+			m := d.Type.DefaultMask()
+			if d.Action.Mask != nil {
+				m = *d.Action.Mask
+			}
+			f = classify.Field{Name: f.Name, Value: m.Apply(f.Value), Kind: classify.KindString}
+		}
+		out = append(out, f)
+	}
+	return out
 }
