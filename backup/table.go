@@ -82,6 +82,14 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	if err != nil {
 		return nil, err
 	}
+	if o.deleted != nil {
+		if !o.changedRows || parent == nil {
+			return nil, fmt.Errorf("%w: deleted keys come with the changed rows of an earlier table", ErrTableUsage)
+		}
+		if err := addDeleted(prot, o.deleted, sorter); err != nil {
+			return nil, err
+		}
+	}
 	sorted := sortedEntries(sorter)
 
 	plan, err := prot.PlanJSON()
@@ -177,6 +185,24 @@ func decisions(name string, key []string, parent *repo.Snapshot, keys table.Keys
 		}
 		return table.NewProtection(name, key, policy, prof.Result(), keys)
 	}, nil
+}
+
+// addDeleted adds each deleted key to the sort as an entry without a
+// record (a tombstone; a record's encoding is never empty).
+func addDeleted(prot *table.Protection, keys iter.Seq2[[]string, error], sorter *extsort.Sorter) error {
+	for k, err := range keys {
+		if err != nil {
+			return err
+		}
+		stored, err := prot.ProtectKey(k)
+		if err != nil {
+			return err
+		}
+		if err := sorter.Add(stored, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sortedEntries adapts the sorter's output.

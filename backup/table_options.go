@@ -1,6 +1,10 @@
 package backup
 
-import "github.com/custodia-backup/custodia/repo"
+import (
+	"iter"
+
+	"github.com/custodia-backup/custodia/repo"
+)
 
 // TableOption configures a table backup.
 type TableOption func(*tableOptions)
@@ -17,6 +21,7 @@ type tableOptions struct {
 	tags         []string
 	host         string
 	changedRows  bool
+	deleted      iter.Seq2[[]string, error]
 	watermark    *repo.Watermark
 }
 
@@ -69,6 +74,14 @@ func WithTableHost(host string) TableOption { return func(o *tableOptions) { o.h
 // nil, is stored for the next backup (see TableWatermark).
 func WithChangedRows(w *repo.Watermark) TableOption {
 	return func(o *tableOptions) { o.changedRows, o.watermark = true, w }
+}
+
+// WithDeletedKeys gives, with WithChangedRows, the keys (each the values of
+// the key fields, in order) deleted since the previous snapshot: a host
+// that tracks its changes hands them over and unchanged records are never
+// read again.
+func WithDeletedKeys(keys iter.Seq2[[]string, error]) TableOption {
+	return func(o *tableOptions) { o.deleted = keys }
 }
 
 // WithWatermark stores w with the snapshot without limiting it to changed

@@ -316,3 +316,24 @@ func TestTableSnapshotsBesideFiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, rep.Damaged(), "%v", rep.Findings)
 }
+
+func TestTableChangedRowsWithDeletions(t *testing.T) {
+	ctx := context.Background()
+	r, _ := fixture.NewRepo(t, "")
+	backupCSV(t, r, "c", []byte("id,name\n1,a\n2,b\n3,c\n"))
+	deleted := func(yield func([]string, error) bool) {
+		_ = yield([]string{"2"}, nil) && yield([]string{"99"}, nil)
+	}
+	s := backupCSV(t, r, "c", []byte("id,name\n3,C\n4,d\n"), backup.WithChangedRows(nil), backup.WithDeletedKeys(deleted))
+	assert.Equal(t, repo.TableChanges{Added: 1, Changed: 1, Deleted: 1}, s.Table.Changes)
+	assert.EqualValues(t, 3, s.Table.Records)
+	got := readAll(t, restore.Table(ctx, r, s))
+	require.Len(t, got, 3)
+	for i, want := range []string{"1,a", "3,C", "4,d"} {
+		assert.Equal(t, want, got[i][0].Value+","+got[i][1].Value)
+	}
+	// A key both changed and deleted in one backup is refused.
+	_, err := backup.Table(ctx, r, "c", custKey, classify.Read(strings.NewReader("id,name\n1,x\n"), classify.CSV),
+		backup.WithChangedRows(nil), backup.WithDeletedKeys(func(yield func([]string, error) bool) { yield([]string{"1"}, nil) }))
+	assert.ErrorIs(t, err, table.ErrDuplicateKey)
+}

@@ -1,5 +1,3 @@
-//go:build testservers
-
 package source_test
 
 import (

@@ -70,9 +70,11 @@ func Compare(newer, older iter.Seq2[Entry, error], st *repo.TableChanges) iter.S
 	}
 }
 
-// Upserts yields the records of newer (sorted, only the changed rows of a
-// source) that differ from rd's: each is looked up by key, so the cost
-// grows with the changes, not with the table. Nothing is deleted.
+// Upserts yields the changes of newer (sorted: only the changed rows of a
+// source, and deleted keys as entries with an empty Record) against rd's
+// records: each key is looked up, so the cost grows with the changes, not
+// with the table. A row equal to rd's is not a change, and deleting a key
+// rd does not hold is nothing.
 func Upserts(ctx context.Context, rd *Reader, newer iter.Seq2[Entry, error], st *repo.TableChanges) iter.Seq2[Change, error] {
 	return func(yield func(Change, error) bool) {
 		var prev []byte
@@ -92,6 +94,14 @@ func Upserts(ctx context.Context, rd *Reader, newer iter.Seq2[Entry, error], st 
 				return
 			}
 			switch {
+			case len(n.Record) == 0 && ok:
+				st.Deleted++
+				if !yield(Change{Key: n.Key, Deleted: true}, nil) {
+					return
+				}
+				continue
+			case len(n.Record) == 0:
+				continue
 			case ok && bytes.Equal(old, n.Record):
 				st.Unchanged++
 				continue

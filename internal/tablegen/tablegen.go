@@ -5,9 +5,11 @@
 package tablegen
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"github.com/custodia-backup/custodia/classify"
+	"io"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -85,10 +87,13 @@ func (g Gen) CSV(n, v int) []byte {
 		if !g.Exists(id, n, v) {
 			continue
 		}
-		c := g.Customer(id, v)
-		fmt.Fprintf(&b, "%d,%s,%s,%s,%s,%s,%s,%s,%s\n", c.ID, c.Name, c.ResidentID, c.BankCard, c.Phone, c.Email, c.Address, c.Balance, c.UpdatedAt)
+		g.writeLine(&b, g.Customer(id, v))
 	}
 	return b.Bytes()
+}
+
+func (g Gen) writeLine(w io.Writer, c Customer) {
+	fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%s\n", c.ID, c.Name, c.ResidentID, c.BankCard, c.Phone, c.Email, c.Address, c.Balance, c.UpdatedAt)
 }
 
 func digits(r *rand.Rand, n int) string {
@@ -147,4 +152,23 @@ func Expect(plan *classify.Plan, rec classify.Record) classify.Record {
 		out = append(out, f)
 	}
 	return out
+}
+
+// Reader streams version v of a table of n base customers as CSV, generated
+// as it is read: memory does not grow with n.
+func (g Gen) Reader(n, v int) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriterSize(pw, 64<<10)
+		bw.WriteString(Header + "\n")
+		for id := 1; id <= n+(v-1)*n/100; id++ {
+			if !g.Exists(id, n, v) {
+				continue
+			}
+			g.writeLine(bw, g.Customer(id, v))
+		}
+		bw.Flush()
+		pw.Close()
+	}()
+	return pr
 }

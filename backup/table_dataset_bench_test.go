@@ -1,0 +1,245 @@
+package backup_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/custodia-backup/custodia/backup"
+	"github.com/custodia-backup/custodia/classify"
+	"github.com/custodia-backup/custodia/internal/fixture"
+	"github.com/custodia-backup/custodia/internal/tablegen"
+	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/table"
+)
+
+// datasetTables are the record tables of the shared dataset
+// (../shared/bench/gen-dataset): every part file of a table is one source.
+var datasetTables = []struct {
+	name string
+	glob string
+	key  []string
+}{
+	{"customers", "customers/customers-*.csv", []string{"客户编号"}},
+	{"invoice_lines", "invoices/*/invoice-lines-*.csv", []string{"发票号码", "行号"}},
+}
+
+// partsOf yields the records of every file matching glob under dir, as one
+// table.
+func partsOf(dir, glob string) (iter.Seq2[classify.Record, error], []string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, glob))
+	if err != nil || len(files) == 0 {
+		return nil, nil, fmt.Errorf("no %s under %s", glob, dir)
+	}
+	sort.Strings(files)
+	return func(yield func(classify.Record, error) bool) {
+		for _, f := range files {
+			fh, err := os.Open(f)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for rec, err := range classify.Read(fh, classify.CSV) {
+				if !yield(rec, err) || err != nil {
+					fh.Close()
+					return
+				}
+			}
+			fh.Close()
+		}
+	}, files, nil
+}
+
+// changedBytes returns the bytes of the CSV lines of v2 that are new or
+// changed against v1, and of the lines of v1 that v2 deleted, by key.
+func changedBytes(b *testing.B, v1, v2 string, glob string, key []string) (changed, deleted, total int64) {
+	lines := func(dir string) map[string]int {
+		seq, _, err := partsOf(dir, glob)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := map[string]int{}
+		for rec, err := range seq {
+			if err != nil {
+				b.Fatal(err)
+			}
+			var k []string
+			size := len(rec) // separators and the line end
+			for _, f := range rec {
+				size += len(f.Value)
+			}
+			for _, kf := range key {
+				f, _ := rec.Get(kf)
+				k = append(k, f.Value)
+			}
+			h := 0
+			for _, f := range rec {
+				for i := 0; i < len(f.Value); i++ {
+					h = h*31 + int(f.Value[i])
+				}
+			}
+			m[strings.Join(k, "\x00")] = size<<32 ^ (h & 0xffffffff)
+		}
+		return m
+	}
+	a, c := lines(v1), lines(v2)
+	for k, v := range c {
+		total += int64(v >> 32)
+		if old, ok := a[k]; !ok || old != v {
+			changed += int64(v >> 32)
+		}
+	}
+	for k, v := range a {
+		if _, ok := c[k]; !ok {
+			deleted += int64(v >> 32)
+		}
+	}
+	return changed, deleted, total
+}
+
+// BenchmarkTableDataset backs up the dataset's tables (version 1 as a full
+// snapshot, version 2 as an incremental) and reports what the incremental
+// adds against the bytes of the records that changed, and how many objects
+// a one-record restore reads. Set CUSTODIA_TABLE_DATASET=V1DIR:V2DIR (two
+// versions made by gen-dataset); it is skipped otherwise.
+func BenchmarkTableDataset(b *testing.B) {
+	dirs := strings.Split(os.Getenv("CUSTODIA_TABLE_DATASET"), ":")
+	if len(dirs) != 2 {
+		b.Skip("set CUSTODIA_TABLE_DATASET=V1DIR:V2DIR (gen-dataset --version 1 and 2)")
+	}
+	ctx := context.Background()
+	for _, tb := range datasetTables {
+		b.Run(tb.name, func(b *testing.B) {
+			changed, deleted, total := changedBytes(b, dirs[0], dirs[1], tb.glob, tb.key)
+			for i := 0; i < b.N; i++ {
+				r, _ := fixture.NewRepo(b, "")
+				seq, _, _ := partsOf(dirs[0], tb.glob)
+				start := time.Now()
+				full, err := backup.Table(ctx, r, tb.name, tb.key, seq, backup.WithTempDir(b.TempDir()))
+				if err != nil {
+					b.Fatal(err)
+				}
+				fullTime := time.Since(start)
+				seq, _, _ = partsOf(dirs[1], tb.glob)
+				inc, err := backup.Table(ctx, r, tb.name, tb.key, seq, backup.WithTempDir(b.TempDir()))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if inc.Table.Kind != repo.TableIncremental {
+					b.Fatalf("second backup is %s", inc.Table.Kind)
+				}
+				worst := worstLookup(b, r, inc, 2000)
+				b.ReportMetric(float64(full.Table.Records), "records")
+				b.ReportMetric(float64(total)/fullTime.Seconds()/(1<<20), "full_MB/s")
+				b.ReportMetric(float64(full.Stats.StoredAdded)/(1<<20), "full_stored_MB")
+				b.ReportMetric(float64(changed)/(1<<20), "changed_MB")
+				b.ReportMetric(float64(deleted)/(1<<20), "deleted_MB")
+				b.ReportMetric(float64(inc.Stats.BytesAdded)/(1<<20), "inc_plain_MB")
+				b.ReportMetric(float64(inc.Stats.StoredAdded)/(1<<20), "inc_stored_MB")
+				b.ReportMetric(float64(inc.Stats.StoredAdded)/float64(changed), "stored/changed")
+				b.ReportMetric(float64(inc.Stats.BytesAdded)/float64(changed), "plain/changed")
+				b.ReportMetric(float64(worst), "lookup_objects")
+			}
+		})
+	}
+}
+
+// worstLookup restores n random records of s one at a time and returns the
+// most objects one needed: the snapshot and the blobs read (each blob one
+// range read of one pack).
+func worstLookup(b *testing.B, r *repo.Repository, s *repo.Snapshot, n int) int {
+	all, err := table.NewReader(r, s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var keys [][]byte
+	rng := rand.New(rand.NewPCG(1, 1))
+	seen := 0
+	for e, err := range all.All(context.Background()) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		seen++
+		if len(keys) < n {
+			keys = append(keys, append([]byte(nil), e.Key...))
+		} else if j := rng.IntN(seen); j < n {
+			keys[j] = append(keys[j][:0], e.Key...)
+		}
+	}
+	worst := 0
+	for _, k := range keys {
+		rd, _ := table.NewReader(r, s)
+		if _, ok, err := rd.Get(context.Background(), k); err != nil || !ok {
+			b.Fatalf("lookup: %v %v", ok, err)
+		}
+		worst = max(worst, 1+rd.Loads())
+	}
+	return worst
+}
+
+// BenchmarkTableMemory backs up generated customer tables of 100k and 2M
+// records streamed from a generator and reports the peak Go heap seen while
+// it runs (the repository is a local folder): bounded by the sort memory
+// (16 MiB here, less than the smaller table needs), not by the record
+// count.
+func BenchmarkTableMemory(b *testing.B) {
+	for _, n := range []int{100_000, 2_000_000} {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				// A local folder: an in-memory site would hold the
+				// repository itself in the heap.
+				r, _ := fixture.NewRepo(b, b.TempDir())
+				runtime.GC()
+				var peak, peakLive atomic.Uint64
+				stop := make(chan struct{})
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					var ms runtime.MemStats
+					live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+					for {
+						runtime.ReadMemStats(&ms)
+						if ms.HeapInuse > peak.Load() {
+							peak.Store(ms.HeapInuse)
+						}
+						metrics.Read(live)
+						if v := live[0].Value.Uint64(); v > peakLive.Load() {
+							peakLive.Store(v)
+						}
+						select {
+						case <-stop:
+							return
+						case <-time.After(20 * time.Millisecond):
+						}
+					}
+				}()
+				src := tablegen.Gen{Seed: 1}.Reader(n, 1)
+				s, err := backup.Table(context.Background(), r, "customers", []string{"id"}, classify.Read(src, classify.CSV), backup.WithTempDir(b.TempDir()), backup.WithSortMemory(16<<20))
+				close(stop)
+				<-done
+				if err != nil {
+					b.Fatal(err)
+				}
+				if s.Table.Records != uint64(n) {
+					b.Fatalf("%d records stored", s.Table.Records)
+				}
+				b.ReportMetric(float64(peak.Load())/(1<<20), "peak_heap_MB")
+				b.ReportMetric(float64(peakLive.Load())/(1<<20), "peak_live_MB")
+				b.ReportMetric(float64(s.Stats.StoredAdded)/(1<<20), "stored_MB")
+			}
+		})
+	}
+}
+
+var _ io.Reader
