@@ -52,15 +52,19 @@
 //   - env.openRepo(ctx, readOnly) opens the repository with its password
 //     (read-only commands go on when a site is unreachable);
 //     env.openStore(ctx, opts...) opens the sites alone (init).
-//   - env.printJSON(v) writes v as one JSON document: every --json output
-//     goes through it.
+//   - env.printJSON(v) writes v as one JSON document; newListPrinter[T](env)
+//     prints a listing of any length item by item (a JSON array with
+//     --json, else each item's text() line). Every --json output goes
+//     through one of them: give each output a struct with json tags.
 //   - env.warnf(...) prints one "custodia: warning: ..." line on stderr.
 //
 // Errors: return them from RunE. run prints one line on stderr and maps
 // them to the exit status (see report): usagef(...) is bad usage (2);
 // &exitError{code: exitDamage, msg: ...} is damage found but readable (3);
 // a canceled context prints "interrupted" (1); anything else is a failure
-// (1), with a hint added for the library's typed errors (see hints.go).
+// (1), with a hint added for the library's typed errors: the library's
+// messages name no command or flag, so a command file registers the remedy
+// of its errors with addHint(err, "use --force to ...") in its init.
 //
 // Tests run the CLI in-process: newCLI(t, sites...).run(args...) returns the
 // exit status, stdout and stderr (helpers_test.go).
