@@ -92,6 +92,12 @@ type packInfo struct {
 	size uint64
 	// blobs counts the pack's blobs.
 	blobs int
+	// file is the position of the index file that first named the pack
+	// in the list loaded at open, or -1.
+	file int32
+	// condemned is set when a prune marker condemns the pack: writers do
+	// not deduplicate against it (docs/FORMAT.md §19.6).
+	condemned bool
 }
 
 // index is the in-memory union of all index files; safe for concurrent use.
@@ -105,6 +111,8 @@ type index struct {
 	// write-only session key (docs/FORMAT.md §17.3). A blob listed in both
 	// kinds of pack is read from the trusted one. nil trusts every key.
 	trusted func(crypto.KeyID) bool
+	// condemned are the packs prune markers condemn, set before loading.
+	condemned map[ID]bool
 }
 
 func newIndex() *index {
@@ -114,23 +122,41 @@ func newIndex() *index {
 // isTrusted reports whether the blobs of packs sealed under id are trusted.
 func (x *index) isTrusted(id crypto.KeyID) bool { return x.trusted == nil || x.trusted(id) }
 
-func (x *index) add(p IndexPack) {
+func (x *index) add(p IndexPack) { x.addFrom(p, -1) }
+
+// rank orders the places of a blob listed in several packs: a trusted
+// pack first, then one no prune marker condemns.
+func (x *index) rank(pi int32) int {
+	r := 0
+	if x.isTrusted(x.packs[pi].keyID) {
+		r += 2
+	}
+	if !x.packs[pi].condemned {
+		r++
+	}
+	return r
+}
+
+// addFrom adds a pack named by the index file at position file. A blob
+// listed in several packs keeps its first place, unless this pack ranks
+// higher (rank).
+func (x *index) addFrom(p IndexPack, file int32) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	pi, ok := x.packOf[p.ID]
 	if !ok {
 		pi = int32(len(x.packs))
-		x.packs = append(x.packs, packInfo{id: p.ID, keyID: p.KeyID})
+		x.packs = append(x.packs, packInfo{id: p.ID, keyID: p.KeyID, file: file, condemned: x.condemned[p.ID]})
 		x.packOf[p.ID] = pi
 	}
 	info := &x.packs[pi]
-	trusted := x.isTrusted(p.KeyID)
 	for _, e := range p.Entries {
 		old, dup := x.blobs[e.Handle]
 		// A blob of a trusted pack replaces one listed in an untrusted
 		// pack: a write-only writer's lying entry (§17.3) never hides the
-		// copy a full-access writer stored.
-		if !dup || trusted && !x.isTrusted(x.packs[old.pack].keyID) {
+		// copy a full-access writer stored. Among equals, a live pack
+		// replaces a condemned one (§19.6).
+		if !dup || x.rank(pi) > x.rank(old.pack) {
 			x.blobs[e.Handle] = location{pack: pi, offset: e.Offset, length: e.Length, rawLength: e.RawLength}
 			info.blobs++
 			if dup {
@@ -154,6 +180,18 @@ func (x *index) hasTrusted(h BlobHandle) bool {
 	defer x.mu.RUnlock()
 	loc, ok := x.blobs[h]
 	return ok && x.isTrusted(x.packs[loc.pack].keyID)
+}
+
+// live returns the position of the pack holding h when that pack is not
+// condemned by a prune marker and, if trustedOnly, is trusted.
+func (x *index) live(h BlobHandle, trustedOnly bool) (int32, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	loc, ok := x.blobs[h]
+	if !ok || x.packs[loc.pack].condemned || trustedOnly && !x.isTrusted(x.packs[loc.pack].keyID) {
+		return 0, false
+	}
+	return loc.pack, true
 }
 
 func (x *index) lookup(h BlobHandle) (location, packInfo, bool) {

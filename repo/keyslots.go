@@ -53,6 +53,7 @@ type OpenOption func(*openOptions)
 type openOptions struct {
 	limits      SlotLimits
 	rollbackDir string
+	noIndex     bool // WithoutIndex
 }
 
 // WithSlotLimits replaces DefaultSlotLimits, for a repository whose slots

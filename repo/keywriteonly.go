@@ -83,8 +83,5 @@ func (r *Repository) WriteOnly() bool { return r.writeOnly }
 // others again; a write-only writer, which cannot verify anything, trusts
 // every entry.
 func (r *Repository) hasForDedup(h BlobHandle) bool {
-	if r.writeOnly {
-		return r.idx.has(h)
-	}
-	return r.idx.hasTrusted(h)
+	return r.indexHas(h, !r.writeOnly)
 }

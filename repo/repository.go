@@ -66,6 +66,8 @@ type Repository struct {
 	// warnings are problems met while opening that did not stop it, such
 	// as an unreadable index file.
 	warnings []error
+	// gc is what this writer must know of concurrent prunes (§19.6).
+	gc gcState
 
 	// Writing state.
 	wmu       sync.Mutex
@@ -345,8 +347,15 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 			return nil, err
 		}
 	}
-	if err := r.loadIndex(ctx); err != nil {
+	// Prune markers first: the index prefers blobs' places in packs no
+	// marker condemns (docs/FORMAT.md §19.6).
+	if err := r.loadPruneState(ctx); err != nil {
 		return nil, err
+	}
+	if !o.noIndex {
+		if err := r.loadIndex(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
@@ -360,7 +369,9 @@ func (r *Repository) loadIndex(ctx context.Context) error {
 		}
 		names = append(names, name)
 	}
+	r.gc.indexFiles = names
 	var mu sync.Mutex
+	defer func() { r.gc.packsAtOpen(r.idx) }()
 	return parallel(ctx, len(names), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
 		packs, err := r.readIndexFile(ctx, names[i])
 		if err != nil {
@@ -376,7 +387,7 @@ func (r *Repository) loadIndex(ctx context.Context) error {
 			return nil
 		}
 		for _, p := range packs {
-			r.idx.add(p)
+			r.idx.addFrom(p, int32(i))
 		}
 		return nil
 	})

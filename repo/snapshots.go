@@ -19,6 +19,9 @@ func (r *Repository) SaveSnapshot(ctx context.Context, s *Snapshot) (ID, error) 
 	if err := r.Flush(ctx); err != nil {
 		return ID{}, err
 	}
+	if err := r.checkPruneOverlap(ctx); err != nil {
+		return ID{}, err
+	}
 	if r.writeOnly {
 		// A write-only session cannot read the tree back; it can only
 		// check that the tree is stored.

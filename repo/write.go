@@ -134,6 +134,7 @@ func (r *Repository) startUploadLocked(ctx context.Context) {
 		}
 		ip := IndexPack{ID: p.id, KeyID: r.dataKey.id, Entries: p.entries}
 		r.idx.add(ip)
+		r.gc.addOwn(p.id)
 		r.written = append(r.written, ip)
 		r.stats.Packs++
 		if due := r.checkpointDueLocked(); due != nil {
@@ -176,6 +177,11 @@ func (r *Repository) LoadBlob(ctx context.Context, h BlobHandle, buf []byte) ([]
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrBlobNotFound, h)
 	}
+	return r.loadBlobAt(ctx, h, loc, pack, buf)
+}
+
+// loadBlobAt is LoadBlob of a blob whose place is known.
+func (r *Repository) loadBlobAt(ctx context.Context, h BlobHandle, loc location, pack packInfo, buf []byte) ([]byte, error) {
 	key, err := r.keyForCtx(ctx, kindBlob)(pack.keyID)
 	if err != nil {
 		return nil, err

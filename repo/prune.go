@@ -1,0 +1,187 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/custodia-backup/custodia/storage"
+)
+
+// DefaultPruneMargin is the wait between the two phases of a prune: it
+// must be longer than any backup, plus the clock difference between any two
+// machines writing to the repository (docs/FORMAT.md §19.6).
+const DefaultPruneMargin = 24 * time.Hour
+
+// DefaultPruneMemory bounds the memory prune uses for blob IDs; beyond it
+// they are sorted in temporary files.
+const DefaultPruneMemory = 256 << 20
+
+// PruneOptions configures Prune.
+type PruneOptions struct {
+	// Margin is how long after marking a candidate prune waits before
+	// deleting it; zero means DefaultPruneMargin. Every backup must
+	// finish within Margin/2, less the clock skew between machines.
+	Margin time.Duration
+	// MaxUnused is the fraction of a pack's bytes that may be unused
+	// before the pack is rewritten with only its used blobs; zero means
+	// 0.5, and 1 never rewrites.
+	MaxUnused float64
+	// Memory bounds, in bytes, the memory used for blob IDs; zero means
+	// DefaultPruneMemory. The tree blobs' index and one index file at a
+	// time are held in memory besides.
+	Memory int
+	// TempDir is where blob IDs spill; "" means os.TempDir().
+	TempDir string
+	// DryRun reports what would be done and changes nothing.
+	DryRun bool
+}
+
+func (o *PruneOptions) defaults() error {
+	if o.Margin == 0 {
+		o.Margin = DefaultPruneMargin
+	}
+	if o.Margin < 0 {
+		return fmt.Errorf("%w: a negative prune margin", ErrBadPolicy)
+	}
+	if o.MaxUnused == 0 {
+		o.MaxUnused = 0.5
+	}
+	if o.MaxUnused < 0 || o.MaxUnused > 1 {
+		return fmt.Errorf("%w: the unused fraction that rewrites a pack must be in (0, 1], not %g", ErrBadPolicy, o.MaxUnused)
+	}
+	if o.Memory == 0 {
+		o.Memory = DefaultPruneMemory
+	}
+	if o.Memory < 1<<20 {
+		return fmt.Errorf("%w: prune needs at least 1 MiB of memory, not %d bytes", ErrBadPolicy, o.Memory)
+	}
+	if o.TempDir == "" {
+		o.TempDir = os.TempDir()
+	}
+	return nil
+}
+
+// PruneReport says what Prune did (or, with DryRun, would do).
+type PruneReport struct {
+	DryRun    bool `json:"dry_run"`
+	Snapshots int  `json:"snapshots"`
+	// IndexEntries counts the blob places of the index; UsedBlobs the
+	// distinct blobs the snapshots reference.
+	IndexEntries int64 `json:"index_entries"`
+	UsedBlobs    int64 `json:"used_blobs"`
+
+	// Phase 2: markers at least Margin old.
+	MarkersSwept      int       `json:"markers_swept"`
+	PacksDeleted      int       `json:"packs_deleted"`
+	PacksRescued      int       `json:"packs_rescued"`
+	IndexRewritten    int       `json:"index_files_rewritten"`
+	IncompleteDeleted int       `json:"incomplete_deleted"`
+	BytesFreed        int64     `json:"bytes_freed"`
+	MarkersPending    int       `json:"markers_pending"`
+	NextSweep         time.Time `json:"next_sweep,omitzero"`
+
+	// Phase 1: candidates marked now, deleted by a prune at least Margin
+	// later.
+	PacksMarkedUnused int   `json:"packs_marked_unused"`
+	PacksRepacked     int   `json:"packs_repacked"`
+	BlobsCopied       int64 `json:"blobs_copied"`
+	BytesCopied       int64 `json:"bytes_copied"`
+	UnindexedMarked   int   `json:"unindexed_packs_marked"`
+	IncompleteMarked  int   `json:"incomplete_objects_marked"`
+	BytesMarked       int64 `json:"bytes_marked"`
+}
+
+// ErrPruneUnsafe means prune found the repository in a state where
+// deleting could lose data (an unreadable snapshot or index file, a blob a
+// snapshot needs missing from the index) and changed nothing.
+var ErrPruneUnsafe = errors.New("prune would not be safe")
+
+// Prune deletes what no snapshot references, in two phases separated by
+// opts.Margin, so that it is safe while other processes back up into the
+// same repository (docs/FORMAT.md §19.6):
+//
+//   - phase 2 (sweep) acts on the prune markers at least Margin old: it
+//     lists the snapshots again, keeps ("rescues") every condemned pack
+//     holding a blob that a snapshot now needs and that no other pack
+//     holds, rewrites the index files naming the other condemned packs,
+//     then deletes those packs, the interrupted writes the marker names,
+//     and the marker;
+//   - phase 1 (mark) finds the packs no snapshot uses, copies the used
+//     blobs of packs more than MaxUnused unused into new packs (with an
+//     index file), finds packs no index file names and objects left with
+//     fewer than k shards by interrupted writes, and writes a marker
+//     naming them all. Writers do not deduplicate against marked packs.
+//
+// Both phases run in every call, so running prune daily deletes each
+// day what was marked Margin before. A crash at any point leaves a
+// repository that verifies; running Prune again finishes the work. It
+// refuses in append-only mode and, changing nothing, when a snapshot or
+// index file cannot be read (ErrPruneUnsafe).
+//
+// Memory is bounded by opts.Memory (blob IDs spill to opts.TempDir) plus
+// the index of tree blobs and one index file at a time. Open the
+// repository WithoutIndex to keep the whole index out of memory.
+func (r *Repository) Prune(ctx context.Context, opts PruneOptions) (*PruneReport, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	if err := r.refuseIfAppendOnly(ctx, "prune"); err != nil {
+		return nil, err
+	}
+	if err := r.Flush(ctx); err != nil {
+		return nil, err
+	}
+	p := &pruner{r: r, opts: opts, rep: &PruneReport{DryRun: opts.DryRun}, now: time.Now()}
+	defer p.close()
+	if err := p.readMarkers(ctx); err != nil {
+		return nil, err
+	}
+	// Snapshots before the index: every index file a listed snapshot
+	// needs was complete before it, so the index read next has it all.
+	if err := p.readSnapshots(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.readIndex(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.walkTrees(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.join(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.sweep(ctx); err != nil {
+		return p.rep, err
+	}
+	if err := p.mark(ctx); err != nil {
+		return p.rep, err
+	}
+	return p.rep, nil
+}
+
+// incomplete reports whether the object name is an interrupted write:
+// fewer than k shards, every other one missing (none corrupt).
+func (r *Repository) incomplete(ctx context.Context, name string) (bool, error) {
+	h, err := r.store.Check(ctx, name, false)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		return false, nil
+	}
+	return !h.Recoverable() && onlyMissing(h), nil
+}
+
+// WithoutIndex opens the repository without loading its index into
+// memory, for Prune on a large repository: its memory is then bounded by
+// PruneOptions.Memory and the tree blobs. Such a repository can prune,
+// forget and list snapshots, but not read or write blobs.
+func WithoutIndex() OpenOption {
+	return func(o *openOptions) { o.noIndex = true }
+}
