@@ -99,10 +99,19 @@ type WriteStats struct {
 type InitOption func(*initOptions)
 
 type initOptions struct {
-	argon       crypto.Argon2Params
-	chunker     chunk.Params
-	packSize    int
-	compression Compression
+	argon         crypto.Argon2Params
+	chunker       chunk.Params
+	packSize      int
+	compression   Compression
+	allowSiteLoss bool
+}
+
+// WithAllowSiteLoss lets Init create a repository on two or more sites
+// whose coding does not survive the loss of one site (one site holds more
+// shards of an object than its parity shards); without it Init refuses
+// with a *storage.SiteLossError.
+func WithAllowSiteLoss() InitOption {
+	return func(o *initOptions) { o.allowSiteLoss = true }
 }
 
 // WithArgon2 sets the Argon2id cost of the first key slot.
@@ -166,6 +175,9 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 		return nil, err
 	}
 	k, m := store.Shards()
+	if err := storage.CheckSiteLoss(k, m, len(store.Sites())); err != nil && !o.allowSiteLoss {
+		return nil, err
+	}
 	_, pub := crypto.NewX25519FromSeed(master.Derive(crypto.PurposeX25519))
 	cfg := Config{
 		Version:      FormatVersion,

@@ -1,6 +1,10 @@
 package repo
 
-import "context"
+import (
+	"context"
+
+	"github.com/custodia-backup/custodia/storage"
+)
 
 // RepoStats describes a repository's size and contents.
 type RepoStats struct {
@@ -23,12 +27,16 @@ type RepoStats struct {
 	DataShards   int    `json:"data_shards"`
 	ParityShards int    `json:"parity_shards"`
 	Sites        int    `json:"sites"`
+	// SiteTolerance is how many whole sites may be lost, whichever they
+	// are, with every object still readable (storage.SiteTolerance).
+	SiteTolerance int `json:"site_tolerance"`
 }
 
 // RepoStats computes the repository's statistics from its snapshots and
 // index.
 func (r *Repository) RepoStats(ctx context.Context) (*RepoStats, error) {
 	st := &RepoStats{DataShards: r.cfg.DataShards, ParityShards: r.cfg.ParityShards, Sites: len(r.store.Sites())}
+	st.SiteTolerance = storage.SiteTolerance(st.DataShards, st.ParityShards, st.Sites)
 	for s, err := range r.Snapshots(ctx) {
 		if err != nil {
 			return nil, err

@@ -10,11 +10,13 @@
 // github.com/custodia-backup/custodia/storage/cloud (or one gocloud driver),
 // so a host binary carries only the SDKs it uses.
 //
-// Every object is split into k data shards plus m parity shards (default
-// 4+2, fixed when a Store is opened; Coded gives a view with another
-// coding); shard i is stored as the blob "<name>.<i>" on site i mod n, so
-// with n >= k+m sites any m sites can be lost, and with one site any m
-// shard files can be lost or damaged.
+// Every object is split into k data shards plus m parity shards (fixed
+// when a Store is opened; Coded gives a view with another coding); shard i
+// is stored as the blob "<name>.<i>" on site i mod n. The default,
+// DefaultShards(n), survives the loss of any one of n >= 2 sites (no site
+// holds more than m shards of an object; SiteTolerance counts the sites
+// that may be lost), and with one site any m shard files can be lost or
+// damaged.
 //
 // Every shard blob starts with a self-describing 88-byte header (magic
 // "CSHD", version, k, m, index, object and shard length, a BLAKE3 hash of

@@ -26,6 +26,7 @@ const recentObjectsBytes = 64 << 20
 
 type options struct {
 	k, m             int
+	shardsSet        bool
 	create           bool
 	concurrency      int
 	allowUnreachable bool
@@ -42,11 +43,11 @@ type hostBucket struct {
 type Option func(*options)
 
 // WithShards sets the number of data shards k and parity shards m used by
-// Put (default 4+2). Open fails with ErrInvalidShards unless 1 <= k,
+// Put (default: DefaultShards of the number of sites). Open fails with ErrInvalidShards unless 1 <= k,
 // 0 <= m and k+m <= 255. Reading does not depend on it: every shard
 // records the k and m it was written with.
 func WithShards(data, parity int) Option {
-	return func(o *options) { o.k, o.m = data, parity }
+	return func(o *options) { o.k, o.m, o.shardsSet = data, parity, true }
 }
 
 // WithCreate makes Open create local folders that do not exist (used when
@@ -107,9 +108,12 @@ type sites struct {
 // ErrInvalidSiteURL or ErrInvalidShards and name the site by its redacted
 // URL.
 func Open(ctx context.Context, urls []string, opts ...Option) (*Store, error) {
-	o := options{k: DefaultDataShards, m: DefaultParityShards}
+	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if !o.shardsSet {
+		o.k, o.m = DefaultShards(len(urls) + len(o.buckets))
 	}
 	if len(urls)+len(o.buckets) == 0 {
 		return nil, fmt.Errorf("%w: no site given", ErrInvalidSiteURL)

@@ -103,7 +103,8 @@ func TestRoundTrip(t *testing.T) {
 				require.NoError(t, err, "size %d", n)
 				assert.True(t, bytes.Equal(data, got), "size %d differs", n)
 				assert.True(t, h.OK(), "size %d: %v", n, h.Bad)
-				assert.Equal(t, 6, h.Shards)
+				k, m := DefaultShards(len(s.Sites()))
+				assert.Equal(t, k+m, h.Shards)
 				hc, err := s.Check(ctx, name, true)
 				require.NoError(t, err)
 				assert.True(t, hc.OK())
@@ -151,7 +152,7 @@ func TestShardPlacement(t *testing.T) {
 func TestMissingShards(t *testing.T) {
 	ctx := context.Background()
 	dirs := fileDirs(t, 2)
-	s := openStore(t, dirs)
+	s := openStore(t, dirs, WithShards(4, 2))
 	data := randBytes(10_001, 7)
 	for a := range 6 {
 		for b := a + 1; b < 6; b++ {
@@ -160,7 +161,7 @@ func TestMissingShards(t *testing.T) {
 			require.NoError(t, os.Remove(shardFile(dirs, name, a)))
 			require.NoError(t, os.Remove(shardFile(dirs, name, b)))
 
-			fresh := openStore(t, dirs) // no cached state
+			fresh := openStore(t, dirs, WithShards(4, 2)) // no cached state
 			got, h, err := fresh.Get(ctx, name)
 			require.NoError(t, err, "missing %d,%d", a, b)
 			require.True(t, bytes.Equal(data, got), "missing %d,%d", a, b)

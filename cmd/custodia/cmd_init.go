@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ type initOptions struct {
 	packMiB     int
 	compression string
 	insecure    bool
+	siteLoss    bool
 }
 
 func newInitCmd(env *cliEnv) *cobra.Command {
@@ -26,12 +28,14 @@ func newInitCmd(env *cliEnv) *cobra.Command {
 		Use:   "init [--data-shards K --parity-shards M] [--compression LEVEL]",
 		Short: "create a repository",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runInit(cmd.Context(), env, &o, args)
+			f := cmd.Flags()
+			return runInit(cmd.Context(), env, &o, f.Changed("data-shards"), f.Changed("parity-shards"), args)
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&o.k, "data-shards", 4, "data shards `K` per object")
-	f.IntVar(&o.m, "parity-shards", 2, "parity shards `M` per object: any M shards (or sites) may be lost")
+	f.IntVar(&o.k, "data-shards", 4, "data shards `K` per object (default by the number of sites: 1 or 3 or 5+ sites 4+2, 2 sites 2+2, 4 sites 6+2)")
+	f.IntVar(&o.m, "parity-shards", 2, "parity shards `M` per object: any M shards may be lost, and a site holding at most M shards of each object")
+	f.BoolVar(&o.siteLoss, "allow-site-loss", false, "accept shard counts with which losing one of several sites loses the repository")
 	f.IntVar(&o.packMiB, "pack-size", repo.DefaultPackSize>>20, "target pack size in `MiB` (1-256): larger packs mean fewer objects, smaller ones less memory")
 	f.StringVar(&o.compression, "compression", string(repo.CompressionFastest), "zstd `LEVEL` of the backed-up data: fastest (shortest backup), default (2-6% smaller, ~35% slower backups) or better")
 	f.BoolVar(&o.insecure, "insecure-password", false, fmt.Sprintf("accept a password shorter than %d characters (not recommended)", minPasswordLength))
@@ -47,7 +51,7 @@ type initJSON struct {
 	Compression  string   `json:"compression"`
 }
 
-func runInit(ctx context.Context, env *cliEnv, o *initOptions, pos []string) error {
+func runInit(ctx context.Context, env *cliEnv, o *initOptions, kSet, mSet bool, pos []string) error {
 	if len(pos) > 0 {
 		return usagef("init takes no arguments (got %q)", pos[0])
 	}
@@ -59,6 +63,18 @@ func runInit(ctx context.Context, env *cliEnv, o *initOptions, pos []string) err
 	default:
 		return usagef("init: --compression must be fastest, default or better (got %q)", o.compression)
 	}
+	urls, err := env.siteURLs()
+	if err != nil {
+		return err
+	}
+	k, m := storage.DefaultShards(len(urls))
+	if kSet {
+		k = o.k
+	}
+	if mSet {
+		m = o.m
+	}
+	o.k, o.m = k, m
 	if o.k < 1 || o.m < 0 || o.k+o.m > 255 {
 		return usagef("init: --data-shards must be at least 1, --parity-shards at least 0, and together at most 255")
 	}
@@ -75,7 +91,14 @@ func runInit(ctx context.Context, env *cliEnv, o *initOptions, pos []string) err
 		return err
 	}
 	defer st.Close()
-	r, err := repo.Init(ctx, st, pw, repo.WithPackSize(o.packMiB<<20), repo.WithCompression(repo.Compression(o.compression)))
+	initOpts := []repo.InitOption{repo.WithPackSize(o.packMiB << 20), repo.WithCompression(repo.Compression(o.compression))}
+	if o.siteLoss {
+		initOpts = append(initOpts, repo.WithAllowSiteLoss())
+	}
+	r, err := repo.Init(ctx, st, pw, initOpts...)
+	if se := (*storage.SiteLossError)(nil); errors.As(err, &se) {
+		return fmt.Errorf("%w; choose other --data-shards/--parity-shards, or --allow-site-loss to accept it", err)
+	}
 	if err != nil {
 		return err
 	}

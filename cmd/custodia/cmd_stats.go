@@ -41,8 +41,22 @@ func runStats(ctx context.Context, env *cliEnv, pos []string) error {
 	fmt.Fprintf(env.stdout, "unique data:        %s in %d blobs\n", fmtBytes(st.RawBytes), st.Blobs)
 	fmt.Fprintf(env.stdout, "stored:             %s in %d packs (compressed, encrypted)\n", fmtBytes(st.PackBytes), st.Packs)
 	fmt.Fprintf(env.stdout, "with parity:        %s (%d+%d shards over %d sites)\n", fmtBytes(st.StoredBytes), st.DataShards, st.ParityShards, st.Sites)
+	fmt.Fprintf(env.stdout, "site loss:          %s\n", siteTolerance(st.SiteTolerance, st.Sites))
 	if st.PackBytes > 0 {
 		fmt.Fprintf(env.stdout, "dedup+compression:  %.2fx\n", float64(st.TotalBytes)/float64(st.PackBytes))
 	}
 	return nil
+}
+
+// siteTolerance says in words how many sites may be lost.
+func siteTolerance(n, sites int) string {
+	switch {
+	case sites == 1:
+		return "one site: shard files may be lost, the site may not"
+	case n == 0:
+		return "the loss of any one site loses data (run 'custodia verify')"
+	case n == 1:
+		return "any 1 site may be lost"
+	}
+	return fmt.Sprintf("any %d sites may be lost", n)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/storage"
 )
 
 func init() { register(newVerifyCmd) }
@@ -78,6 +79,10 @@ func runVerify(ctx context.Context, env *cliEnv, o *verifyOptions, pos []string)
 		return err
 	}
 	defer env.closeRepo(r)
+	cfg := r.Config()
+	if err := storage.CheckSiteLoss(cfg.DataShards, cfg.ParityShards, len(r.Store().Sites())); err != nil {
+		env.warnf("%v; to survive a site's loss, back up into a new repository initialised with the default coding", err)
+	}
 	rep, err := r.Check(ctx, opts)
 	if err != nil {
 		return err
