@@ -20,6 +20,7 @@ type backupOptions struct {
 	stdin     bool
 	stdinName string
 	force     bool
+	noXattrs  bool
 }
 
 func newBackupCmd(env *cliEnv) *cobra.Command {
@@ -37,6 +38,7 @@ func newBackupCmd(env *cliEnv) *cobra.Command {
 	f.BoolVar(&o.stdin, "stdin", false, "back up standard input as one file")
 	f.StringVar(&o.stdinName, "stdin-name", "stdin", "file `NAME` of the --stdin stream in the snapshot (no slash)")
 	f.BoolVar(&o.force, "force", false, "read every file, even those unchanged since the parent snapshot")
+	f.BoolVar(&o.noXattrs, "no-xattrs", false, "leave out extended attributes (and the POSIX ACLs kept in them)")
 	return cmd
 }
 
@@ -46,6 +48,11 @@ type backupJSON struct {
 	Parent   *repo.ID           `json:"parent"`
 	Stats    repo.SnapshotStats `json:"stats"`
 	Errors   []string           `json:"errors"`
+	// Changed lists the files that changed while they were read: stored
+	// as read, perhaps torn.
+	Changed []string `json:"changed_while_read"`
+	// Notes lists what was left out by design (sockets) or kept in part.
+	Notes []string `json:"notes"`
 }
 
 func runBackup(ctx context.Context, env *cliEnv, o *backupOptions, pos []string) error {
@@ -67,6 +74,9 @@ func runBackup(ctx context.Context, env *cliEnv, o *backupOptions, pos []string)
 	if o.force {
 		opts = append(opts, backup.WithoutParent())
 	}
+	if o.noXattrs {
+		opts = append(opts, backup.WithoutXattrs())
+	}
 	if !env.quiet && !env.json && isTerminal(env.stderr) {
 		opts = append(opts, backup.WithProgress(func(p backup.Progress) {
 			fmt.Fprintf(env.stderr, "\r%s  %d files  %s read  %s new%s", fmtDuration(p.Elapsed), p.Files, fmtBytes(p.Bytes), fmtBytes(p.Added), eol(p.Done))
@@ -83,11 +93,15 @@ func runBackup(ctx context.Context, env *cliEnv, o *backupOptions, pos []string)
 	}
 	s := res.Snapshot
 	if env.json {
-		errs := make([]string, len(res.Errors))
+		errs, notes := make([]string, len(res.Errors)), make([]string, len(res.Notes))
 		for i, e := range res.Errors {
 			errs[i] = e.Error()
 		}
-		if err := env.printJSON(backupJSON{Snapshot: s.ID.String(), Parent: s.Parent, Stats: s.Stats, Errors: errs}); err != nil {
+		for i, e := range res.Notes {
+			notes[i] = e.Error()
+		}
+		changed := append([]string{}, res.Changed...)
+		if err := env.printJSON(backupJSON{Snapshot: s.ID.String(), Parent: s.Parent, Stats: s.Stats, Errors: errs, Changed: changed, Notes: notes}); err != nil {
 			return err
 		}
 	} else if !env.quiet {
@@ -96,11 +110,20 @@ func runBackup(ctx context.Context, env *cliEnv, o *backupOptions, pos []string)
 		fmt.Fprintf(env.stdout, "Added: %s of new data, %s stored (compressed, encrypted, before parity)\n", fmtBytes(st.BytesAdded), fmtBytes(st.StoredAdded))
 		fmt.Fprintf(env.stdout, "snapshot %s saved: %s in %s\n", s.ID.String()[:8], fmtBytes(st.Bytes), fmtDuration(st.Duration))
 	}
-	if len(res.Errors) > 0 {
-		for _, e := range res.Errors {
-			fmt.Fprintln(env.stderr, "custodia: skipped "+oneLine(e.Error()))
-		}
+	for _, e := range res.Notes {
+		fmt.Fprintln(env.stderr, "custodia: note: "+oneLine(e.Error()))
+	}
+	for _, p := range res.Changed {
+		fmt.Fprintln(env.stderr, "custodia: changed while read, stored as read (may be torn): "+oneLine(p))
+	}
+	for _, e := range res.Errors {
+		fmt.Fprintln(env.stderr, "custodia: skipped "+oneLine(e.Error()))
+	}
+	switch {
+	case len(res.Errors) > 0:
 		return &exitError{code: exitDamage, msg: fmt.Sprintf("%d files or folders could not be read and are not in snapshot %s", len(res.Errors), s.ID.String()[:8])}
+	case len(res.Changed) > 0:
+		return &exitError{code: exitDamage, msg: fmt.Sprintf("%d files changed while they were read; snapshot %s holds them as read", len(res.Changed), s.ID.String()[:8])}
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ type restoreOptions struct {
 	target    string
 	include   []string
 	overwrite bool
+	noXattrs  bool
 	filterFlags
 }
 
@@ -33,6 +34,7 @@ func newRestoreCmd(env *cliEnv) *cobra.Command {
 	f.StringVar(&o.target, "target", "", "restore into `DIR` (created if missing; must be empty unless --overwrite)")
 	f.StringArrayVar(&o.include, "include", nil, "restore only entries matching `GLOB` (repeatable; with a slash: path from the snapshot root, else a name)")
 	f.BoolVar(&o.overwrite, "overwrite", false, "restore into a non-empty folder, replacing what is in the way")
+	f.BoolVar(&o.noXattrs, "no-xattrs", false, "do not restore extended attributes (nor the POSIX ACLs kept in them)")
 	o.filterFlags.register(f, "with 'latest': the newest snapshot")
 	return cmd
 }
@@ -68,6 +70,9 @@ func runRestore(ctx context.Context, env *cliEnv, o *restoreOptions, pos []strin
 	opts := []restore.Option{restore.WithInclude(o.include...)}
 	if o.overwrite {
 		opts = append(opts, restore.WithOverwrite())
+	}
+	if o.noXattrs {
+		opts = append(opts, restore.WithoutXattrs())
 	}
 	if !env.quiet && !env.json && isTerminal(env.stderr) {
 		opts = append(opts, restore.WithProgress(func(p restore.Progress) {
