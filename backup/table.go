@@ -69,7 +69,10 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	case o.fullEvery > 0 && parent.Table.Chain >= o.fullEvery && !o.changedRows:
 		kind = repo.TableFull
 	}
-	fk, tk := r.TableKeys()
+	fk, tk, err := r.TableKeys()
+	if err != nil {
+		return nil, err
+	}
 	keys := table.Keys{Field: fk[:], Token: tk[:]}
 
 	sorter := extsort.New(o.tempDir, o.memory)

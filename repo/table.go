@@ -119,7 +119,12 @@ const (
 // TableKeys returns the keys of table protection: the field key under which
 // level-1 values are encrypted, and the token key of keyed tokens. Both are
 // derived from the master key, so tokens are stable across snapshots and
-// tables, and only a holder of the master key decrypts.
-func (r *Repository) TableKeys() (field, token crypto.Key) {
-	return r.master.Derive(purposeTableField), r.master.Derive(purposeTableToken)
+// tables, and only a holder of the master key decrypts. A repository opened
+// with a write-only key has neither (ErrWriteOnly): it cannot back up
+// tables in this version (docs/FORMAT.md 25.7).
+func (r *Repository) TableKeys() (field, token crypto.Key, err error) {
+	if err := r.readable(); err != nil {
+		return field, token, err
+	}
+	return r.master.Derive(purposeTableField), r.master.Derive(purposeTableToken), nil
 }

@@ -23,7 +23,10 @@ func tableProtection(r *repo.Repository, s *repo.Snapshot) (*table.Protection, e
 	if s.Kind != repo.KindTable || s.Table == nil {
 		return nil, fmt.Errorf("%w: snapshot %s", table.ErrNotTable, s.ID.String()[:8])
 	}
-	fk, tk := r.TableKeys()
+	fk, tk, err := r.TableKeys()
+	if err != nil {
+		return nil, err
+	}
 	return table.StoredProtection(s.Table, table.Keys{Field: fk[:], Token: tk[:]})
 }
 

@@ -31,25 +31,37 @@ func Snapshots(ctx context.Context, r *repo.Repository, name string) ([]*repo.Sn
 }
 
 // Find resolves "latest", a full snapshot ID or a unique ID prefix among the
-// snapshots of table name.
+// snapshots of table name. An ID or prefix reads only the snapshots it
+// matches; "latest" reads them all.
 func Find(ctx context.Context, r *repo.Repository, name, ref string) (*repo.Snapshot, error) {
-	snaps, err := Snapshots(ctx, r, name)
-	if err != nil {
-		return nil, err
-	}
-	if len(snaps) == 0 {
-		return nil, fmt.Errorf("%w: %q", ErrNoTable, name)
-	}
 	if ref == "latest" {
+		snaps, err := Snapshots(ctx, r, name)
+		if err != nil {
+			return nil, err
+		}
+		if len(snaps) == 0 {
+			return nil, fmt.Errorf("%w: %q", ErrNoTable, name)
+		}
 		return snaps[len(snaps)-1], nil
 	}
 	ref = strings.ToLower(ref)
 	if len(ref) < 4 || strings.Trim(ref, "0123456789abcdef") != "" {
 		return nil, fmt.Errorf("%w: %q is neither 'latest' nor a hex ID prefix of at least 4 digits", repo.ErrSnapshotNotFound, ref)
 	}
+	ids, err := r.SnapshotIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var match []*repo.Snapshot
-	for _, s := range snaps {
-		if strings.HasPrefix(s.ID.String(), ref) {
+	for _, id := range ids {
+		if !strings.HasPrefix(id.String(), ref) {
+			continue
+		}
+		s, err := r.LoadSnapshot(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if s.Kind == repo.KindTable && s.Table.Name == name {
 			match = append(match, s)
 		}
 	}

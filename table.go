@@ -1,0 +1,78 @@
+package custodia
+
+import (
+	"context"
+	"iter"
+
+	"github.com/custodia-backup/custodia/backup"
+	"github.com/custodia-backup/custodia/classify"
+	"github.com/custodia-backup/custodia/restore"
+	"github.com/custodia-backup/custodia/table"
+)
+
+// Record is one record of a table: named fields in order (the CSV header's
+// or the JSON keys'). classify.Read reads CSV and JSON Lines into records;
+// package source reads databases.
+type Record = classify.Record
+
+// TableOption configures BackupTable: backup.WithPolicy, WithFull,
+// WithDifferential, WithFullEvery, WithChangedRows, WithDeletedKeys,
+// WithSortMemory, WithTempDir and the others of package backup.
+type TableOption = backup.TableOption
+
+// RecordDiff is one record that differs between two snapshots of a table:
+// its key, the kind of change and the names (never the values) of the
+// fields that changed.
+type RecordDiff = restore.RecordDiff
+
+// SampleReport is what VerifyTableSample found.
+type SampleReport = restore.SampleReport
+
+// BackupTable backs up the records of table name, identified by the key
+// fields, and returns the snapshot: a full one the first time (and every
+// few incrementals), else an incremental holding only the records that
+// changed. Every record is protected before it is stored: level 1 fields
+// (resident IDs, bank cards) encrypted, level 2 (amounts, addresses)
+// masked, as the table's policy decides; the decisions are stored with the
+// snapshot. A malformed record, a missing key field or a duplicate key
+// fails the backup and stores no snapshot.
+func (r *Repository) BackupTable(ctx context.Context, name string, key []string, recs iter.Seq2[Record, error], opts ...TableOption) (*Snapshot, error) {
+	return backup.Table(ctx, r.repo, name, key, recs, opts...)
+}
+
+// TableSnapshots returns the snapshots of table name, oldest first.
+func (r *Repository) TableSnapshots(ctx context.Context, name string) ([]*Snapshot, error) {
+	return table.Snapshots(ctx, r.repo, name)
+}
+
+// TableSnapshot returns the snapshot of table name with the given ID or
+// unique ID prefix, or the newest for "latest".
+func (r *Repository) TableSnapshot(ctx context.Context, name, ref string) (*Snapshot, error) {
+	return table.Find(ctx, r.repo, name, ref)
+}
+
+// RestoreTable yields every record of a table snapshot in key order, as it
+// was stored, with encrypted fields decrypted.
+func (r *Repository) RestoreTable(ctx context.Context, snap *Snapshot) iter.Seq2[Record, error] {
+	return restore.Table(ctx, r.repo, snap)
+}
+
+// RestoreRecords yields the records of a table snapshot with the given keys
+// (each the values of the key fields, in order), each found from a few
+// objects through the snapshot's key index.
+func (r *Repository) RestoreRecords(ctx context.Context, snap *Snapshot, keys [][]string) iter.Seq2[Record, error] {
+	return restore.TableRecords(ctx, r.repo, snap, keys)
+}
+
+// DiffTable yields the records added, removed and changed from snapshot a
+// to snapshot b of one table, in key order.
+func (r *Repository) DiffTable(ctx context.Context, a, b *Snapshot) iter.Seq2[RecordDiff, error] {
+	return restore.DiffTable(ctx, r.repo, a, b)
+}
+
+// VerifyTableSample compares n records picked at random from source,
+// protected with the snapshot's stored decisions, with the snapshot's
+// records of the same keys.
+func (r *Repository) VerifyTableSample(ctx context.Context, snap *Snapshot, source iter.Seq2[Record, error], n int) (*SampleReport, error) {
+	return restore.VerifyTableSample(ctx, r.repo, snap, source, n, nil)
+}
