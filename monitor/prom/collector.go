@@ -40,7 +40,7 @@ type Collector struct {
 	fails   atomic.Uint64
 
 	lastSuccess, lastDuration, lastBytes, lastAdded, lastErrors *prometheus.Desc
-	snapshots, overdue, siteUp, checkOK, checkFails            *prometheus.Desc
+	snapshots, overdue, siteUp, checkOK, checkFails             *prometheus.Desc
 }
 
 // Option configures a Collector.
