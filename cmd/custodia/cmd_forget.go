@@ -17,13 +17,14 @@ type forgetOptions struct {
 	last, hourly, daily, weekly, monthly, yearly int
 	within                                       string
 	keepTags, hosts, tags, tables                []string
-	dryRun                                       bool
+	dryRun, prune                                bool
+	pruneFlags
 }
 
 func newForgetCmd(env *cliEnv) *cobra.Command {
 	var o forgetOptions
 	cmd := &cobra.Command{
-		Use:   "forget [--keep-last N] [--keep-hourly|daily|weekly|monthly|yearly N] [--keep-within SPAN] [--keep-tag T] [--host H] [--tag T] [--table NAME] [--dry-run]",
+		Use:   "forget [--keep-last N] [--keep-hourly|daily|weekly|monthly|yearly N] [--keep-within SPAN] [--keep-tag T] [--host H] [--tag T] [--table NAME] [--dry-run] [--prune]",
 		Short: "remove snapshots by keep rules, never inside a retention floor",
 		Long: `forget applies restic's keep rules to each group of snapshots (one table,
 or one host and set of paths) and removes the snapshots no rule keeps,
@@ -48,6 +49,8 @@ SPAN is like 30d, 1y6m, 2w or 36h. See docs/FORMAT.md section 19.5.`,
 	f.StringArrayVar(&o.tags, "tag", nil, "only consider snapshots with tag `T` (a,b: both tags; repeatable)")
 	f.StringArrayVar(&o.tables, "table", nil, "only consider snapshots of table `NAME` (repeatable)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "remove nothing; print what would go and why the rest is kept")
+	f.BoolVar(&o.prune, "prune", false, "run 'custodia prune' afterwards (with its --margin, --max-unused, --max-memory, --temp-dir)")
+	o.pruneFlags.register(cmd)
 	return cmd
 }
 
@@ -114,7 +117,17 @@ func runForget(ctx context.Context, env *cliEnv, o *forgetOptions) error {
 	if err != nil {
 		return err
 	}
-	r, err := env.openRepo(ctx, o.dryRun)
+	var popts repo.PruneOptions
+	if o.prune {
+		if env.json {
+			return usagef("forget: --prune and --json cannot be combined; run 'custodia prune --json' afterwards")
+		}
+		if popts, err = o.pruneFlags.options("forget"); err != nil {
+			return err
+		}
+		popts.DryRun = o.dryRun
+	}
+	r, err := env.openRepo(ctx, o.dryRun, repo.WithoutIndex())
 	if err != nil {
 		return err
 	}
@@ -165,9 +178,17 @@ func runForget(ctx context.Context, env *cliEnv, o *forgetOptions) error {
 				fmt.Fprintf(env.stdout, "  %-13s %s  %s\n", verb, d.Snapshot.ID.String()[:8], d.Snapshot.Time.Local().Format("2006-01-02 15:04:05"))
 			}
 		}
-		if !o.dryRun {
+		if !o.dryRun && !o.prune {
 			fmt.Fprintf(env.stdout, "removed %d snapshots; run 'custodia prune' to free their data\n", len(removed))
+		} else if !o.dryRun {
+			fmt.Fprintf(env.stdout, "removed %d snapshots\n", len(removed))
 		}
 	}
-	return forgetErr
+	if forgetErr != nil {
+		return forgetErr
+	}
+	if o.prune {
+		return runPrune(ctx, env, r, popts)
+	}
+	return nil
 }

@@ -22,7 +22,7 @@ func (env *cliEnv) openStore(ctx context.Context, opts ...storage.Option) (*stor
 // openRepo opens the repository with its password. Commands that only read
 // (readOnly) go on when some sites cannot be reached, reading what they
 // need from the others, and say so on stderr. Close it with closeRepo.
-func (env *cliEnv) openRepo(ctx context.Context, readOnly bool) (*repo.Repository, error) {
+func (env *cliEnv) openRepo(ctx context.Context, readOnly bool, opts ...repo.OpenOption) (*repo.Repository, error) {
 	urls, err := env.siteURLs()
 	if err != nil {
 		return nil, err
@@ -31,18 +31,18 @@ func (env *cliEnv) openRepo(ctx context.Context, readOnly bool) (*repo.Repositor
 	if err != nil {
 		return nil, err
 	}
-	var opts []storage.Option
+	var sopts []storage.Option
 	if readOnly {
-		opts = append(opts, storage.WithAllowUnreachable())
+		sopts = append(sopts, storage.WithAllowUnreachable())
 	}
-	st, err := storage.Open(ctx, urls, opts...)
+	st, err := storage.Open(ctx, urls, sopts...)
 	if err != nil {
 		return nil, err
 	}
 	for _, u := range st.Unreachable() {
 		env.warnf("site %s cannot be reached; reading from the other sites", u)
 	}
-	r, err := repo.Open(ctx, st, pw, env.rollbackGuard()...)
+	r, err := repo.Open(ctx, st, pw, append(env.rollbackGuard(), opts...)...)
 	clear(pw)
 	if err != nil {
 		st.Close()

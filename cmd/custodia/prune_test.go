@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/custodia-backup/custodia/repo"
+)
+
+func TestForgetPruneCLI(t *testing.T) {
+	t.Parallel()
+	c, _ := fastRepo(t, repo.WithPackSize(1<<20))
+	first := sourceTree(t, 1)
+	c.ok("backup", first)
+	// The second backup's big file is new data that forget leaves unused.
+	require.NoError(t, os.Remove(filepath.Join(first, "attachments", "contract.bin")))
+	writeFile(t, filepath.Join(first, "attachments", "contract.bin"), blobData(99, 2<<20), 0o644)
+	c.ok("backup", first)
+	snaps := c.snapshotsJSON()
+	require.Len(t, snaps, 2)
+
+	requireOneLineError(t, c.run("prune", "--max-unused", "0"), exitUsage, "--max-unused")
+	requireOneLineError(t, c.run("forget", "--keep-last", "1", "--prune", "--json"), exitUsage, "--prune")
+
+	var rep repo.PruneReport
+	decodeJSON(t, c.ok("prune", "--dry-run", "--json").stdout, &rep)
+	assert.True(t, rep.DryRun)
+	assert.Zero(t, rep.PacksMarkedUnused+rep.PacksRepacked, "nothing is unused yet")
+
+	// forget --prune marks the first snapshot's own data...
+	res := c.ok("forget", "--keep-last", "1", "--prune", "--margin", "300ms")
+	assert.Contains(t, res.stdout, "removed 1 snapshots")
+	assert.Contains(t, res.stdout, "marked data is deleted by a prune run after")
+	time.Sleep(300 * time.Millisecond)
+	// ...and a later prune deletes it.
+	decodeJSON(t, c.ok("prune", "--margin", "300ms", "--json", "--max-memory", "1").stdout, &rep)
+	assert.Equal(t, 1, rep.MarkersSwept)
+	assert.Positive(t, rep.PacksDeleted)
+	assert.Positive(t, rep.BytesFreed)
+
+	c.ok("verify", "--read-data")
+	out := filepath.Join(t.TempDir(), "restore")
+	c.ok("restore", "latest", "--target", out)
+	requireSameTree(t, first, filepath.Join(out, filepath.Base(first)))
+}
+
+// blobData returns n pseudo-random bytes from seed.
+func blobData(seed uint64, n int) []byte {
+	b := make([]byte, n)
+	x := seed*0x9e3779b97f4a7c15 + 1
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b[i] = byte(x)
+	}
+	return b
+}
