@@ -79,7 +79,12 @@ type CheckReport struct {
 	BlobsRead    int
 	BytesRead    int64
 	Unreferenced int
-	Findings     []Finding
+	// Incomplete lists snapshot, index and prune-marker objects left with
+	// fewer than k shards, every other one missing, by an interrupted
+	// write. Nothing references them, so they are not findings; prune
+	// removes them.
+	Incomplete []string
+	Findings   []Finding
 }
 
 // Lost reports whether any data is no longer readable.
@@ -149,6 +154,7 @@ func (r *Repository) Check(ctx context.Context, opts CheckOptions) (*CheckReport
 	if err := cmp.Or(packErr, snapErr); err != nil {
 		return nil, err
 	}
+	slices.Sort(c.rep.Incomplete)
 	slices.SortStableFunc(c.rep.Findings, func(a, b Finding) int { return strings.Compare(a.Object, b.Object) })
 	return &c.rep, nil
 }
@@ -183,12 +189,12 @@ func (c *checker) health(ctx context.Context, name string, h storage.Health) {
 
 func (c *checker) checkMetadataObjects(ctx context.Context) error {
 	var names []string
-	for _, prefix := range []string{configName, keysPrefix, keyInfoPrefix, sessionsPrefix, indexPrefix, snapshotPrefix} {
+	for _, prefix := range []string{configName, keysPrefix, keyInfoPrefix, sessionsPrefix, indexPrefix, snapshotPrefix, prunePrefix, retentionPrefix, appendOnlyName} {
 		for name, err := range c.r.store.List(ctx, prefix) {
 			if err != nil {
 				return err
 			}
-			if prefix == configName && name != configName {
+			if (prefix == configName || prefix == appendOnlyName) && name != prefix {
 				continue
 			}
 			names = append(names, name)
@@ -198,6 +204,12 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 		h, err := c.r.store.Check(ctx, names[i], c.opts.ReadData)
 		if err != nil {
 			c.add(Finding{Severity: Lost, Object: names[i], Message: fmt.Sprintf("%s: %v", names[i], err)})
+			return nil
+		}
+		if !h.Recoverable() && onlyMissing(h) && unreferencedKind(names[i]) {
+			c.mu.Lock()
+			c.rep.Incomplete = append(c.rep.Incomplete, names[i])
+			c.mu.Unlock()
 			return nil
 		}
 		if !h.Recoverable() {
@@ -217,12 +229,30 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 	})
 }
 
+// unreferencedKind reports whether objects under name's prefix are
+// referenced by no other object, so that an interrupted write of one
+// loses nothing (§19.2): snapshots, index files (a snapshot needing a blob
+// only it named is reported through that blob) and prune markers.
+func unreferencedKind(name string) bool {
+	for _, p := range []string{snapshotPrefix, indexPrefix, prunePrefix} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *checker) checkSnapshots(ctx context.Context) error {
 	var snaps []*Snapshot
 	for s, err := range c.r.Snapshots(ctx) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if slices.ContainsFunc(c.rep.Incomplete, func(n string) bool {
+				return strings.HasPrefix(n, snapshotPrefix) && strings.Contains(err.Error(), strings.TrimPrefix(n, snapshotPrefix))
+			}) {
+				continue // reported as an interrupted write
 			}
 			c.add(Finding{Severity: Lost, Object: "snapshots/", Message: err.Error()})
 			continue

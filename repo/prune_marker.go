@@ -53,7 +53,7 @@ func decodePruneMarker(id ID, b []byte) (*pruneMarker, error) {
 		return nil, fmt.Errorf("%w: prune marker %s: no time or a negative margin", ErrMalformed, id)
 	}
 	for _, n := range m.Incomplete {
-		if !strings.HasPrefix(n, snapshotPrefix) && !strings.HasPrefix(n, indexPrefix) && !strings.HasPrefix(n, retentionPrefix) {
+		if !strings.HasPrefix(n, snapshotPrefix) && !strings.HasPrefix(n, indexPrefix) && !strings.HasPrefix(n, prunePrefix) {
 			return nil, fmt.Errorf("%w: prune marker %s names %q", ErrMalformed, id, n)
 		}
 	}
@@ -86,6 +86,8 @@ type markerSet struct {
 	markers []*pruneMarker
 	// names are the object names of every marker listed, readable or not.
 	names []string
+	// incomplete are markers whose write was interrupted.
+	incomplete []string
 }
 
 // condemned returns the set of packs any marker condemns or lists as
@@ -123,6 +125,11 @@ func (r *Repository) readPruneMarkers(ctx context.Context, strict bool) (*marker
 			continue
 		}
 		if err != nil {
+			if inc, _ := r.incomplete(ctx, name); inc {
+				// An interrupted marker write: nobody can act on it.
+				ms.incomplete = append(ms.incomplete, name)
+				continue
+			}
 			if strict {
 				return nil, err
 			}

@@ -71,6 +71,7 @@ func (p *pruner) readMarkers(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", ErrPruneUnsafe, err)
 	}
 	p.condemned = ms.condemned()
+	p.incomplete = append(p.incomplete, ms.incomplete...)
 	p.dueDelete, p.dueUnindexed, p.indexed, p.dueSize = map[ID]bool{}, map[ID]bool{}, map[ID]bool{}, map[ID]int64{}
 	for _, m := range ms.markers {
 		if !m.due(p.now) {

@@ -47,6 +47,7 @@ type verifyJSON struct {
 	BlobsRead    int           `json:"blobs_read"`
 	BytesRead    int64         `json:"bytes_read"`
 	Unreferenced int           `json:"unreferenced_packs"`
+	Incomplete   []string      `json:"incomplete_writes"`
 	Findings     []findingJSON `json:"findings"`
 	OK           bool          `json:"ok"`
 }
@@ -95,7 +96,7 @@ func runVerify(ctx context.Context, env *cliEnv, o *verifyOptions, pos []string)
 		if err := env.printJSON(verifyJSON{
 			Snapshots: rep.Snapshots, Trees: rep.Trees, DataBlobs: rep.DataBlobs, Packs: rep.Packs,
 			PacksRead: rep.PacksRead, BlobsRead: rep.BlobsRead, BytesRead: rep.BytesRead,
-			Unreferenced: rep.Unreferenced, Findings: findings, OK: !rep.Damaged(),
+			Unreferenced: rep.Unreferenced, Incomplete: append([]string{}, rep.Incomplete...), Findings: findings, OK: !rep.Damaged(),
 		}); err != nil {
 			return err
 		}
@@ -111,6 +112,9 @@ func runVerify(ctx context.Context, env *cliEnv, o *verifyOptions, pos []string)
 			fmt.Fprintln(env.stdout)
 			if rep.Unreferenced > 0 {
 				fmt.Fprintf(env.stdout, "%d packs are not referenced by the index (left by an interrupted backup; harmless)\n", rep.Unreferenced)
+			}
+			for _, name := range rep.Incomplete {
+				fmt.Fprintf(env.stdout, "incomplete write, not referenced: %s (harmless; prune removes it)\n", name)
 			}
 		}
 	}

@@ -61,3 +61,34 @@ func blobData(seed uint64, n int) []byte {
 	}
 	return b
 }
+
+// A snapshot write cut short (3 of 6 shards) is informational for verify
+// (exit 0) and removed by prune one margin later.
+func TestVerifyAndPruneIncompleteWrite(t *testing.T) {
+	t.Parallel()
+	c, dir := fastRepo(t)
+	src := filepath.Join(t.TempDir(), "src")
+	writeFile(t, filepath.Join(src, "a"), []byte("a"), 0o644)
+	c.ok("backup", src)
+	c.ok("backup", src)
+	snaps := c.snapshotsJSON()
+	name := "snapshots/" + snaps[1].ID
+	for i := range 3 {
+		require.NoError(t, os.Remove(filepath.Join(dir, name+"."+string(rune('0'+i)))))
+	}
+	res := c.run("verify", "--read-data")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "incomplete write, not referenced: "+name)
+	var v verifyJSON
+	decodeJSON(t, c.run("verify", "--json").stdout, &v)
+	assert.True(t, v.OK)
+	assert.Equal(t, []string{name}, v.Incomplete)
+
+	c.ok("prune", "--margin", "200ms")
+	time.Sleep(200 * time.Millisecond)
+	var rep repo.PruneReport
+	decodeJSON(t, c.ok("prune", "--margin", "200ms", "--json").stdout, &rep)
+	assert.Equal(t, 1, rep.IncompleteDeleted)
+	decodeJSON(t, c.ok("verify", "--json").stdout, &v)
+	assert.Empty(t, v.Incomplete)
+}
