@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/klauspost/reedsolomon"
 	"gocloud.dev/blob"
@@ -31,6 +32,8 @@ type options struct {
 	concurrency      int
 	allowUnreachable bool
 	buckets          []hostBucket
+	tempAge          time.Duration
+	tempAgeSet       bool
 }
 
 // hostBucket is a site handed in with WithBucket.
@@ -99,6 +102,11 @@ type sites struct {
 	headers *headerCache
 	recent  *objectCache // reconstructed objects, for GetRange
 	closed  atomic.Bool
+	// The removal of stale temporary files (cleanup.go).
+	tempAge   time.Duration
+	cleanOnce sync.Once
+	cleanStop context.CancelFunc
+	cleanDone chan struct{}
 }
 
 // Open opens the sites named by urls (any form ParseSiteURL accepts) and
@@ -141,7 +149,11 @@ func Open(ctx context.Context, urls []string, opts ...Option) (*Store, error) {
 		list:    make([]site, len(norm)+len(o.buckets)),
 		headers: newHeaderCache(4096),
 		recent:  &objectCache{max: recentObjectsBytes},
+		tempAge: DefaultStaleTemporaryAge,
 	}}
+	if o.tempAgeSet {
+		s.tempAge = o.tempAge
+	}
 	if err := s.setCoding(o.k, o.m, o.concurrency); err != nil {
 		return nil, err
 	}
@@ -219,6 +231,7 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.stopCleanup()
 	var errs []error
 	for _, st := range s.list {
 		if st != nil {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"time"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
@@ -53,6 +54,9 @@ type site interface {
 	exists(ctx context.Context, key string) (bool, error)
 	// delete removes blob key; a missing blob is not an error.
 	delete(ctx context.Context, key string) error
+	// removeStaleTemporaries removes the temporary files of interrupted
+	// writes older than olderThan (local sites only).
+	removeStaleTemporaries(ctx context.Context, olderThan time.Duration) (int, error)
 	close() error
 }
 

@@ -61,6 +61,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 	if err := s.check(name); err != nil {
 		return err
 	}
+	s.startCleanup()
 	if len(data) > MaxObjectSize {
 		return fmt.Errorf("%w: %s is %d bytes (max %d)", ErrTooLarge, name, len(data), MaxObjectSize)
 	}
