@@ -43,6 +43,8 @@ func TestReadmeCLI(t *testing.T) {
 			return ledger
 		case "/srv/invoices":
 			return invoices
+		case "K", "M": // placeholders of --data-shards and --parity-shards
+			return map[string]string{"K": "4", "M": "2"}[arg]
 		case "/tmp/restore", "/tmp/ledger":
 			fresh++
 			return filepath.Join(base, "out", strings.Repeat("x", fresh))
