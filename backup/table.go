@@ -12,6 +12,7 @@ import (
 	"github.com/custodia-backup/custodia/classify"
 	"github.com/custodia-backup/custodia/internal/extsort"
 	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/storage"
 	"github.com/custodia-backup/custodia/table"
 )
 
@@ -68,6 +69,13 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 		kind = repo.TableDifferential
 	case o.fullEvery > 0 && parent.Table.Chain >= o.fullEvery && !o.changedRows:
 		kind = repo.TableFull
+	}
+	if kind != repo.TableFull && parent.Table.Kind != repo.TableFull {
+		// The full this chain builds on may have been forgotten: its blobs
+		// stay reachable from the parent, but a delta needs its snapshot.
+		if _, err := r.LoadSnapshot(ctx, *parent.Table.Base); errors.Is(err, storage.ErrNotFound) {
+			kind = repo.TableFull
+		}
 	}
 	fk, tk, err := r.TableKeys()
 	if err != nil {

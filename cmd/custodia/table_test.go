@@ -14,6 +14,7 @@ import (
 
 	"github.com/custodia-backup/custodia/classify"
 	"github.com/custodia-backup/custodia/internal/tablegen"
+	"github.com/custodia-backup/custodia/internal/testservers"
 )
 
 func writeTableFile(t *testing.T, name string, data []byte) string {
@@ -171,4 +172,34 @@ INSERT INTO customers VALUES (1, '王伟', '11010519491231002X', '2026-01-01'), 
 {"id":3,"name":"赵强","resident_id":"440524188001010014","updated_at":"2026-01-04"}
 `, res.stdout)
 	c.ok("verify", "--table", "customers", "--sample", "3", "--against", "sqlite://"+path)
+}
+
+func TestTableCLIPostgres(t *testing.T) {
+	dsn := testservers.Postgres(t)
+	db, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.Exec(`CREATE TABLE clients (id bigint PRIMARY KEY, name text, id_card text, balance numeric(12,2), vip boolean, updated_at timestamptz);
+INSERT INTO clients VALUES (1, '王伟', '11010519491231002X', 12.50, true, '2026-01-01T00:00:00Z'),
+  (2, '李娜', '110105194912310037', 0, false, '2026-01-02T00:00:00Z')`)
+	require.NoError(t, err)
+	c, _ := fastRepo(t)
+	c.ok("backup", "--table", "clients", "--key", "id", "--from", dsn, "--changed-since-column", "updated_at")
+	_, err = db.Exec(`UPDATE clients SET name = '张敏', updated_at = '2026-01-03T00:00:00Z' WHERE id = 2;
+INSERT INTO clients VALUES (3, '赵强', '440524188001010014', 7, false, '2026-01-04T00:00:00Z')`)
+	require.NoError(t, err)
+	res := c.ok("--json", "backup", "--table", "clients", "--key", "id", "--from", dsn, "--changed-since-column", "updated_at")
+	var b struct {
+		Kind  string
+		Stats struct{ Bytes uint64 }
+	}
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &b))
+	assert.Equal(t, "incremental", b.Kind)
+	assert.EqualValues(t, 2, b.Stats.Bytes, "only the changed rows are read")
+	res = c.ok("restore", "latest", "--table", "clients", "--key", "2")
+	assert.Contains(t, res.stdout, `"name":"张敏","id_card":"110105194912310037"`)
+	c.ok("verify", "--table", "clients", "--sample", "3", "--against", dsn)
+	// A query as the source, and a bad one: one line, nothing stored.
+	c.ok("backup", "--table", "vip", "--key", "id", "--from", dsn, "--query", "SELECT id, name FROM clients WHERE vip")
+	requireOneLineError(t, c.run("backup", "--table", "bad", "--key", "id", "--from", dsn, "--query", "SELECT nope FROM nowhere"), exitFailure, "nowhere")
 }
