@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+	"time"
 )
 
 var benchData = map[string][]byte{}
@@ -36,10 +37,20 @@ func benchProfile(b *testing.B, table string, opts ...Option) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	start := cpuTime()
 	for i := 0; i < b.N; i++ {
 		if _, err := profileCSV(context.Background(), bytes.NewReader(data), opts...); err != nil {
 			b.Fatal(err)
 		}
+	}
+	reportCPUThroughput(b, len(data), start)
+}
+
+// reportCPUThroughput adds "cpu-MB/s": bytes per second of CPU time, the
+// figure that matters on a shared machine (run with -cpu 1 for one core).
+func reportCPUThroughput(b *testing.B, size int, start time.Duration) {
+	if d := cpuTime() - start; d > 0 {
+		b.ReportMetric(float64(size)*float64(b.N)/d.Seconds()/1e6, "cpu-MB/s")
 	}
 }
 

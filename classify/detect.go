@@ -22,7 +22,23 @@ type valueInfo struct {
 	guess    Type    // best guess from the value alone when nothing is strong
 	embedded Type    // most sensitive personal data found inside a longer value
 	card     bool    // 16-19 digits: a bank-card candidate (for the Luhn gate)
+	feat     feature // column-level evidence: see feature
+	num      float64 // the value of a plain number (featInt, featDec2, featDecN)
 }
+
+// feature is evidence that counts only when a whole column shows it:
+// periods, plain numbers, prose, institutions.
+type feature uint8
+
+const (
+	featPeriod  feature = 1 << iota // a compact date, period or epoch time (20240315, 202403, 1710482921)
+	featInt                         // a plain integer
+	featDec2                        // a plain decimal with two decimals (money-like)
+	featDecN                        // a plain decimal with one, three or four decimals (measure-like)
+	featPercent                     // a percentage (13%)
+	featText                        // text that is not mainly an entity
+	featOrg                         // names a bank or an authority
+)
 
 func (v *valueInfo) setStrong(b typeSet) {
 	v.strong |= b
@@ -107,6 +123,10 @@ func analyze(s string) valueInfo {
 	if s == "" {
 		return v
 	}
+	if c := s[0] | 0x20; (c == 'a' || c == 'b' || c == 'o') && len(s) <= 12 && dict.medicalExact[s] {
+		v.setStrong(bMedical) // a blood group
+		return v
+	}
 	var digits, letters, spaces, seps, nonASCII, other int
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -152,14 +172,31 @@ func analyze(s string) valueInfo {
 		}
 		return v
 	}
+	if digits >= 4 && digits <= 8 && len(s) <= 20 && isSeparatedPeriod(s) {
+		v.setStrong(bDate)
+		return v
+	}
 	if nonASCII == 0 && digits > 0 && letters <= 3 {
 		if a, ok := scanAmount(s); ok {
-			if a.decimals > 0 || a.grouped || a.currency {
+			switch {
+			case a.grouped || a.currency:
 				v.setStrong(bAmount)
-			} else {
+			case a.decimals > 0:
+				// A plain decimal is money or a measure: the column decides.
+				v.setWeak(bAmount)
+				v.num = float64(a.fen) / 100
+				v.feat |= featDecN
+				if a.decimals == 2 {
+					v.feat = featDec2
+				}
+			default:
 				v.setWeak(bAmount)
 				v.guess = Identifier
 			}
+			return v
+		}
+		if isPercent(s) {
+			v.feat |= featPercent
 			return v
 		}
 		if validDate(s) {
@@ -198,6 +235,9 @@ func analyze(s string) valueInfo {
 				v.setStrong(bAmount)
 				return v
 			}
+		} else if isCapitalAmount(s) {
+			v.setStrong(bAmount)
+			return v
 		}
 	}
 	analyzeText(s, digits, &v)
@@ -209,6 +249,14 @@ func analyzeDigits(s string, v *valueInfo) {
 	n := len(s)
 	v.guess = Identifier
 	v.setWeak(bIdentifier)
+	if n <= 15 && (n == 1 || s[0] != '0') {
+		v.feat |= featInt
+		v.num = float64(atoiN(s))
+	}
+	if isPeriod(s) {
+		v.feat |= featPeriod
+		v.setWeak(bDate)
+	}
 	if n <= 12 && (n == 1 || s[0] != '0') {
 		v.setWeak(bAmount) // an amount in fen, a quantity
 	}
@@ -242,6 +290,7 @@ func analyzeDigits(s string, v *valueInfo) {
 		v.setWeak(bInvoiceNumber) // legacy 8-digit invoice numbers
 		if compact, ok := scanDate(s); ok && compact {
 			v.setWeak(bDate)
+			v.feat |= featPeriod
 		}
 	case 20:
 		if validInvoiceNumber(s) && atoi2(s) <= nowYear()%100+1 {
@@ -283,9 +332,19 @@ func analyzeCode(s string, digits, letters int, v *valueInfo) {
 		v.setWeak(bPassport | bTravelPermit)
 	}
 	if letters > 0 && digits == 0 && len(s) <= 24 && letters == len(s) {
-		// A single word: a name in Latin letters, a status, a code word.
-		v.setWeak(bPersonName | bCompanyName)
+		// A single word: a name in Latin letters, a status, a code word,
+		// an allergen, a bank.
 		v.guess = Other
+		v.setWeak(bMedical)
+		if isOrganisation(s, asciiLower(s)) {
+			v.feat |= featOrg
+			return
+		}
+		if hasMedicalTerm(s, asciiLower(s)) {
+			v.setStrong(bMedical)
+			return
+		}
+		v.setWeak(bPersonName | bCompanyName)
 	}
 }
 
@@ -305,6 +364,19 @@ func hasSentencePunct(s string) bool {
 func analyzeText(s string, digits int, v *valueInfo) {
 	v.guess = Other
 	v.setWeak(bAddress | bCompanyName | bMedical)
+	lower := asciiLower(s)
+	if digits >= 8 {
+		// A long digit run beside a bank's name is that bank's account
+		// ("中国银行北京分行 0200004509200012345"); any long run fits an
+		// account header.
+		if run := longestDigitRun(s); run >= 8 && run <= 30 {
+			v.setWeak(bBankCard)
+			if run >= 10 && run != 11 && isOrganisation(s, lower) {
+				v.setStrong(bBankCard)
+				return
+			}
+		}
+	}
 	// Entities inside the text. The rest of the text is judged on its own;
 	// the value is the entity when the rest is a mere label ("电话：").
 	if digits >= 8 || strings.IndexByte(s, '@') >= 0 {
@@ -320,20 +392,26 @@ func analyzeText(s string, digits int, v *valueInfo) {
 		if entRunes > 0 {
 			rest.WriteString(s[last:])
 			s = strings.TrimSpace(rest.String())
+			lower = asciiLower(s)
 			if 2*labelRunes(s) <= entRunes {
 				v.setStrong(bit(v.embedded))
 				return
 			}
 		}
 	}
+	v.feat |= featText
 	runes := runeLen(s)
-	lower := asciiLower(s)
 	prose := runes >= 40 || (runes >= 8 && hasSentencePunct(s))
 	switch {
-	case !prose && isCompany(s, lower):
-		v.setStrong(bCompanyName)
-	case !prose && isAddress(s, lower):
-		v.setStrong(bAddress)
+	case !prose && (isCompany(s, lower) || isAddress(s, lower)):
+		switch {
+		case isOrganisation(s, lower):
+			v.feat |= featOrg // a bank or an authority: public, not a customer
+		case isCompany(s, lower):
+			v.setStrong(bCompanyName)
+		default:
+			v.setStrong(bAddress)
+		}
 	case hasMedicalTerm(s, lower):
 		if prose {
 			v.setStrong(bFreeText)
@@ -351,6 +429,9 @@ func analyzeText(s string, digits int, v *valueInfo) {
 		if isAddress(s, lower) {
 			raise(v, Address)
 		}
+	case runes <= 12 && digits >= 3 && strings.IndexByte(s, ' ') < 0 && hanCount(s) <= 2:
+		v.guess = Identifier // 记-0012, 第12号
+		v.setWeak(bIdentifier)
 	default:
 		if runes >= 2 && runes <= 4 && allHan(s) {
 			v.setWeak(bPersonName)
@@ -362,6 +443,63 @@ func analyzeText(s string, digits int, v *valueInfo) {
 	if v.embedded != "" && v.strong == 0 {
 		v.guess = FreeText
 	}
+}
+
+// longestDigitRun returns the length of the longest run of ASCII digits.
+func longestDigitRun(s string) int {
+	best, n := 0, 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			n++
+			best = max(best, n)
+		} else {
+			n = 0
+		}
+	}
+	return best
+}
+
+func hanCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= utf8.RuneSelf && unicode.Is(unicode.Han, r) {
+			n++
+		}
+	}
+	return n
+}
+
+// isOrganisation reports whether s names a bank or an authority (a word of
+// classify/data/organisations.txt).
+func isOrganisation(s, lower string) bool {
+	for i, r := range s {
+		if r < utf8.RuneSelf || (r < 0x10000 && dict.runeFlags[r]&flagOrg == 0) {
+			continue
+		}
+		for _, w := range dict.orgCJK[r] {
+			if strings.HasPrefix(s[i:], w) {
+				return true
+			}
+		}
+	}
+	if !hasASCIILetter(lower) {
+		return false
+	}
+	for _, w := range dict.orgASCII {
+		for off := 0; ; {
+			j := strings.Index(lower[off:], w)
+			if j < 0 {
+				break
+			}
+			j += off
+			end := j + len(w)
+			if (j == 0 || !isAlnum(lower[j-1])) && (end == len(lower) || !isAlnum(lower[end])) {
+				return true
+			}
+			off = j + 1
+		}
+	}
+	return false
 }
 
 func raise(v *valueInfo, t Type) {

@@ -32,6 +32,9 @@ type dictionaries struct {
 	addrRunes      map[rune][]addrMarker // CJK markers by first rune, longest first
 	medicalCJK     map[rune][]string
 	medicalASCII   map[string]bool
+	medicalExact   map[string]bool // whole values: blood groups
+	orgCJK         map[rune][]string
+	orgASCII       []string // lower-case words or phrases
 	credPrefixes   []string
 	credFirst      [256]bool
 }
@@ -40,6 +43,7 @@ type dictionaries struct {
 const (
 	flagAddr    = 1 << iota // first rune of an address marker
 	flagMedical             // first rune of a medical term
+	flagOrg                 // first rune of an organisation word
 )
 
 type addrMarker struct {
@@ -94,6 +98,8 @@ func loadDict() (*dictionaries, error) {
 		addrRunes:     map[rune][]addrMarker{},
 		medicalCJK:    map[rune][]string{},
 		medicalASCII:  map[string]bool{},
+		medicalExact:  map[string]bool{},
+		orgCJK:        map[rune][]string{},
 		companySuffix: map[rune][]string{},
 	}
 	ls, err := lines("provinces.txt")
@@ -184,6 +190,11 @@ func loadDict() (*dictionaries, error) {
 		return nil, err
 	}
 	for _, l := range ls {
+		if v, ok := strings.CutPrefix(l, "="); ok {
+			d.medicalExact[v] = true
+			d.medicalExact[strings.ToLower(v)] = true
+			continue
+		}
 		if isASCII(l) {
 			d.medicalASCII[strings.ToLower(l)] = true
 			continue
@@ -192,6 +203,20 @@ func loadDict() (*dictionaries, error) {
 		d.medicalCJK[r] = append(d.medicalCJK[r], l)
 		if r < 0x10000 {
 			d.runeFlags[r] |= flagMedical
+		}
+	}
+	if ls, err = lines("organisations.txt"); err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		if isASCII(l) {
+			d.orgASCII = append(d.orgASCII, strings.ToLower(l))
+			continue
+		}
+		r, _ := utf8.DecodeRuneInString(l)
+		d.orgCJK[r] = append(d.orgCJK[r], l)
+		if r < 0x10000 {
+			d.runeFlags[r] |= flagOrg
 		}
 	}
 	if d.credPrefixes, err = lines("credential_prefixes.txt"); err != nil {

@@ -320,7 +320,7 @@ func evalTables() []evalTable {
 				return g.residentID()
 			}), nulls: 0.05},
 			col("手机号码", MobilePhone, s(gen.mobile)),
-			col("开户行", CompanyName, s(gen.bankBranch)),
+			col("开户行", Other, s(gen.bankBranch)),
 			col("开户行账号", BankCard, s(gen.bankCard)),
 			col("家庭住址", Address, s(gen.address)),
 			{name: "电子邮箱", typ: Email, level: Level3, gen: s(gen.email), nulls: 0.3},
@@ -343,7 +343,7 @@ func evalTables() []evalTable {
 				return json.Number(fmt.Sprintf("%d.%02d", 5000+g.r.IntN(40000), g.r.IntN(100)))
 			}),
 			col("bank.acct", BankCard, s(gen.bankCard)),
-			col("bank.name", CompanyName, s(gen.bankBranch)),
+			col("bank.name", Other, s(gen.bankBranch)),
 			col("home.address", Address, s(gen.address)),
 			{name: "medical.diagnosis", typ: Medical, level: Level1, gen: s(gen.diagnosis), nulls: 0.6},
 			col("password_hash", Credential, s(gen.passwordHash)),
@@ -418,7 +418,7 @@ func evalTables() []evalTable {
 			})},
 			col("id", CNResidentID, s(gen.residentID)),
 			col("tel", Landline, s(gen.landline)),
-			col("bank", CompanyName, s(gen.bankBranch)),
+			col("bank", Other, s(gen.bankBranch)),
 		}},
 		{name: "crm", rows: 250, columns: []evalColumn{
 			col("CustomerID", Identifier, func(g gen, i int) any { return fmt.Sprintf("CUS-%d-%05d", 2020+i%5, i) }),

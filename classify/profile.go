@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"iter"
-	"math"
 	"math/bits"
 	"strings"
 	"unicode"
@@ -56,6 +55,7 @@ type fieldStats struct {
 	// few repeats.
 	cache map[string]valueInfo
 	hits  int
+	col   columnStats
 }
 
 const (
@@ -132,6 +132,7 @@ func (f *fieldStats) observe(v string, sample int) {
 	if f.examined == cacheTrial && 4*f.hits < cacheTrial {
 		f.cache = nil
 	}
+	f.col.add(info, s)
 	if f.first == "" {
 		f.first = strings.Clone(s)
 	}
@@ -165,115 +166,6 @@ func (p *Profiler) Result() []FieldResult {
 		out = append(out, f.result())
 	}
 	return out
-}
-
-// compatible reports whether at least half of the values fit type t. For
-// types recognised only by validation (phones, e-mail, plates) the weak
-// count equals the validated count, so a "phone" header over order numbers
-// is not compatible; ID-shaped numbers with a bad check character and digit
-// strings under a bank-account header (corporate accounts have no check
-// digit) are.
-func (f *fieldStats) compatible(t Type) bool {
-	return 2*f.weak[typeIndex[t]] >= f.examined
-}
-
-func (f *fieldStats) result() FieldResult {
-	r := FieldResult{Name: f.name, Header: f.header, Count: f.seen, Nulls: f.nulls, Sampled: f.examined}
-	n := f.examined
-	if n == 0 {
-		r.Type = Other
-		if f.header != "" {
-			r.Type, r.Confidence = f.header, 0.3
-		}
-		r.Level = levelOf(r.Type)
-		r.Review, r.Reason = true, "no values"
-		return r
-	}
-	thr := max(1, int(math.Ceil(0.05*float64(n))))
-	share := 0.0
-	chosen := Type("")
-	headerAgrees, headerOnly := false, false
-
-	// 1. Validated sensitive content present in at least ~5% of the values:
-	//    the most sensitive wins, the header breaks ties.
-	for i, t := range allTypes {
-		if levelOf(t) == Public || f.strong[i] < thr {
-			continue
-		}
-		if t == BankCard && 2*f.strong[i] < f.cards && f.header != BankCard {
-			continue // random 16-19 digit serials pass Luhn one time in ten
-		}
-		if chosen == "" || levelOf(t).MoreSensitiveThan(levelOf(chosen)) ||
-			(levelOf(t) == levelOf(chosen) && (t == f.header || (chosen != f.header && f.strong[i] > f.strong[typeIndex[chosen]]))) {
-			chosen = t
-		}
-	}
-	if chosen != "" {
-		share = float64(f.strong[typeIndex[chosen]]) / float64(n)
-		headerAgrees = chosen == f.header
-	}
-	// 2. The header, if the values fit it.
-	if chosen == "" && f.header != "" && f.header != Other && f.compatible(f.header) {
-		chosen, headerAgrees, headerOnly = f.header, true, true
-		share = float64(f.weak[typeIndex[chosen]]) / float64(n)
-	}
-	// 3. Validated public content (invoice numbers, dates, prose).
-	if chosen == "" {
-		best := 0
-		for i, t := range allTypes {
-			if levelOf(t) == Public && f.strong[i] >= thr && f.strong[i] > best {
-				chosen, best = t, f.strong[i]
-			}
-		}
-		if chosen != "" {
-			share = float64(best) / float64(n)
-		}
-	}
-	// 4. The most common guess.
-	if chosen == "" {
-		best := 0
-		for i, t := range allTypes {
-			if f.guess[i] > best {
-				chosen, best = t, f.guess[i]
-			}
-		}
-		share = float64(best) / float64(n) * 0.7
-		if chosen == f.header {
-			headerAgrees = true
-		}
-	}
-	r.Type = chosen
-	r.Level = levelOf(chosen)
-	// Embedded personal data raises the level: any occurrence in free
-	// text, ~5% elsewhere.
-	for i, t := range allTypes {
-		c := f.embedded[i]
-		if c == 0 || (chosen != FreeText && c < thr) {
-			continue
-		}
-		if levelOf(t).MoreSensitiveThan(r.Level) {
-			r.Level = levelOf(t)
-		}
-	}
-	if headerAgrees {
-		r.Confidence = 0.6 + 0.4*share
-	} else {
-		r.Confidence = 0.3 + 0.6*share
-	}
-	r.Confidence = math.Round(r.Confidence*100) / 100
-	ex := f.example[typeIndex[chosen]]
-	if ex == "" {
-		ex = f.first
-	}
-	r.Example = exampleOf(chosen, r.Level, ex)
-	r.raw = ex
-	switch {
-	case headerOnly:
-		r.Review, r.Reason = true, "header only"
-	case f.seen < minReviewValues:
-		r.Review, r.Reason = true, "few values"
-	}
-	return r
 }
 
 // exampleOf masks an example value for display, then shortens it to 40

@@ -203,7 +203,7 @@ func TestHeaderType(t *testing.T) {
 		"IdNo":           CNResidentID,
 		"sfzh":           CNResidentID,
 		"开户行账号":          BankCard,
-		"开户行":            CompanyName,
+		"开户行":            Other,
 		"bank_acct":      BankCard,
 		"yhzh":           BankCard,
 		"联系电话":           MobilePhone,
