@@ -296,7 +296,7 @@ func confidence(rule decision, share float64, headerAgrees bool, n int) float64 
 		c = min(1, c+0.1)
 	}
 	if n < minReviewValues {
-		c *= 0.9 // few values: less evidence
+		c *= 0.6 + 0.4*float64(n)/minReviewValues // few values: less evidence
 	}
 	return math.Round(c*100) / 100
 }

@@ -19,9 +19,9 @@ func ExampleRun() {
 	fmt.Println("exit", code)
 	// Output:
 	// {
-	//   "staff.name": {"type":"person_name","level":3,"action":"keep","confidence":1,"review":true,"reason":"few values"},
-	//   "staff.id_no": {"type":"cn_resident_id","level":1,"action":"encrypt","confidence":1,"review":true,"reason":"few values"},
-	//   "staff.mobile": {"type":"mobile_phone","level":3,"action":"keep","confidence":1,"review":true,"reason":"few values"}
+	//   "staff.name": {"type":"person_name","level":3,"action":"keep","confidence":0.61,"review":true,"reason":"few values"},
+	//   "staff.id_no": {"type":"cn_resident_id","level":1,"action":"encrypt","confidence":0.61,"review":true,"reason":"few values"},
+	//   "staff.mobile": {"type":"mobile_phone","level":3,"action":"keep","confidence":0.61,"review":true,"reason":"few values"}
 	// }
 	// exit 0
 }
