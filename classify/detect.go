@@ -346,4 +346,3 @@ func analyzeCode(s string, digits, letters int, v *valueInfo) {
 		v.setWeak(bPersonName | bCompanyName)
 	}
 }
-
