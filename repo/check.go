@@ -81,8 +81,9 @@ type CheckReport struct {
 	Unreferenced int
 	// Incomplete lists snapshot, index and prune-marker objects left with
 	// fewer than k shards, every other one missing, by an interrupted
-	// write. Nothing references them, so they are not findings; prune
-	// removes them.
+	// write, and objects with missing shards that an interrupted prune
+	// was writing or deleting (its journal names them). Nothing
+	// references them, so they are not findings; prune finishes them.
 	Incomplete []string
 	Findings   []Finding
 }
@@ -200,13 +201,17 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 			names = append(names, name)
 		}
 	}
+	inFlight, err := c.r.pruneInFlight(ctx)
+	if err != nil {
+		return err
+	}
 	return parallel(ctx, len(names), 2*runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
 		h, err := c.r.store.Check(ctx, names[i], c.opts.ReadData)
 		if err != nil {
 			c.add(Finding{Severity: Lost, Object: names[i], Message: fmt.Sprintf("%s: %v", names[i], err)})
 			return nil
 		}
-		if !h.Recoverable() && onlyMissing(h) && unreferencedKind(names[i]) {
+		if !h.OK() && onlyMissing(h) && (!h.Recoverable() && unreferencedKind(names[i]) || interruptedPruneObject(names[i], inFlight)) {
 			c.mu.Lock()
 			c.rep.Incomplete = append(c.rep.Incomplete, names[i])
 			c.mu.Unlock()

@@ -229,7 +229,12 @@ func (rp *repacker) flushIndex(ctx context.Context) error {
 	if len(rp.done) == 0 {
 		return nil
 	}
-	if err := rp.r.putIndexFile(ctx, rp.done); err != nil {
+	id, err := randomID()
+	if err != nil {
+		return err
+	}
+	name := indexPrefix + id.String()
+	if err := rp.r.journaled(ctx, []string{name}, nil, func() error { return rp.r.putIndexFileAs(ctx, name, rp.done) }); err != nil {
 		return err
 	}
 	rp.done, rp.entries = nil, 0

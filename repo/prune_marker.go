@@ -39,7 +39,14 @@ type pruneMarker struct {
 	// Incomplete are objects left with fewer than k shards, all others
 	// missing (interrupted writes), that nothing references.
 	Incomplete []string `json:"incomplete,omitempty"`
+	// Writing and Deleting make the object a journal (prune_journal.go):
+	// the objects a prune step is writing or deleting.
+	Writing  []string `json:"writing,omitempty"`
+	Deleting []string `json:"deleting,omitempty"`
 }
+
+// isJournal reports whether the object is a journal, not a marker.
+func (m *pruneMarker) isJournal() bool { return len(m.Writing)+len(m.Deleting) > 0 }
 
 // due reports whether phase 2 may act on the marker at now.
 func (m *pruneMarker) due(now time.Time) bool { return !now.Before(m.Created.Add(m.Margin)) }
@@ -52,8 +59,8 @@ func decodePruneMarker(id ID, b []byte) (*pruneMarker, error) {
 	if m.Created.IsZero() || m.Margin < 0 {
 		return nil, fmt.Errorf("%w: prune marker %s: no time or a negative margin", ErrMalformed, id)
 	}
-	for _, n := range m.Incomplete {
-		if !strings.HasPrefix(n, snapshotPrefix) && !strings.HasPrefix(n, indexPrefix) && !strings.HasPrefix(n, prunePrefix) {
+	for _, n := range append(append(slices.Clone(m.Incomplete), m.Writing...), m.Deleting...) {
+		if !strings.HasPrefix(n, snapshotPrefix) && !strings.HasPrefix(n, indexPrefix) && !strings.HasPrefix(n, prunePrefix) && !strings.HasPrefix(n, packsPrefix) {
 			return nil, fmt.Errorf("%w: prune marker %s names %q", ErrMalformed, id, n)
 		}
 	}

@@ -52,21 +52,60 @@ func (p *pruner) sweep(ctx context.Context) error {
 		if len(keep) == len(packs) {
 			continue
 		}
-		if len(keep) > 0 {
-			if err := p.r.putIndexFile(ctx, keep); err != nil {
-				return err
-			}
+		id, err := randomID()
+		if err != nil {
+			return err
 		}
-		if err := p.r.store.Delete(ctx, name); err != nil {
-			return fmt.Errorf("prune: delete %s: %w", name, err)
+		newName := indexPrefix + id.String()
+		var writing []string
+		if len(keep) > 0 {
+			writing = []string{newName}
+		}
+		err = p.r.journaled(ctx, writing, []string{name}, func() error {
+			if len(keep) > 0 {
+				if err := p.r.putIndexFileAs(ctx, newName, keep); err != nil {
+					return err
+				}
+			}
+			if err := p.r.store.Delete(ctx, name); err != nil {
+				return fmt.Errorf("prune: delete %s: %w", name, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		p.rep.IndexRewritten++
 	}
-	// 2. The packs, now named by no index file.
+	// 2.-4. The packs, now named by no index file, the interrupted writes
+	// still incomplete, then the markers: all under one journal.
 	ids := make([]ID, 0, len(del))
+	var deleting []string
 	for id := range del {
 		ids = append(ids, id)
+		deleting = append(deleting, packName(id))
 	}
+	var incomplete []string
+	for _, m := range p.due {
+		for _, name := range m.Incomplete {
+			inc, err := p.r.incomplete(ctx, name)
+			if err != nil {
+				return err
+			}
+			if inc {
+				incomplete = append(incomplete, name)
+			}
+		}
+	}
+	deleting = append(deleting, incomplete...)
+	for _, m := range p.due {
+		deleting = append(deleting, pruneMarkerName(m.ID))
+	}
+	return p.r.journaled(ctx, nil, deleting, func() error { return p.deleteDue(ctx, ids, incomplete, del) })
+}
+
+// deleteDue is steps 2 to 4 of the sweep.
+func (p *pruner) deleteDue(ctx context.Context, ids []ID, incomplete []string, del map[ID]bool) error {
 	var freed atomic.Int64
 	var deleted atomic.Int64
 	err := parallel(ctx, len(ids), 2*runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
@@ -84,20 +123,11 @@ func (p *pruner) sweep(ctx context.Context) error {
 		return err
 	}
 	// 3. Interrupted writes that are still incomplete.
-	for _, m := range p.due {
-		for _, name := range m.Incomplete {
-			inc, err := p.r.incomplete(ctx, name)
-			if err != nil {
-				return err
-			}
-			if !inc {
-				continue
-			}
-			if err := p.r.store.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) {
-				return fmt.Errorf("prune: delete %s: %w", name, err)
-			}
-			p.rep.IncompleteDeleted++
+	for _, name := range incomplete {
+		if err := p.r.store.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("prune: delete %s: %w", name, err)
 		}
+		p.rep.IncompleteDeleted++
 	}
 	// 4. The markers, last.
 	for _, m := range p.due {
@@ -121,13 +151,8 @@ func (p *pruner) sweep(ctx context.Context) error {
 	return nil
 }
 
-// putIndexFile stores packs as a new index file.
-func (r *Repository) putIndexFile(ctx context.Context, packs []IndexPack) error {
-	id, err := randomID()
-	if err != nil {
-		return err
-	}
-	name := indexPrefix + id.String()
+// putIndexFileAs stores packs as the index file name.
+func (r *Repository) putIndexFileAs(ctx context.Context, name string, packs []IndexPack) error {
 	if err := r.store.Put(ctx, name, sealEnvelope(magicIndex, r.indexKey, name, encodeIndexFile(packs))); err != nil {
 		return fmt.Errorf("write index: %w", err)
 	}

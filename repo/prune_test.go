@@ -44,7 +44,7 @@ func saveFiles(t testing.TB, r *repo.Repository, host string, seeds ...uint64) r
 		require.NoError(t, err)
 		nodes = append(nodes, repo.Node{Name: fmt.Sprintf("f%06d", s), Type: repo.NodeFile, Size: uint64(len(data)), Content: []repo.ID{id}})
 	}
-	sub, err := r.SaveTree(ctx, &repo.Tree{Nodes: nodes})
+	sub, err := r.SaveTree(ctx, &repo.Tree{Nodes: dedupNodes(nodes)})
 	require.NoError(t, err)
 	root, err := r.SaveTree(ctx, &repo.Tree{Nodes: []repo.Node{{Name: "dir", Type: repo.NodeDir, Subtree: &sub}}})
 	require.NoError(t, err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,6 +71,12 @@ func (p *pruner) readMarkers(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrPruneUnsafe, err)
 	}
+	if !p.opts.DryRun {
+		if err := p.r.finishJournals(ctx, ms); err != nil {
+			return err
+		}
+	}
+	ms.markers = slices.DeleteFunc(ms.markers, (*pruneMarker).isJournal)
 	p.condemned = ms.condemned()
 	p.incomplete = append(p.incomplete, ms.incomplete...)
 	p.dueDelete, p.dueUnindexed, p.indexed, p.dueSize = map[ID]bool{}, map[ID]bool{}, map[ID]bool{}, map[ID]int64{}

@@ -2,6 +2,7 @@ package repo
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -41,5 +42,20 @@ func FuzzParseSpan(f *testing.F) {
 		again, err := ParseSpan(sp.String())
 		require.NoError(t, err)
 		require.Equal(t, sp, again)
+	})
+}
+
+func FuzzDecodePruneMarker(f *testing.F) {
+	f.Add([]byte(`{"created":"2026-11-30T09:00:00Z","margin_ns":1000,"packs":["` + ID{1}.String() + `"],"incomplete":["snapshots/` + ID{2}.String() + `"]}`))
+	f.Add([]byte(`{"created":"2026-11-30T09:00:00Z","margin_ns":0,"writing":["index/x"],"deleting":["packs/ab/cd"]}`))
+	f.Add([]byte(`{"created":"2026-11-30T09:00:00Z","margin_ns":-1}`))
+	f.Add([]byte(`{"incomplete":["config"]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := decodePruneMarker(ID{1}, b)
+		requireTyped(t, err)
+		if err == nil {
+			require.False(t, m.Created.IsZero())
+			require.GreaterOrEqual(t, m.Margin, time.Duration(0))
+		}
 	})
 }

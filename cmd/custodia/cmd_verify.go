@@ -114,7 +114,7 @@ func runVerify(ctx context.Context, env *cliEnv, o *verifyOptions, pos []string)
 				fmt.Fprintf(env.stdout, "%d packs are not referenced by the index (left by an interrupted backup; harmless)\n", rep.Unreferenced)
 			}
 			for _, name := range rep.Incomplete {
-				fmt.Fprintf(env.stdout, "incomplete write, not referenced: %s (harmless; prune removes it)\n", name)
+				fmt.Fprintf(env.stdout, "incomplete write or delete, not referenced: %s (harmless; prune finishes it)\n", name)
 			}
 		}
 	}

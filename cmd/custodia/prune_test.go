@@ -78,7 +78,7 @@ func TestVerifyAndPruneIncompleteWrite(t *testing.T) {
 	}
 	res := c.run("verify", "--read-data")
 	require.Equal(t, exitOK, res.code, res.stderr)
-	assert.Contains(t, res.stdout, "incomplete write, not referenced: "+name)
+	assert.Contains(t, res.stdout, "incomplete write or delete, not referenced: "+name)
 	var v verifyJSON
 	decodeJSON(t, c.run("verify", "--json").stdout, &v)
 	assert.True(t, v.OK)
