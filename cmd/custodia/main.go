@@ -192,7 +192,7 @@ func (e *exitError) Error() string { return e.msg }
 // exit status.
 func run(ctx context.Context, args []string, env *cliEnv) int {
 	root := newRoot(env)
-	root.SetArgs(args)
+	root.SetArgs(longFlags(root, args))
 	return report(env, root.ExecuteContext(ctx))
 }
 

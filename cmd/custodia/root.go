@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // rootHelp is the long help of custodia itself.
@@ -114,4 +115,48 @@ func helpCommand(root *cobra.Command) *cobra.Command {
 			return target.Help()
 		},
 	}
+}
+
+// longFlags rewrites "-name" and "-name=value" to "--name..." when name is
+// the long name of a flag, so that command lines written for the flag
+// package custodia used before cobra ("restore latest -target DIR") keep
+// working. Shorthands ("-q", "-rq") and everything after "--" are left
+// alone.
+func longFlags(root *cobra.Command, args []string) []string {
+	flags := map[string]*pflag.Flag{}
+	var collect func(*cobra.Command)
+	collect = func(c *cobra.Command) {
+		for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags()} {
+			fs.VisitAll(func(f *pflag.Flag) { flags[f.Name] = f })
+		}
+		for _, sub := range c.Commands() {
+			collect(sub)
+		}
+	}
+	collect(root)
+	out := make([]string, len(args))
+	copy(out, args)
+	value := false // out[i] is the value of the flag before it
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		if value {
+			value = false
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := flags[name]
+		if f == nil {
+			continue
+		}
+		if a[1] != '-' && len(name) > 1 {
+			out[i] = "-" + a
+		}
+		value = !hasValue && f.NoOptDefVal == ""
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -85,4 +86,26 @@ func TestHints(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t, t.TempDir())
 	requireOneLineError(t, c.run("snapshots"), exitFailure, "no custodia repository here", "run 'custodia init' first")
+}
+
+// TestSingleDashLongFlags: command lines written for the flag package the
+// CLI used before cobra keep working ("-target DIR", "-json").
+func TestSingleDashLongFlags(t *testing.T) {
+	t.Parallel()
+	c, _ := fastRepo(t)
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "a.txt"), []byte("a"), 0o644)
+	c.ok("backup", "-tag", "daily", src)
+	var list []snapshotJSON
+	decodeJSON(t, c.ok("snapshots", "-json").stdout, &list)
+	require.Len(t, list, 1)
+	assert.Equal(t, []string{"daily"}, list[0].Tags)
+	out := filepath.Join(t.TempDir(), "out")
+	c.ok("restore", "latest", "-target="+out, "-q")
+	requireSameTree(t, src, filepath.Join(out, filepath.Base(src)))
+	// A flag's value is left alone, and a name that is no flag stays an
+	// error.
+	c.runStdin(strings.NewReader("x"), "backup", "--stdin", "-stdin-name", "-json")
+	assert.Equal(t, []string{"-json"}, c.snapshotsJSON()[1].Paths)
+	requireOneLineError(t, c.run("snapshots", "-bogus"), exitUsage)
 }
