@@ -64,7 +64,7 @@ func (f *fieldStats) distinct() int {
 func (f *fieldStats) categorical() bool {
 	d := f.distinct()
 	n := f.examined
-	return d >= 0 && n >= 8 && d <= max(2, min(40, n/4)) && f.col.bytes <= 48*n
+	return d >= 0 && n >= 8 && d <= max(2, min(40, n/4)) && f.col.bytes <= 72*n
 }
 
 // numbers says what a column of plain numbers holds: money (most decimals

@@ -27,7 +27,7 @@ var (
 	// ErrBadMask: mask parameters out of range ([Mask.Validate]).
 	ErrBadMask = errors.New("bad mask")
 	// ErrFormat: an input format other than those of [Format].
-	ErrFormat = errors.New("unknown format (want csv, tsv or jsonl)")
+	ErrFormat = errors.New("unknown format (want csv, tsv, jsonl or json)")
 
 	// Reasons wrapped by [SyntaxError].
 	ErrUnterminatedQuote = errors.New("unterminated quoted field")

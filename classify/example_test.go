@@ -128,13 +128,14 @@ func ExampleRead() {
 }
 
 func ExampleFormatOf() {
-	for _, name := range []string{"customers.csv", "ledger.ndjson", "jsonl", "invoices.xlsx"} {
+	for _, name := range []string{"customers.csv", "ledger.ndjson", "invoice-0042.json", "jsonl", "invoices.xlsx"} {
 		f, err := classify.FormatOf(name)
 		fmt.Println(f, err)
 	}
 	// Output:
 	// csv <nil>
 	// jsonl <nil>
+	// json <nil>
 	// jsonl <nil>
-	//  classify: "invoices.xlsx": unknown format (want csv, tsv or jsonl)
+	//  classify: "invoices.xlsx": unknown format (want csv, tsv, jsonl or json)
 }

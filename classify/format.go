@@ -18,14 +18,17 @@ const (
 	TSV Format = "tsv"
 	// JSONLines is one JSON object per line (also called NDJSON).
 	JSONLines Format = "jsonl"
+	// JSON is one JSON document: an array of objects, each a record, or one
+	// object (an invoice document), which is one record.
+	JSON Format = "json"
 )
 
 // formatNames maps names and file extensions to formats.
 var formatNames = map[string]Format{
-	"csv": CSV, "tsv": TSV, "jsonl": JSONLines, "ndjson": JSONLines,
+	"csv": CSV, "tsv": TSV, "jsonl": JSONLines, "ndjson": JSONLines, "json": JSON,
 }
 
-// FormatOf returns the format called name ("csv", "tsv", "jsonl", "ndjson"), or
+// FormatOf returns the format called name ("csv", "tsv", "jsonl", "ndjson", "json"), or
 // the format of a file called name, judged by its extension
 // ("customers.csv"). Anything else is an error wrapping ErrFormat.
 func FormatOf(name string) (Format, error) {
@@ -56,6 +59,11 @@ func FormatOf(name string) (Format, error) {
 // arrays are flattened ("contact.mobile", "tags.0"); keys keep the order in
 // which they are written and a repeated key keeps its last value; numbers
 // keep their literal text.
+//
+// JSON: a document holding an array of objects (each one record, flattened
+// as in JSON Lines) or one object, which is one record: an invoice document
+// with its line items gives "items.0.name", "items.1.name", ... Only one
+// record at a time is held in memory.
 func Read(r io.Reader, f Format, opts ...Option) iter.Seq2[Record, error] {
 	cfg := newConfig(opts)
 	switch f {
@@ -63,6 +71,8 @@ func Read(r io.Reader, f Format, opts ...Option) iter.Seq2[Record, error] {
 		return readCSV(r, f.comma(), cfg)
 	case JSONLines:
 		return readJSONL(r, cfg)
+	case JSON:
+		return readJSON(r, cfg)
 	}
 	return func(yield func(Record, error) bool) {
 		yield(nil, errorf("%q: %w", string(f), ErrFormat))

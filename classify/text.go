@@ -93,6 +93,8 @@ func analyzeText(s string, digits int, v *valueInfo) {
 	case runes <= 12 && digits >= 3 && strings.IndexByte(s, ' ') < 0 && hanCount(s) <= 2:
 		v.guess = Identifier // 记-0012, 第12号
 		v.setWeak(bIdentifier)
+	case !prose && isOrganisation(s, lower):
+		v.feat |= featOrg
 	default:
 		if runes >= 2 && runes <= 4 && allHan(s) {
 			v.setWeak(bPersonName)

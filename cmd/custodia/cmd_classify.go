@@ -11,8 +11,8 @@ import (
 func init() {
 	register(func(env *cliEnv) *cobra.Command {
 		cmd := &cobra.Command{
-			Use:   "classify [--json] [--policy FILE] DATA.jsonl|DATA.csv...",
-			Short: "classify the fields of CSV / JSON Lines files by sensitivity",
+			Use:   "classify [--json] [--policy FILE] [--sample N] DATA.csv|DATA.tsv|DATA.jsonl|DATA.json...",
+			Short: "classify the fields of CSV, TSV, JSON Lines and JSON files by sensitivity",
 			// classify parses its own flags (internal/classifycli); it needs
 			// no repository.
 			DisableFlagParsing: true,

@@ -25,7 +25,7 @@ const (
 	ExitUsage   = 2
 )
 
-const usageLine = "custodia classify [--json] [--policy FILE] [--sample N] DATA.csv|DATA.tsv|DATA.jsonl..."
+const usageLine = "custodia classify [--json] [--policy FILE] [--sample N] DATA.csv|DATA.tsv|DATA.jsonl|DATA.json..."
 
 const usageText = `Usage: ` + usageLine + `
 
@@ -40,6 +40,8 @@ Formats, by file extension:
   .csv            comma-separated values with a header row
   .tsv            tab-separated values with a header row
   .jsonl .ndjson  JSON Lines: one object per line
+  .json           one JSON document: an array of objects (one record each)
+                  or one object, such as an invoice document (one record)
 
 Options:
 

@@ -173,7 +173,7 @@ func TestUsage(t *testing.T) {
 	assert.True(t, json.Valid([]byte(out)))
 	code, _, errs = run("--", "--json")
 	assert.Equal(t, 2, code)
-	assert.Contains(t, errs, "--json: unknown format (want csv, tsv or jsonl)")
+	assert.Contains(t, errs, "--json: unknown format (want csv, tsv, jsonl or json)")
 }
 
 func TestSameTableAcrossFiles(t *testing.T) {
@@ -239,5 +239,29 @@ func TestUnknownFormatNamesTheFormats(t *testing.T) {
 	code, out, errs := run(x)
 	assert.Equal(t, 2, code)
 	assert.Empty(t, out)
-	assert.Equal(t, "custodia: "+x+": unknown format (want csv, tsv or jsonl) (see custodia classify -h)\n", errs)
+	assert.Equal(t, "custodia: "+x+": unknown format (want csv, tsv, jsonl or json) (see custodia classify -h)\n", errs)
+}
+
+func TestJSONDocuments(t *testing.T) {
+	dir := t.TempDir()
+	arr := write(t, dir, "invoices.json", `[
+  {"fphm": "24442000000123456789", "buyer": {"name": "张三", "id_no": "11010519491231002X"}, "je": "1,234.56"},
+  {"fphm": "24442000000123456790", "buyer": {"name": "李四", "id_no": "440524188001010014"}, "je": "88.00"}
+]`)
+	doc := write(t, dir, "invoice-0042.json", `{"invoice": {"no": "24442000000123456791", "buyer_mobile": "13812345678"},
+ "items": [{"name": "咨询费", "amount": "100.00"}]}`)
+	code, out, errs := run("--json", arr, doc)
+	require.Equal(t, 0, code, errs)
+	var got map[string]field
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	assert.Equal(t, "cn_resident_id", got["invoices.buyer.id_no"].Type)
+	assert.Equal(t, "invoice_number", got["invoices.fphm"].Type)
+	assert.Equal(t, "mobile_phone", got["invoice-0042.invoice.buyer_mobile"].Type)
+	assert.Equal(t, "amount", got["invoice-0042.items.0.amount"].Type)
+
+	bad := write(t, dir, "bad.json", "[\n{\"a\": 1},\n2\n]")
+	code, out, errs = run(bad)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, out)
+	assert.Equal(t, "custodia: "+bad+":3: not a JSON object\n", errs)
 }
