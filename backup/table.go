@@ -89,7 +89,11 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	if err != nil {
 		return nil, err
 	}
-	prot, n, err := protectAll(ctx, recs, sample, decide, sorter.Add)
+	var size uint64 // protected bytes of the records read
+	prot, _, err := protectAll(ctx, recs, sample, decide, func(k, v []byte) error {
+		size += uint64(len(v))
+		return sorter.Add(k, v)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +144,7 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 		Tree:   lay.Tree,
 		Table:  info,
 		Stats: repo.SnapshotStats{
-			Bytes:       n,
+			Bytes:       size,
 			BlobsAdded:  ws.Blobs - base0.Blobs,
 			BytesAdded:  ws.Bytes - base0.Bytes,
 			StoredAdded: ws.Stored - base0.Stored,

@@ -55,6 +55,7 @@ type tableBackupJSON struct {
 	Kind     string             `json:"kind"`
 	Parent   *repo.ID           `json:"parent"`
 	Records  uint64             `json:"records"`
+	Read     uint64             `json:"records_read"`
 	Changes  repo.TableChanges  `json:"changes"`
 	Stats    repo.SnapshotStats `json:"stats"`
 }
@@ -127,11 +128,11 @@ func runTableBackup(ctx context.Context, env *cliEnv, cmd *cobra.Command, o *tab
 	}
 	t := s.Table
 	if env.json {
-		return env.printJSON(tableBackupJSON{Snapshot: s.ID.String(), Table: t.Name, Kind: t.Kind, Parent: s.Parent, Records: t.Records, Changes: t.Changes, Stats: s.Stats})
+		return env.printJSON(tableBackupJSON{Snapshot: s.ID.String(), Table: t.Name, Kind: t.Kind, Parent: s.Parent, Records: t.Records, Read: recordsRead(t), Changes: t.Changes, Stats: s.Stats})
 	}
 	if !env.quiet {
 		c := t.Changes
-		fmt.Fprintf(env.stdout, "Records: %d read, %d added, %d changed, %d deleted, %d unchanged\n", s.Stats.Bytes, c.Added, c.Changed, c.Deleted, c.Unchanged)
+		fmt.Fprintf(env.stdout, "Records: %d read, %d added, %d changed, %d deleted, %d unchanged\n", recordsRead(t), c.Added, c.Changed, c.Deleted, c.Unchanged)
 		fmt.Fprintf(env.stdout, "Added: %s of new data, %s stored (compressed, encrypted, before parity)\n", fmtBytes(s.Stats.BytesAdded), fmtBytes(s.Stats.StoredAdded))
 		fmt.Fprintf(env.stdout, "%s snapshot %s of table %s saved: %d records in %s\n", t.Kind, s.ID.String()[:8], t.Name, t.Records, fmtDuration(s.Stats.Duration))
 	}
@@ -167,4 +168,9 @@ func backupFromDB(ctx context.Context, r *repo.Repository, o *tableBackupOptions
 		}
 	}
 	return backup.Table(ctx, r, o.name, key, db.Records(ctx, q), opts...)
+}
+
+// recordsRead is how many records of the source a table backup read.
+func recordsRead(t *repo.TableInfo) uint64 {
+	return t.Changes.Added + t.Changes.Changed + t.Changes.Unchanged
 }

@@ -159,11 +159,11 @@ INSERT INTO customers VALUES (1, '王伟', '11010519491231002X', '2026-01-01'), 
 	var b struct {
 		Kind    string
 		Changes struct{ Added, Changed, Unchanged uint64 }
-		Stats   struct{ Bytes uint64 }
+		Read    uint64 `json:"records_read"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &b))
 	assert.Equal(t, "incremental", b.Kind)
-	assert.EqualValues(t, 2, b.Stats.Bytes, "only the changed rows are read")
+	assert.EqualValues(t, 2, b.Read, "only the changed rows are read")
 	assert.EqualValues(t, 1, b.Changes.Added)
 	assert.EqualValues(t, 1, b.Changes.Changed)
 	res = c.ok("restore", "latest", "--table", "customers")
@@ -190,12 +190,12 @@ INSERT INTO clients VALUES (3, '赵强', '440524188001010014', 7, false, '2026-0
 	require.NoError(t, err)
 	res := c.ok("--json", "backup", "--table", "clients", "--key", "id", "--from", dsn, "--changed-since-column", "updated_at")
 	var b struct {
-		Kind  string
-		Stats struct{ Bytes uint64 }
+		Kind string
+		Read uint64 `json:"records_read"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &b))
 	assert.Equal(t, "incremental", b.Kind)
-	assert.EqualValues(t, 2, b.Stats.Bytes, "only the changed rows are read")
+	assert.EqualValues(t, 2, b.Read, "only the changed rows are read")
 	res = c.ok("restore", "latest", "--table", "clients", "--key", "2")
 	assert.Contains(t, res.stdout, `"name":"张敏","id_card":"110105194912310037"`)
 	c.ok("verify", "--table", "clients", "--sample", "3", "--against", dsn)
