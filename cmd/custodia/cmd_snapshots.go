@@ -14,13 +14,16 @@ import (
 
 func init() {
 	register(func(env *cliEnv) *cobra.Command {
-		return &cobra.Command{
-			Use:   "snapshots [--json]",
+		var f filterFlags
+		cmd := &cobra.Command{
+			Use:   "snapshots [--host H] [--tag T] [--path P] [--json]",
 			Short: "list snapshots",
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return runSnapshots(cmd.Context(), env, args)
+				return runSnapshots(cmd.Context(), env, &f, args)
 			},
 		}
+		f.register(cmd.Flags(), "only snapshots")
+		return cmd
 	})
 }
 
@@ -53,9 +56,13 @@ func toJSON(s *repo.Snapshot) snapshotJSON {
 	return j
 }
 
-func runSnapshots(ctx context.Context, env *cliEnv, pos []string) error {
+func runSnapshots(ctx context.Context, env *cliEnv, f *filterFlags, pos []string) error {
 	if len(pos) > 0 {
 		return usagef("snapshots takes no arguments")
+	}
+	filter, err := f.filter()
+	if err != nil {
+		return err
 	}
 	r, err := env.openRepo(ctx, true)
 	if err != nil {
@@ -73,7 +80,9 @@ func runSnapshots(ctx context.Context, env *cliEnv, pos []string) error {
 			bad++
 			continue
 		}
-		list = append(list, toJSON(s))
+		if filter.Match(s) {
+			list = append(list, toJSON(s))
+		}
 	}
 	if env.json {
 		if list == nil {

@@ -56,6 +56,18 @@ func TestRestoreLatestFilters(t *testing.T) {
 		requireOneLineError(t, c.run(append([]string{"restore", "latest", "--target", out}, args...)...), exitFailure, "snapshot")
 		requireAbsent(t, out)
 	}
+	// snapshots lists those passing the same filters.
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 3}, {[]string{"--tag", "daily"}, 1}, {[]string{"--tag", "daily", "--tag", "monthly"}, 2},
+		{[]string{"--host", "db-1"}, 1}, {[]string{"--path", invoices}, 1}, {[]string{"--tag", "weekly"}, 0},
+	} {
+		var list []snapshotJSON
+		decodeJSON(t, c.ok(append([]string{"snapshots", "--json"}, tc.args...)...).stdout, &list)
+		assert.Len(t, list, tc.want, "%v", tc.args)
+	}
 	id := c.snapshotsJSON()[0].ID
 	requireOneLineError(t, c.run("restore", id, "--target", t.TempDir(), "--tag", "daily"), exitUsage, "latest")
 	requireOneLineError(t, c.run("restore", "latest", "--target", t.TempDir(), "--tag", ","), exitUsage, "--tag")
