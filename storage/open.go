@@ -31,6 +31,7 @@ type options struct {
 	create           bool
 	concurrency      int
 	allowUnreachable bool
+	degraded         int
 	buckets          []hostBucket
 	tempAge          time.Duration
 	tempAgeSet       bool
@@ -107,6 +108,9 @@ type sites struct {
 	cleanOnce sync.Once
 	cleanStop context.CancelFunc
 	cleanDone chan struct{}
+	// degraded is the degraded-write policy; gaps counts what it let go.
+	degraded int
+	gaps     gaps
 }
 
 // Open opens the sites named by urls (any form ParseSiteURL accepts) and
@@ -146,10 +150,11 @@ func Open(ctx context.Context, urls []string, opts ...Option) (*Store, error) {
 		seen[hb.name] = true
 	}
 	s := &Store{sites: &sites{
-		list:    make([]site, len(norm)+len(o.buckets)),
-		headers: newHeaderCache(4096),
-		recent:  &objectCache{max: recentObjectsBytes},
-		tempAge: DefaultStaleTemporaryAge,
+		list:     make([]site, len(norm)+len(o.buckets)),
+		headers:  newHeaderCache(4096),
+		recent:   &objectCache{max: recentObjectsBytes},
+		tempAge:  DefaultStaleTemporaryAge,
+		degraded: o.degraded,
 	}}
 	if o.tempAgeSet {
 		s.tempAge = o.tempAge

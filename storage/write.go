@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gocloud.dev/gcerrors"
@@ -100,6 +101,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make([]error, n)
+	var failed atomic.Int64
 	write := func(i int) {
 		if ctx.Err() != nil {
 			errs[i] = ctx.Err()
@@ -113,7 +115,9 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 		err := st.writeShard(ctx, shardKey(name, i), hdr, shards[i], ifNotExist)
 		if err != nil {
 			errs[i] = err
-			cancel() // abort the other uploads: nothing half-written becomes visible
+			if ifNotExist || failed.Add(1) > int64(s.tolerable()) {
+				cancel() // abort the other uploads: nothing half-written becomes visible
+			}
 		}
 	}
 	if ifNotExist {
@@ -127,6 +131,22 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 		}
 	} else {
 		s.parallel(n, write)
+	}
+	if !ifNotExist && s.degraded != degradedOff && failed.Load() > 0 && ctx.Err() == nil {
+		written := make([]bool, n)
+		for i, err := range errs {
+			written[i] = err == nil
+		}
+		if s.enough(written) {
+			for i, err := range errs {
+				if err != nil {
+					s.recordGap(i, fmt.Errorf("put %s: shard %d on %s: %w", name, i, s.list[s.siteOf(i)], err))
+				}
+			}
+			s.headers.put(name, h)
+			s.recent.remove(name)
+			return nil
+		}
 	}
 	// Report the root cause, not the cancellations it caused.
 	var first error
