@@ -22,9 +22,11 @@ const (
 // readable: at least k of them, and, with surviveSiteLoss, still at least
 // k after the loss of any one more site. Each missing shard is counted
 // against its site (WriteGaps); Repair writes it once the site is back.
-// Put still fails, with nothing it wrote referred to by anything, when
-// fewer shards than that could be written. Create is unchanged: its shard
-// 0 is always required.
+// Put still fails when fewer shards than that could be written, and then
+// removes the shards it did write, so that a failed Put leaves no object a
+// reader could find: use it on a Store that writes only new names (a
+// backup's packs, indexes and snapshot), never to replace an object.
+// Create is unchanged: its shard 0 is always required.
 func WithDegradedWrites(surviveSiteLoss bool) Option {
 	return func(o *options) {
 		o.degraded = degradedReadable
@@ -118,4 +120,20 @@ func (s *Store) tolerable() int {
 		return 0
 	}
 	return s.m
+}
+
+// skipped returns the first failure of the site of shard i when degraded
+// writes already gave up on that site, so that later Puts do not wait
+// for it again (Repair completes its shards once it is back), else nil.
+func (s *Store) skipped(i int) error {
+	if s.degraded == degradedOff {
+		return nil
+	}
+	si := s.siteOf(i)
+	s.gaps.mu.Lock()
+	defer s.gaps.mu.Unlock()
+	if si < len(s.gaps.bySite) && s.gaps.bySite[si].Shards > 0 {
+		return s.gaps.bySite[si].Err
+	}
+	return nil
 }

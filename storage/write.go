@@ -112,7 +112,10 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 		hdr := hdrs[i*HeaderSize : (i+1)*HeaderSize]
 		encodeShardHeader(hdr, name, &hi, shards[i]) // in parallel: hashing is most of Put's CPU
 		st := s.list[s.siteOf(i)]
-		err := st.writeShard(ctx, shardKey(name, i), hdr, shards[i], ifNotExist)
+		err := s.skipped(i)
+		if err == nil {
+			err = st.writeShard(ctx, shardKey(name, i), hdr, shards[i], ifNotExist)
+		}
 		if err != nil {
 			errs[i] = err
 			if ifNotExist || failed.Add(1) > int64(s.tolerable()) {
@@ -148,6 +151,11 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 			return nil
 		}
 	}
+	if !ifNotExist && s.degraded != degradedOff && failed.Load() > 0 {
+		// Too few shards were written: remove those that were, so that
+		// a failed Put leaves nothing a reader could take for the object.
+		s.dropOwnShards(name, errs)
+	}
 	// Report the root cause, not the cancellations it caused.
 	var first error
 	for i, err := range errs {
@@ -172,8 +180,9 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 }
 
 // dropOwnShards removes, best effort, the shards of name that a failed
-// Create wrote (those whose errs[i] is nil): the name was taken by this
-// Create, so they are its own and a later Create may take the name again.
+// Create, or a failed degraded Put, wrote (those whose errs[i] is nil):
+// the name was taken by this Create, or is a new name (see
+// WithDegradedWrites), so they are its own.
 func (s *Store) dropOwnShards(name string, errs []error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/custodia-backup/custodia/backup"
 	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/storage"
 )
 
 func init() { register(newBackupCmd) }
@@ -21,6 +22,7 @@ type backupOptions struct {
 	stdinName string
 	force     bool
 	noXattrs  bool
+	siteDown  string
 }
 
 func newBackupCmd(env *cliEnv) *cobra.Command {
@@ -39,6 +41,7 @@ func newBackupCmd(env *cliEnv) *cobra.Command {
 	f.StringVar(&o.stdinName, "stdin-name", "stdin", "file `NAME` of the --stdin stream in the snapshot (no slash)")
 	f.BoolVar(&o.force, "force", false, "read every file, even those unchanged since the parent snapshot")
 	f.BoolVar(&o.noXattrs, "no-xattrs", false, "leave out extended attributes (and the POSIX ACLs kept in them)")
+	f.StringVar(&o.siteDown, "site-down", "continue", "when a site cannot be written: `continue` while every object stays readable, continue only while it would also survive losing one more site (safe), or fail")
 	return cmd
 }
 
@@ -62,7 +65,17 @@ func runBackup(ctx context.Context, env *cliEnv, o *backupOptions, pos []string)
 	if !o.stdin && len(pos) == 0 {
 		return usagef("backup: give the files or folders to back up, or --stdin")
 	}
-	r, err := env.openRepo(ctx, false)
+	var storeOpts []storage.Option
+	switch o.siteDown {
+	case "continue":
+		storeOpts = []storage.Option{storage.WithAllowUnreachable(), storage.WithDegradedWrites(false)}
+	case "safe":
+		storeOpts = []storage.Option{storage.WithAllowUnreachable(), storage.WithDegradedWrites(true)}
+	case "fail":
+	default:
+		return usagef("backup: --site-down is continue, safe or fail, not %q", o.siteDown)
+	}
+	r, err := env.openRepoSites(ctx, false, storeOpts)
 	if err != nil {
 		return err
 	}
@@ -119,7 +132,13 @@ func runBackup(ctx context.Context, env *cliEnv, o *backupOptions, pos []string)
 	for _, e := range res.Errors {
 		fmt.Fprintln(env.stderr, "custodia: skipped "+oneLine(e.Error()))
 	}
+	gaps := r.Store().WriteGaps()
 	switch {
+	case len(gaps) > 0:
+		for _, g := range gaps[1:] {
+			env.warnf("%s", g.Error())
+		}
+		return &exitError{code: exitDamage, msg: fmt.Sprintf("snapshot %s saved, but site %s could not be written (%d shards missing; every object is still readable): run 'custodia verify --repair' when it is back", s.ID.String()[:8], gaps[0].Site, gaps[0].Shards)}
 	case len(res.Errors) > 0:
 		return &exitError{code: exitDamage, msg: fmt.Sprintf("%d files or folders could not be read and are not in snapshot %s", len(res.Errors), s.ID.String()[:8])}
 	case len(res.Changed) > 0:

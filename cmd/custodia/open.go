@@ -23,6 +23,13 @@ func (env *cliEnv) openStore(ctx context.Context, opts ...storage.Option) (*stor
 // (readOnly) go on when some sites cannot be reached, reading what they
 // need from the others, and say so on stderr. Close it with closeRepo.
 func (env *cliEnv) openRepo(ctx context.Context, readOnly bool, opts ...repo.OpenOption) (*repo.Repository, error) {
+	return env.openRepoSites(ctx, readOnly, nil, opts...)
+}
+
+// openRepoSites is openRepo with options for the store: a command that
+// writes and goes on when a site is down (backup) passes
+// storage.WithAllowUnreachable and names the site in its last line.
+func (env *cliEnv) openRepoSites(ctx context.Context, readOnly bool, sopts []storage.Option, opts ...repo.OpenOption) (*repo.Repository, error) {
 	urls, err := env.siteURLs()
 	if err != nil {
 		return nil, err
@@ -31,7 +38,6 @@ func (env *cliEnv) openRepo(ctx context.Context, readOnly bool, opts ...repo.Ope
 	if err != nil {
 		return nil, err
 	}
-	var sopts []storage.Option
 	if readOnly {
 		sopts = append(sopts, storage.WithAllowUnreachable())
 	}
@@ -39,8 +45,11 @@ func (env *cliEnv) openRepo(ctx context.Context, readOnly bool, opts ...repo.Ope
 	if err != nil {
 		return nil, err
 	}
-	for _, u := range st.Unreachable() {
-		env.warnf("site %s cannot be reached; reading from the other sites", u)
+	if readOnly {
+		// A command that writes names the site in its last line instead.
+		for _, u := range st.Unreachable() {
+			env.warnf("site %s cannot be reached; reading from the other sites", u)
+		}
 	}
 	r, err := repo.Open(ctx, st, pw, append(env.rollbackGuard(), opts...)...)
 	clear(pw)

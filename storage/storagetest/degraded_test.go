@@ -34,9 +34,12 @@ func TestDegradedWrites(t *testing.T) {
 
 	survive, err := storage.Open(ctx, sites, storage.WithAllowUnreachable(), storage.WithDegradedWrites(true))
 	require.NoError(t, err)
-	err = survive.Put(ctx, "packs/p", data)
+	err = survive.Put(ctx, "packs/s", data)
 	require.ErrorIs(t, err, storage.ErrSiteUnreachable, "4 shards on two sites do not survive losing one more")
 	require.Empty(t, survive.WriteGaps())
+	left, err := filepath.Glob(filepath.Join(dir, "*", "packs", "s.*"))
+	require.NoError(t, err)
+	require.Empty(t, left, "a failed degraded Put leaves no shard behind")
 	require.NoError(t, survive.Close())
 
 	st, err = storage.Open(ctx, sites, storage.WithAllowUnreachable(), storage.WithDegradedWrites(false))
