@@ -51,6 +51,8 @@ type site interface {
 	readRange(ctx context.Context, key string, off int64, dst []byte, wantSize int64) error
 	// list calls fn with every blob key (not folders) under prefix.
 	list(ctx context.Context, prefix string, fn func(key string)) error
+	// usage calls fn with every blob key and its size.
+	usage(ctx context.Context, fn func(key string, size int64)) error
 	exists(ctx context.Context, key string) (bool, error)
 	// delete removes blob key; a missing blob is not an error.
 	delete(ctx context.Context, key string) error
@@ -319,7 +321,16 @@ func (st *bucketSite) readRangeOnce(ctx context.Context, key string, off int64, 
 }
 
 func (st *bucketSite) list(ctx context.Context, prefix string, fn func(key string)) error {
-	// Page by page, so that a failed page is asked for again alone.
+	return st.walk(ctx, prefix, func(obj *blob.ListObject) { fn(obj.Key) })
+}
+
+func (st *bucketSite) usage(ctx context.Context, fn func(key string, size int64)) error {
+	return st.walk(ctx, "", func(obj *blob.ListObject) { fn(obj.Key, obj.Size) })
+}
+
+// walk calls fn with every blob (not folder) under prefix, page by page,
+// so that a failed page is asked for again alone.
+func (st *bucketSite) walk(ctx context.Context, prefix string, fn func(obj *blob.ListObject)) error {
 	token := blob.FirstPageToken
 	for {
 		var page []*blob.ListObject
@@ -333,7 +344,7 @@ func (st *bucketSite) list(ctx context.Context, prefix string, fn func(key strin
 		}
 		for _, obj := range page {
 			if !obj.IsDir {
-				fn(obj.Key)
+				fn(obj)
 			}
 		}
 		if len(next) == 0 {
@@ -403,6 +414,7 @@ func (st *offlineSite) readRange(context.Context, string, int64, []byte, int64) 
 }
 
 func (st *offlineSite) list(context.Context, string, func(string)) error { return st.errOffline() }
+func (st *offlineSite) usage(context.Context, func(string, int64)) error { return st.errOffline() }
 func (st *offlineSite) exists(context.Context, string) (bool, error) {
 	return false, st.errOffline()
 }

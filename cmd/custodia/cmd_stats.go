@@ -5,6 +5,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/storage"
 )
 
 func init() {
@@ -32,8 +35,12 @@ func runStats(ctx context.Context, env *cliEnv, pos []string) error {
 	if err != nil {
 		return err
 	}
+	usage, err := r.Store().Usage(ctx)
+	if err != nil {
+		return err
+	}
 	if env.json {
-		return env.printJSON(st)
+		return env.printJSON(statsJSON{RepoStats: st, PerSite: usage})
 	}
 	fmt.Fprintf(env.stdout, "snapshots:          %d\n", st.Snapshots)
 	fmt.Fprintf(env.stdout, "latest snapshot:    %s in %d files\n", fmtBytes(st.LatestBytes), st.LatestFiles)
@@ -44,6 +51,13 @@ func runStats(ctx context.Context, env *cliEnv, pos []string) error {
 	fmt.Fprintf(env.stdout, "site loss:          %s\n", siteTolerance(st.SiteTolerance, st.Sites))
 	if st.PackBytes > 0 {
 		fmt.Fprintf(env.stdout, "dedup+compression:  %.2fx\n", float64(st.TotalBytes)/float64(st.PackBytes))
+	}
+	for _, u := range usage {
+		if !u.Online {
+			fmt.Fprintf(env.stdout, "  %s: cannot be reached\n", u.Site)
+			continue
+		}
+		fmt.Fprintf(env.stdout, "  %s: %s in %d shards\n", u.Site, fmtBytes(uint64(u.Bytes)), u.Objects)
 	}
 	return nil
 }
@@ -59,4 +73,11 @@ func siteTolerance(n, sites int) string {
 		return "any 1 site may be lost"
 	}
 	return fmt.Sprintf("any %d sites may be lost", n)
+}
+
+// statsJSON is stats --json: the repository's figures (site_tolerance:
+// how many whole sites may be lost) and what each site holds.
+type statsJSON struct {
+	*repo.RepoStats
+	PerSite []storage.SiteUsage `json:"per_site"`
 }

@@ -34,6 +34,26 @@ func TestFourSitesOneDown(t *testing.T) {
 	src := sourceTree(t, 41)
 	c.ok("backup", src)
 
+	// stats --json: what each site holds, and that any one may be lost.
+	var stats struct {
+		PerSite []struct {
+			Site    string `json:"site"`
+			Objects int64  `json:"objects"`
+			Bytes   int64  `json:"bytes"`
+			Online  bool   `json:"online"`
+		} `json:"per_site"`
+		SiteTolerance int `json:"site_tolerance"`
+	}
+	decodeJSON(t, c.ok("stats", "--json").stdout, &stats)
+	require.Equal(t, 1, stats.SiteTolerance)
+	require.Len(t, stats.PerSite, 4)
+	for _, u := range stats.PerSite {
+		require.True(t, u.Online, u.Site)
+		require.Positive(t, u.Objects, u.Site)
+		require.Positive(t, u.Bytes, u.Site)
+	}
+	require.Contains(t, stats.PerSite[1].Site, bucket)
+
 	s3.Stop()
 	require.NoError(t, fixture.RandomFile(filepath.Join(src, "invoices", "late.bin"), 1<<20+5, 42))
 	res := c.run("backup", src)
@@ -83,4 +103,3 @@ func TestFourSitesHalfFailing(t *testing.T) {
 	c.ok("verify", "--read-data")
 	require.Positive(t, s3.Faults())
 }
-
