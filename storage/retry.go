@@ -24,7 +24,7 @@ var (
 // succeed if the request is made again.
 func transient(err error) bool {
 	switch {
-	case err == nil,
+	case err == nil, conditionFailed(err),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, ErrShardMissing), errors.Is(err, ErrShardCorrupt),
 		errors.Is(err, errShardExists):
@@ -64,4 +64,17 @@ func (st *bucketSite) retry(ctx context.Context, op func() error) error {
 		}
 		pause *= 2
 	}
+}
+
+// conditionFailed reports whether a conditional (if-not-exists) write
+// failed because the blob exists. Besides gocloud's FailedPrecondition it
+// looks at the provider's own error code: gocloud v0.46's s3blob takes any
+// S3 error whose text contains "301" (a request ID may) for a missing
+// bucket, so a 412 PreconditionFailed is sometimes reported as NotFound.
+func conditionFailed(err error) bool {
+	if errors.Is(err, errShardExists) || gcerrors.Code(err) == gcerrors.FailedPrecondition {
+		return true
+	}
+	var coded interface{ ErrorCode() string }
+	return errors.As(err, &coded) && coded.ErrorCode() == "PreconditionFailed"
 }

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"gocloud.dev/gcerrors"
 )
 
 // Put stores data under name. Names are 1..512 bytes of ASCII letters,
@@ -163,7 +161,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 			continue
 		}
 		st := s.list[s.siteOf(i)]
-		if ifNotExist && (errors.Is(err, errShardExists) || gcerrors.Code(err) == gcerrors.FailedPrecondition) {
+		if ifNotExist && conditionFailed(err) {
 			return fmt.Errorf("%w: %s", ErrExists, name)
 		}
 		wrapped := fmt.Errorf("storage: put %s: shard %d on %s: %w", name, i, st, err)

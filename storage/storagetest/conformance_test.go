@@ -153,7 +153,10 @@ func rawCreateOnce(t *testing.T, be storagetest.Backend) {
 			winner = i
 			continue
 		}
-		require.Equal(t, gcerrors.FailedPrecondition, gcerrors.Code(err), "writer %d: %v", i, err)
+		var coded interface{ ErrorCode() string } // gocloud's s3blob may misreport a 412 (see storage.conditionFailed)
+		if gcerrors.Code(err) != gcerrors.FailedPrecondition && (!errors.As(err, &coded) || coded.ErrorCode() != "PreconditionFailed") {
+			t.Fatalf("writer %d: want a failed precondition, got %v", i, err)
+		}
 	}
 	require.NotEqual(t, -1, winner, "no writer succeeded")
 	got, err := b.ReadAll(ctx, "race/one")
