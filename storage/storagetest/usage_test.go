@@ -17,7 +17,7 @@ func TestUsage(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	sites := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c"), filepath.Join(dir, "d")}
-	st, err := storage.Open(ctx, sites, storage.WithCreate())
+	st, err := storage.Open(ctx, sites, storage.WithCreate(), storage.WithShards(4, 2))
 	require.NoError(t, err)
 	require.NoError(t, st.Put(ctx, "packs/one", make([]byte, 4000)))
 	require.NoError(t, st.Put(ctx, "packs/two", make([]byte, 8000)))
