@@ -27,6 +27,7 @@ var evalSets = []struct {
 }{
 	{dir: evalDir, minLevel: 0.97, minTypeF1: 0.95, maxCalibrationError: 0.10, tuning: true},
 	{dir: filepath.Join("testdata", "eval2"), minLevel: 0.97, minTypeF1: 0.95, maxCalibrationError: 0.10},
+	{dir: filepath.Join("testdata", "eval3"), minLevel: 0.97, minTypeF1: 0.95, maxCalibrationError: 0.10},
 }
 
 // TestEvalAccuracy profiles each evaluation set and compares the result

@@ -63,12 +63,13 @@ func analyzeText(s string, digits int, v *valueInfo) {
 	v.feat |= featText
 	runes := runeLen(s)
 	prose := runes >= 40 || (runes >= 8 && hasSentencePunct(s))
+	company := !prose && isCompany(s, lower)
 	switch {
-	case !prose && (isCompany(s, lower) || isAddress(s, lower)):
+	case company || (!prose && isAddress(s, lower)):
 		switch {
 		case isOrganisation(s, lower):
 			v.feat |= featOrg // a bank or an authority: public, not a customer
-		case isCompany(s, lower):
+		case company:
 			v.setStrong(bCompanyName)
 		default:
 			v.setStrong(bAddress)
