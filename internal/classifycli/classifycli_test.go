@@ -265,3 +265,17 @@ func TestJSONDocuments(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Equal(t, "custodia: "+bad+":3: not a JSON object\n", errs)
 }
+
+func TestTableShowsReviewReason(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("mobile,amount_fen\n")
+	for i := 0; i < 60; i++ {
+		fmt.Fprintf(&b, "1381234%04d,%d\n", i, 100+i*7)
+	}
+	c := write(t, dir, "t.csv", b.String())
+	code, out, errs := run(c)
+	require.Equal(t, 0, code, errs)
+	assert.Regexp(t, `(?m)^t\.mobile\s+mobile_phone\s+3\s+keep\s+\d\.\d\d\s+-\s+138\*+0000$`, out)
+	assert.Regexp(t, `(?m)^t\.amount_fen\s+amount\s+2\s+mask\s+\d\.\d\d\s+header only\s+1\*+$`, out)
+}
