@@ -38,14 +38,18 @@ const v1Dir = "testdata/v1"
 
 // v1CopyVectors copies the vector repository into a fresh temporary folder,
 // so that no test can alter the committed bytes.
-func v1CopyVectors(t *testing.T) string {
+func v1CopyVectors(t *testing.T) string { return copyVectors(t, v1Dir) }
+
+// copyVectors copies the vector repository in dir into a fresh temporary
+// folder.
+func copyVectors(t *testing.T, dir string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "repo")
-	err := filepath.WalkDir(v1Dir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(v1Dir, p)
+		rel, _ := filepath.Rel(dir, p)
 		q := filepath.Join(dst, rel)
 		if d.IsDir() {
 			return os.MkdirAll(q, 0o700)
@@ -506,6 +510,10 @@ func specPackEntries(t *testing.T, b []byte, n int) ([]specPackEntry, []byte) {
 	return out, b[n*45:]
 }
 
+// specNodeOptional are the optional fields of a tree node (FORMAT.md 14).
+var specNodeOptional = []string{"ctime", "inode", "device", "size", "content", "subtree", "linktarget",
+	"links", "rdev", "sparse", "extents", "xattrs"}
+
 type specNode struct {
 	Name       string    `json:"name"`
 	Type       string    `json:"type"`
@@ -545,56 +553,7 @@ func TestFormatV1SpecReader(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `"`+hex.EncodeToString(pub)+`"`, string(cfg["public_key"]))
 
-	// index files, packs, blobs
-	blobs := map[[33]byte][]byte{} // type||id -> plaintext
-	indexFiles, err := filepath.Glob(filepath.Join(dir, "index", "*.0"))
-	require.NoError(t, err)
-	require.NotEmpty(t, indexFiles)
-	packsSeen := 0
-	for _, f := range indexFiles {
-		name := "index/" + strings.TrimSuffix(filepath.Base(f), ".0")
-		p := specEnvelope(t, k, specObject(t, dir, name), "CIDX", name, k.index)
-		count := int(binary.BigEndian.Uint32(p))
-		p = p[4:]
-		for range count {
-			packID := [32]byte(p[:32])
-			dataKeyID := [16]byte(p[32:48])
-			n := int(binary.BigEndian.Uint32(p[48:52]))
-			var entries []specPackEntry
-			entries, p = specPackEntries(t, p[52:], n)
-			require.Equal(t, k.dataID, dataKeyID)
-
-			hexID := hex.EncodeToString(packID[:])
-			pack := specObject(t, dir, "packs/"+hexID[:2]+"/"+hexID)
-			packsSeen++
-			tl := int(binary.BigEndian.Uint32(pack[len(pack)-4:]))
-			start := len(pack) - 4 - tl
-			trailer, err := specOpen(t, k.index, pack[start:len(pack)-4], append([]byte("CPKT"), packID[:]...))
-			require.NoError(t, err)
-			require.Equal(t, "CPK1", string(trailer[:4]))
-			require.Equal(t, dataKeyID, [16]byte(trailer[4:20]))
-			tEntries, rest := specPackEntries(t, trailer[24:], int(binary.BigEndian.Uint32(trailer[20:24])))
-			require.Empty(t, rest)
-			require.Equal(t, entries, tEntries, "index and trailer of %s", hexID)
-			for _, e := range entries {
-				require.LessOrEqual(t, int(e.offset+e.length), start)
-				ad := append([]byte{e.typ}, e.id[:]...)
-				plain, err := specOpen(t, k.data, pack[e.offset:e.offset+e.length], ad)
-				require.NoError(t, err)
-				content := specPayload(t, plain)
-				require.Len(t, content, int(e.rawLength))
-				h, err := blake3.NewKeyed(k.chunkID[:])
-				require.NoError(t, err)
-				h.Write(content)
-				require.Equal(t, e.id[:], h.Sum(nil), "blob ID is the keyed hash of its plaintext")
-				blobs[[33]byte(ad)] = content
-			}
-		}
-		require.Empty(t, p, "stray bytes after index")
-	}
-	packFiles, err := filepath.Glob(filepath.Join(dir, "packs", "*", "*.0"))
-	require.NoError(t, err)
-	assert.Equal(t, len(packFiles), packsSeen, "every pack is indexed exactly once")
+	blobs := specReadBlobs(t, dir, k)
 
 	blob := func(typ byte, hexID string) []byte {
 		id, err := hex.DecodeString(hexID)
@@ -611,8 +570,7 @@ func TestFormatV1SpecReader(t *testing.T) {
 		require.NoError(t, json.Unmarshal(top["nodes"], &nodes))
 		out := make([]specNode, len(nodes))
 		for i, n := range nodes {
-			specJSONKeys(t, n, []string{"name", "type", "mode", "mtime", "uid", "gid"},
-				[]string{"ctime", "inode", "device", "size", "content", "subtree", "linktarget"})
+			specJSONKeys(t, n, []string{"name", "type", "mode", "mtime", "uid", "gid"}, specNodeOptional)
 			require.NoError(t, json.Unmarshal(n, &out[i]))
 			if i > 0 {
 				require.Less(t, out[i-1].Name, out[i].Name, "nodes sorted by name")
@@ -740,4 +698,61 @@ func specChunks(data []byte, chunkerKey [32]byte, minSize, avg, maxSize int) [][
 		data = data[n:]
 	}
 	return out
+}
+
+// specReadBlobs reads every index file of the repository in dir, every
+// pack they name (trailer and blobs) and returns the plaintext of every
+// blob by type||ID, checking that every pack is indexed exactly once.
+func specReadBlobs(t *testing.T, dir string, k *specKeySet) map[[33]byte][]byte {
+	t.Helper()
+	blobs := map[[33]byte][]byte{} // type||id -> plaintext
+	indexFiles, err := filepath.Glob(filepath.Join(dir, "index", "*.0"))
+	require.NoError(t, err)
+	require.NotEmpty(t, indexFiles)
+	packsSeen := 0
+	for _, f := range indexFiles {
+		name := "index/" + strings.TrimSuffix(filepath.Base(f), ".0")
+		p := specEnvelope(t, k, specObject(t, dir, name), "CIDX", name, k.index)
+		count := int(binary.BigEndian.Uint32(p))
+		p = p[4:]
+		for range count {
+			packID := [32]byte(p[:32])
+			dataKeyID := [16]byte(p[32:48])
+			n := int(binary.BigEndian.Uint32(p[48:52]))
+			var entries []specPackEntry
+			entries, p = specPackEntries(t, p[52:], n)
+			require.Equal(t, k.dataID, dataKeyID)
+
+			hexID := hex.EncodeToString(packID[:])
+			pack := specObject(t, dir, "packs/"+hexID[:2]+"/"+hexID)
+			packsSeen++
+			tl := int(binary.BigEndian.Uint32(pack[len(pack)-4:]))
+			start := len(pack) - 4 - tl
+			trailer, err := specOpen(t, k.index, pack[start:len(pack)-4], append([]byte("CPKT"), packID[:]...))
+			require.NoError(t, err)
+			require.Equal(t, "CPK1", string(trailer[:4]))
+			require.Equal(t, dataKeyID, [16]byte(trailer[4:20]))
+			tEntries, rest := specPackEntries(t, trailer[24:], int(binary.BigEndian.Uint32(trailer[20:24])))
+			require.Empty(t, rest)
+			require.Equal(t, entries, tEntries, "index and trailer of %s", hexID)
+			for _, e := range entries {
+				require.LessOrEqual(t, int(e.offset+e.length), start)
+				ad := append([]byte{e.typ}, e.id[:]...)
+				plain, err := specOpen(t, k.data, pack[e.offset:e.offset+e.length], ad)
+				require.NoError(t, err)
+				content := specPayload(t, plain)
+				require.Len(t, content, int(e.rawLength))
+				h, err := blake3.NewKeyed(k.chunkID[:])
+				require.NoError(t, err)
+				h.Write(content)
+				require.Equal(t, e.id[:], h.Sum(nil), "blob ID is the keyed hash of its plaintext")
+				blobs[[33]byte(ad)] = content
+			}
+		}
+		require.Empty(t, p, "stray bytes after index")
+	}
+	packFiles, err := filepath.Glob(filepath.Join(dir, "packs", "*", "*.0"))
+	require.NoError(t, err)
+	assert.Equal(t, len(packFiles), packsSeen, "every pack is indexed exactly once")
+	return blobs
 }

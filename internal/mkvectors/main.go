@@ -3,6 +3,11 @@
 // deterministic content of package source.
 //
 //	go run ./internal/mkvectors repo/testdata/v1
+//	go run ./internal/mkvectors -special repo/testdata/v1-special
+//
+// The second set (Linux, as root for its device node) holds one file
+// snapshot of source.WriteSpecial's tree: hard links, a sparse file,
+// extended attributes, a named pipe and a device node.
 //
 // The target folder must not exist or be empty (-replace removes it
 // first). The content is deterministic but random nonces, salts, keys and
@@ -34,8 +39,9 @@ import (
 
 func main() {
 	replace := flag.Bool("replace", false, "remove the target folder first")
+	special := flag.Bool("special", false, "make the special-files set (v1-special) instead of v1")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: mkvectors [-replace] DIR")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: mkvectors [-replace] [-special] DIR")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -43,13 +49,25 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(context.Background(), flag.Arg(0), *replace); err != nil {
+	set := vectorSet{write: source.Write, roots: source.Roots(), stream: true}
+	if *special {
+		set = specialSet()
+	}
+	if err := run(context.Background(), flag.Arg(0), *replace, set); err != nil {
 		fmt.Fprintln(os.Stderr, "mkvectors:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, target string, replace bool) error {
+// vectorSet is what a vector repository holds: the tree write makes in a
+// folder, backed up by its roots, and with stream the stream snapshot.
+type vectorSet struct {
+	write  func(dir string) error
+	roots  []string
+	stream bool
+}
+
+func run(ctx context.Context, target string, replace bool, set vectorSet) error {
 	if replace {
 		if err := os.RemoveAll(target); err != nil {
 			return err
@@ -69,16 +87,16 @@ func run(ctx context.Context, target string, replace bool) error {
 	if err := os.Mkdir(src, 0o700); err != nil {
 		return err
 	}
-	if err := source.Write(src); err != nil {
+	if err := set.write(src); err != nil {
 		return err
 	}
-	if err := generate(ctx, target, src); err != nil {
+	if err := generate(ctx, target, src, set); err != nil {
 		return err
 	}
-	return verify(ctx, target, src, work)
+	return verify(ctx, target, src, work, set)
 }
 
-func generate(ctx context.Context, target, src string) error {
+func generate(ctx context.Context, target, src string, set vectorSet) error {
 	st, err := storage.Open(ctx, []string{target}, storage.WithCreate(), storage.WithShards(source.DataShards, source.ParityShards))
 	if err != nil {
 		return err
@@ -92,7 +110,7 @@ func generate(ctx context.Context, target, src string) error {
 		return err
 	}
 	var paths []string
-	for _, p := range source.Roots() {
+	for _, p := range set.roots {
 		paths = append(paths, filepath.Join(src, p))
 	}
 	opts := []backup.Option{backup.WithHost(source.Host), backup.WithTags(source.Tags()...), backup.WithWorkers(2)}
@@ -104,6 +122,9 @@ func generate(ctx context.Context, target, src string) error {
 		return fmt.Errorf("file backup skipped entries: %v", res.Errors)
 	}
 	fmt.Printf("file snapshot   %s\n", res.Snapshot.ID)
+	if !set.stream {
+		return r.Close(ctx)
+	}
 	res, err = backup.Stream(ctx, r, source.StreamName, bytes.NewReader(source.Stream()), opts...)
 	if err != nil {
 		return fmt.Errorf("stream backup: %w", err)
@@ -112,7 +133,7 @@ func generate(ctx context.Context, target, src string) error {
 	return r.Close(ctx)
 }
 
-func verify(ctx context.Context, target, src, work string) error {
+func verify(ctx context.Context, target, src, work string, set vectorSet) error {
 	st, err := storage.Open(ctx, []string{target})
 	if err != nil {
 		return err
@@ -165,8 +186,8 @@ func verify(ctx context.Context, target, src, work string) error {
 			return fmt.Errorf("snapshot %s: %w", s.ID, err)
 		}
 	}
-	if n != 2 {
-		return fmt.Errorf("%d snapshots, want 2", n)
+	if want := map[bool]int{true: 2, false: 1}[set.stream]; n != want {
+		return fmt.Errorf("%d snapshots, want %d", n, want)
 	}
 	var size int64
 	err = filepath.WalkDir(target, func(p string, d fs.DirEntry, err error) error {
