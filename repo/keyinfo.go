@@ -221,7 +221,8 @@ func (r *Repository) AddKey(ctx context.Context, password []byte, role KeyRole, 
 		return KeyInfo{}, err
 	}
 	defer b.wipe()
-	return r.writeSlot(ctx, password, b, KeyInfo{Role: role, Label: o.label, Generation: r.generation()}, o.argon)
+	info, err := r.writeSlot(ctx, password, b, KeyInfo{Role: role, Label: o.label, Generation: r.generation()}, o.argon)
+	return info, r.audit(ctx, "key add", map[string]string{"id": info.ID, "role": string(role), "label": o.label}, err)
 }
 
 // bundleFor returns the key bundle of a new slot of the given role.
@@ -256,6 +257,10 @@ func (r *Repository) RemoveKey(ctx context.Context, id string) error {
 	if err := r.admin(); err != nil {
 		return err
 	}
+	return r.audit(ctx, "key remove", map[string]string{"id": id}, r.removeKey(ctx, id))
+}
+
+func (r *Repository) removeKey(ctx context.Context, id string) error {
 	keys, err := r.Keys(ctx)
 	if err != nil {
 		return err
@@ -343,5 +348,5 @@ func (r *Repository) ChangePassword(ctx context.Context, newPassword []byte, opt
 	}
 	r.slot = keysPrefix + n.ID
 	n.Current = true
-	return n, nil
+	return n, r.audit(ctx, "key passwd", map[string]string{"old": old, "new": n.ID}, nil)
 }

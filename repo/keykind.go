@@ -53,6 +53,7 @@ const (
 	kindAppendOnly  // appendonly: the append-only mark
 	kindPruneMarker // prune/<id>: a prune's marked candidates
 	kindKeyInfo     // keyinfo/<id>: a key slot's description
+	kindAudit       // audit/<seq>-<hash>: an audit log entry
 )
 
 // String names the object kind.
@@ -76,6 +77,8 @@ func (o objectKind) String() string {
 		return "prune marker"
 	case kindKeyInfo:
 		return "key description"
+	case kindAudit:
+		return "audit entry"
 	}
 	return fmt.Sprintf("object kind %d", uint8(o))
 }
@@ -96,6 +99,7 @@ var allowedKeys = map[objectKind]keyKind{
 	kindAppendOnly:  keyData,
 	kindPruneMarker: keyIndex,
 	kindKeyInfo:     keyIndex,
+	kindAudit:       keyData | keySession,
 }
 
 // sealKey is an AEAD with the ID and kind of its key.

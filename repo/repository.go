@@ -59,6 +59,10 @@ type Repository struct {
 	bundle    *keyBundle
 	// slot is the key slot that opened this session ("" after Init).
 	slot string
+	// custody is set for a session opened with custody shares.
+	custody bool
+	// auditMu serializes this session's audit appends.
+	auditMu sync.Mutex
 
 	idx *index
 	// rollback keeps the newest snapshot time seen (WithRollbackGuard).
@@ -206,6 +210,9 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 		return nil, err
 	}
 	r.slot = keysPrefix + info.ID
+	if err := r.audit(ctx, "init", map[string]string{"repository": cfg.ID.String()}, nil); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

@@ -45,6 +45,10 @@ func (r *Repository) SaveSnapshot(ctx context.Context, s *Snapshot) (ID, error) 
 	}
 	s.ID = id
 	r.noteSnapshotTime(s.Time)
+	args := map[string]string{"snapshot": id.String(), "kind": s.Kind, "paths": strings.Join(s.Paths, ", ")}
+	if err := r.audit(ctx, "backup", args, nil); err != nil {
+		return id, fmt.Errorf("snapshot %s saved, but: %w", id.String()[:8], err)
+	}
 	return id, nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -84,6 +85,7 @@ func runRestore(ctx context.Context, env *cliEnv, o *restoreOptions, pos []strin
 	if err != nil {
 		return err
 	}
+	env.auditRead(ctx, r, "restore", map[string]string{"snapshot": snap.ID.String(), "target": o.target, "include": strings.Join(o.include, ", ")})
 	if env.json {
 		if err := env.printJSON(restoreJSON{
 			Snapshot: snap.ID.String(), Files: res.Files, Dirs: res.Dirs, Symlinks: res.Symlinks, Bytes: res.Bytes,

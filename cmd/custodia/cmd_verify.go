@@ -88,6 +88,7 @@ func runVerify(ctx context.Context, env *cliEnv, o *verifyOptions, pos []string)
 	if err != nil {
 		return err
 	}
+	env.auditRead(ctx, r, "verify", map[string]string{"read_data": fmt.Sprint(opts.ReadData), "fraction": fmt.Sprint(opts.ReadDataFraction), "repair": fmt.Sprint(opts.Repair), "findings": fmt.Sprint(len(rep.Findings))})
 	if env.json {
 		findings := make([]findingJSON, len(rep.Findings))
 		for i, f := range rep.Findings {
