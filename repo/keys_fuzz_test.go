@@ -52,6 +52,7 @@ func FuzzDecodeAuditBody(f *testing.F) {
 func FuzzParseAuditName(f *testing.F) {
 	f.Add(auditName(5, [32]byte{9}))
 	f.Add("audit/zz")
+	f.Add("audit/00000000000A0000-0000000000000000000000000000000000000000000000000000000000000000") // not canonical
 	f.Fuzz(func(t *testing.T, name string) {
 		seq, h, ok := parseAuditName(name)
 		if ok {
