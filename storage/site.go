@@ -49,9 +49,10 @@ type site interface {
 	// readRange reads len(dst) bytes at off of blob key, which must be
 	// wantSize bytes long. A missing blob wraps ErrShardMissing.
 	readRange(ctx context.Context, key string, off int64, dst []byte, wantSize int64) error
-	// list calls fn with every blob key (not folders) under prefix.
+	// list calls fn with every blob key (not folders) under prefix (on a
+	// local site only the shard blobs; see list_local.go).
 	list(ctx context.Context, prefix string, fn func(key string)) error
-	// usage calls fn with every blob key and its size.
+	// usage calls fn with every blob key and its size (same rule).
 	usage(ctx context.Context, fn func(key string, size int64)) error
 	exists(ctx context.Context, key string) (bool, error)
 	// delete removes blob key; a missing blob is not an error.
