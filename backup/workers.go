@@ -9,6 +9,7 @@ import (
 
 	"github.com/custodia-backup/custodia/chunk"
 	"github.com/custodia-backup/custodia/internal/bufpool"
+	"github.com/custodia-backup/custodia/internal/testhook"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -128,6 +129,7 @@ func (b *backuper) readFile(c **chunk.Chunker, path string, listed repo.Node) (n
 	if n.Content, size, err = b.chunkStream(*c); err != nil {
 		return n, false, err
 	}
+	testhook.FileRead(path)
 	after, err := f.Stat()
 	if err != nil {
 		return n, false, err
