@@ -282,8 +282,8 @@ func readShardBlob(rd io.Reader, size int64, headerOnly bool, maxObject int64, c
 	if uint64(size) != HeaderSize+h.ShardLen {
 		return nil, size, fmt.Errorf("%w: blob is %d bytes, header says %d", ErrShardCorrupt, size, HeaderSize+h.ShardLen)
 	}
-	if h.ObjectLen > uint64(min(maxObject, MaxObjectSize)) {
-		return nil, size, fmt.Errorf("%w: %w: header says the object has %d bytes, at most %d allowed", ErrShardCorrupt, ErrTooLarge, h.ObjectLen, min(maxObject, MaxObjectSize))
+	if limit := max(min(maxObject, MaxObjectSize), 0); h.ObjectLen > uint64(limit) {
+		return nil, size, fmt.Errorf("%w: %w: header says the object has %d bytes, at most %d allowed", ErrShardCorrupt, ErrTooLarge, h.ObjectLen, limit)
 	}
 	n := HeaderSize
 	if !headerOnly {
