@@ -17,6 +17,7 @@ func FuzzReadShardBlob(f *testing.F) {
 	f.Add(b, int64(4<<30), int64(MaxObjectSize), true)
 	f.Add(b[:HeaderSize], int64(len(b)), int64(MaxObjectSize), false)
 	f.Add([]byte("CSHD"), int64(4), int64(0), true)
+	f.Add(b, int64(len(b)), int64(-9), false) // a negative limit refuses everything
 	errShort := errors.New("short")
 	f.Fuzz(func(t *testing.T, b []byte, size, maxObject int64, headerOnly bool) {
 		buf, _, err := readShardBlob(bytes.NewReader(b), size, headerOnly, maxObject, func(err error) error {
