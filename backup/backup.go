@@ -118,6 +118,9 @@ func Files(ctx context.Context, r *repo.Repository, paths []string, opts ...Opti
 		return nil, ErrNoPaths
 	}
 	o := newOptions(opts)
+	if err := repo.CheckPriority(o.priority); err != nil {
+		return nil, err
+	}
 	abs := make([]string, len(paths))
 	names := make(map[string]string)
 	for i, p := range paths {
@@ -209,7 +212,11 @@ func Stream(ctx context.Context, r *repo.Repository, name string, rd io.Reader, 
 	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
 		return nil, fmt.Errorf("stream name %q: want a plain file name", name)
 	}
-	b := newBackuper(ctx, r, newOptions(opts))
+	o := newOptions(opts)
+	if err := repo.CheckPriority(o.priority); err != nil {
+		return nil, err
+	}
+	b := newBackuper(ctx, r, o)
 	defer b.cancel(nil)
 	stopProgress := b.startProgress()
 	b.startWorkers()
@@ -338,6 +345,7 @@ func (b *backuper) commit(ctx context.Context, kind string, paths []string, pare
 		Kind:     kind,
 		Tree:     treeID,
 		Stats:    st,
+		Priority: b.opts.priority,
 	}
 	if parent != nil {
 		id := parent.ID

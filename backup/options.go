@@ -20,6 +20,7 @@ type options struct {
 	workers  int
 	progress func(Progress)
 	interval time.Duration
+	priority int
 }
 
 func newOptions(opts []Option) options {

@@ -48,6 +48,9 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	if name == "" || len(key) == 0 {
 		return nil, ErrTableUsage
 	}
+	if err := repo.CheckPriority(o.priority); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	base0 := r.Stats()
 	snaps, err := table.Snapshots(ctx, r, name)
@@ -150,6 +153,7 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 			StoredAdded: ws.Stored - base0.Stored,
 			Duration:    time.Since(start),
 		},
+		Priority: o.priority,
 	}
 	if s.Host == "" {
 		s.Host, _ = os.Hostname()

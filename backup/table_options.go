@@ -23,6 +23,7 @@ type tableOptions struct {
 	changedRows  bool
 	deleted      iter.Seq2[[]string, error]
 	watermark    *repo.Watermark
+	priority     int
 }
 
 // DefaultFullEvery is how many incremental snapshots follow a full before

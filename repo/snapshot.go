@@ -33,6 +33,9 @@ type Snapshot struct {
 	Stats SnapshotStats `json:"stats"`
 	// Table describes a table snapshot (kind KindTable); nil otherwise.
 	Table *TableInfo `json:"table,omitempty"`
+	// Priority is the recovery priority, 1 (most critical) to 5; 0 means
+	// none given (DefaultPriority). See RecoveryPriority.
+	Priority int `json:"priority,omitempty"`
 }
 
 // Snapshot kinds.

@@ -23,6 +23,7 @@ type backupOptions struct {
 	force     bool
 	noXattrs  bool
 	siteDown  string
+	priority  int // from --priority or --priority-file
 }
 
 func newBackupCmd(env *cliEnv) *cobra.Command {
@@ -31,6 +32,11 @@ func newBackupCmd(env *cliEnv) *cobra.Command {
 		Use:   "backup [--tag T] PATH... | --stdin --stdin-name NAME",
 		Short: "back up files and folders, or one stream",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := backupPriority(cmd.Flags(), "", args)
+			if err != nil {
+				return err
+			}
+			o.priority = p
 			return runBackup(cmd.Context(), env, &o, args)
 		},
 	}
@@ -42,6 +48,7 @@ func newBackupCmd(env *cliEnv) *cobra.Command {
 	f.BoolVar(&o.force, "force", false, "read every file, even those unchanged since the parent snapshot")
 	f.BoolVar(&o.noXattrs, "no-xattrs", false, "leave out extended attributes (and the POSIX ACLs kept in them)")
 	f.StringVar(&o.siteDown, "site-down", "continue", "when a site cannot be written: `continue` while every object stays readable, continue only while it would also survive losing one more site (safe), or fail")
+	addPriorityFlags(f)
 	return cmd
 }
 
@@ -80,7 +87,7 @@ func runBackup(ctx context.Context, env *cliEnv, o *backupOptions, pos []string)
 		return err
 	}
 	defer env.closeRepo(r)
-	opts := []backup.Option{backup.WithTags(o.tags...)}
+	opts := []backup.Option{backup.WithTags(o.tags...), backup.WithPriority(o.priority)}
 	if o.host != "" {
 		opts = append(opts, backup.WithHost(o.host))
 	}

@@ -40,12 +40,15 @@ type snapshotJSON struct {
 	Parent   string             `json:"parent,omitempty"`
 	Tree     string             `json:"tree"`
 	Stats    repo.SnapshotStats `json:"stats"`
+	// Priority is the recovery priority, 1 (most critical) to 5.
+	Priority int `json:"priority"`
 }
 
 func toJSON(s *repo.Snapshot) snapshotJSON {
 	j := snapshotJSON{
 		ID: s.ID.String(), ShortID: s.ID.String()[:8], Time: s.Time, Host: s.Host, Username: s.Username,
 		Tags: s.Tags, Paths: s.Paths, Kind: s.Kind, Tree: s.Tree.String(), Stats: s.Stats,
+		Priority: s.RecoveryPriority(),
 	}
 	if j.Tags == nil {
 		j.Tags = []string{}
@@ -93,10 +96,10 @@ func runSnapshots(ctx context.Context, env *cliEnv, f *filterFlags, pos []string
 		}
 	} else {
 		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tTime\tHost\tTags\tSize\tPaths")
+		fmt.Fprintln(tw, "ID\tTime\tHost\tTags\tPrio\tSize\tPaths")
 		for _, s := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ShortID, s.Time.Local().Format("2006-01-02 15:04:05"), s.Host,
-				strings.Join(s.Tags, ","), fmtBytes(s.Stats.Bytes), strings.Join(s.Paths, " "))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ShortID, s.Time.Local().Format("2006-01-02 15:04:05"), s.Host,
+				strings.Join(s.Tags, ","), s.Priority, fmtBytes(s.Stats.Bytes), strings.Join(s.Paths, " "))
 		}
 		tw.Flush()
 		fmt.Fprintf(env.stdout, "%d snapshots\n", len(list))

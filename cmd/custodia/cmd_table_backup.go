@@ -83,7 +83,11 @@ func runTableBackup(ctx context.Context, env *cliEnv, cmd *cobra.Command, o *tab
 	case o.sortMemory < 1:
 		return usagef("backup: --sort-memory wants at least 1 MiB")
 	}
-	opts := []backup.TableOption{backup.WithFullEvery(o.fullEvery), backup.WithSortMemory(o.sortMemory << 20), backup.WithTempDir(o.tempDir)}
+	prio, err := backupPriority(cmd.Flags(), o.name, nil)
+	if err != nil {
+		return err
+	}
+	opts := []backup.TableOption{backup.WithFullEvery(o.fullEvery), backup.WithSortMemory(o.sortMemory << 20), backup.WithTempDir(o.tempDir), backup.WithTablePriority(prio)}
 	if tags, _ := cmd.Flags().GetStringArray("tag"); len(tags) > 0 {
 		opts = append(opts, backup.WithTableTags(tags...))
 	}
