@@ -121,10 +121,16 @@ func (p *ForgetPlan) Remove() []*Snapshot {
 // TableOf returns the table a snapshot backs up, or "" for a snapshot of
 // files or a stream. Snapshots of one table form one group.
 func TableOf(s *Snapshot) string {
-	if s.Kind == KindFiles || s.Kind == KindStream || len(s.Paths) == 0 {
+	if s.Kind != KindTable {
 		return ""
 	}
-	return s.Paths[0]
+	if s.Table != nil && s.Table.Name != "" {
+		return s.Table.Name
+	}
+	if len(s.Paths) > 0 {
+		return s.Paths[0]
+	}
+	return ""
 }
 
 // GroupOf returns the group of a snapshot.

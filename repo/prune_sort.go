@@ -46,19 +46,36 @@ func (s *spillSorter) add(rec []byte) error {
 	return nil
 }
 
-// sortBuf sorts the buffered records in place.
+// sortBuf sorts the buffered records in place. It sorts a permutation
+// (4 bytes per record) and applies it by following its cycles, so the
+// extra memory is a small fraction of the buffer.
 func (s *spillSorter) sortBuf() {
 	n := len(s.buf) / s.size
-	recs := make([][]byte, n)
-	for i := range recs {
-		recs[i] = s.buf[i*s.size : (i+1)*s.size]
+	rec := func(i int32) []byte { return s.buf[int(i)*s.size : (int(i)+1)*s.size] }
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
 	}
-	slices.SortFunc(recs, bytes.Compare)
-	out := make([]byte, 0, len(s.buf))
-	for _, r := range recs {
-		out = append(out, r...)
+	slices.SortFunc(perm, func(a, b int32) int { return bytes.Compare(rec(a), rec(b)) })
+	// Position i must receive record perm[i].
+	tmp := make([]byte, s.size)
+	for i := range perm {
+		if perm[i] < 0 || perm[i] == int32(i) {
+			continue
+		}
+		copy(tmp, rec(int32(i)))
+		j := int32(i)
+		for {
+			k := perm[j]
+			perm[j] = -1
+			if k == int32(i) {
+				copy(rec(j), tmp)
+				break
+			}
+			copy(rec(j), rec(k))
+			j = k
+		}
 	}
-	copy(s.buf, out)
 }
 
 func (s *spillSorter) spill() error {
@@ -114,6 +131,7 @@ func (s *spillSorter) sorted() iter.Seq2[[]byte, error] {
 			yield(nil, err)
 			return
 		}
+		s.buf = nil // merging needs only the runs' read buffers
 		h := &runHeap{}
 		for _, f := range s.runs {
 			if _, err := f.Seek(0, io.SeekStart); err != nil {

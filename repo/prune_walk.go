@@ -205,7 +205,8 @@ func (p *pruner) readSnapshots(ctx context.Context) error {
 // references is reached.
 func snapshotRoots(s *Snapshot) ([]ID, error) {
 	switch s.Kind {
-	case KindFiles, KindStream:
+	case KindFiles, KindStream, KindTable:
+		// A table snapshot's tree reaches every blob it needs (§25.6).
 		return []ID{s.Tree}, nil
 	}
 	return nil, fmt.Errorf("%w: snapshot %s is of kind %q, whose references this build cannot follow", ErrPruneUnsafe, s.ID.String()[:8], s.Kind)

@@ -14,7 +14,7 @@ func init() { register(newRetentionCmd) }
 
 func newRetentionCmd(env *cliEnv) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "retention set|list|remove",
+		Use:   "retention set|list|remove|append-only",
 		Short: "legal minimum retention of snapshots by tag or table",
 		Long: `A retention floor keeps every snapshot with a tag (or of a table) for at
 least a minimum time after it was taken, whatever forget's keep rules say.
@@ -76,7 +76,36 @@ is refused in append-only mode.`,
 			return runRetentionList(cmd.Context(), env)
 		},
 	}
-	cmd.AddCommand(set, list, remove)
+	appendOnly := &cobra.Command{
+		Use:   "append-only",
+		Short: "make the repository append-only for good: forget, prune and weakening a floor refuse",
+		Long: `append-only puts the repository in append-only mode: from then on forget,
+prune, and removing or shortening a retention floor refuse; backups and
+reads work as before. custodia has no command to leave the mode (that takes
+deleting the object "appendonly" with the storage's own credentials). It
+protects against mistakes and against anyone using custodia with a
+password; it cannot stop someone holding the storage's write credentials
+from deleting objects directly (docs/FORMAT.md section 19.8).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := env.openRepo(cmd.Context(), false, repo.WithoutIndex())
+			if err != nil {
+				return err
+			}
+			defer env.closeRepo(r)
+			if err := r.SetAppendOnly(cmd.Context()); err != nil {
+				return err
+			}
+			if env.json {
+				return env.printJSON(map[string]bool{"append_only": true})
+			}
+			if !env.quiet {
+				fmt.Fprintln(env.stdout, "the repository is append-only: forget, prune and weakening a retention floor now refuse")
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(set, list, remove, appendOnly)
 	return cmd
 }
 

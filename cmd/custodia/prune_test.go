@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/custodia-backup/custodia/internal/tablegen"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -91,4 +92,38 @@ func TestVerifyAndPruneIncompleteWrite(t *testing.T) {
 	assert.Equal(t, 1, rep.IncompleteDeleted)
 	decodeJSON(t, c.ok("verify", "--json").stdout, &v)
 	assert.Empty(t, v.Incomplete)
+}
+
+// Table snapshots are grouped by table, and prune keeps every blob a kept
+// table snapshot needs (its tree reaches them all).
+func TestForgetPruneTables(t *testing.T) {
+	t.Parallel()
+	c, _ := fastRepo(t)
+	g := tablegen.Gen{Seed: 5}
+	for v := range 4 {
+		args := []string{"backup", "--table", "customers", "--key", "id"}
+		if v == 2 {
+			args = append(args, "--full")
+		}
+		c.ok(append(args, writeTableFile(t, "customers.csv", g.CSV(300, v+1)))...)
+	}
+	c.ok("backup", "--table", "invoices", "--key", "id", writeTableFile(t, "invoices.csv", g.CSV(50, 9)))
+	var plan forgetJSON
+	decodeJSON(t, c.ok("forget", "--keep-last", "1", "--table", "customers", "--json").stdout, &plan)
+	require.Len(t, plan.Groups, 1)
+	assert.Equal(t, "customers", plan.Groups[0].Group.Table)
+	assert.Len(t, plan.Removed, 3)
+	c.ok("prune", "--margin", "200ms")
+	time.Sleep(200 * time.Millisecond)
+	var rep repo.PruneReport
+	decodeJSON(t, c.ok("prune", "--margin", "200ms", "--json").stdout, &rep)
+	assert.Equal(t, 2, rep.Snapshots)
+	assert.Positive(t, rep.PacksDeleted+rep.PacksRescued+rep.PacksRepacked)
+	c.ok("verify", "--read-data")
+	out := filepath.Join(t.TempDir(), "out.csv")
+	res := c.run("restore", "latest", "--table", "customers", "--format", "csv", "--output", out)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Positive(t, len(got))
 }
