@@ -119,11 +119,13 @@ func (r *Repository) writeSlot(ctx context.Context, password []byte, b *keyBundl
 	if err != nil {
 		return KeyInfo{}, err
 	}
-	id, err := randomID()
-	if err != nil {
-		return KeyInfo{}, err
+	if info.ID == "" {
+		id, err := randomID()
+		if err != nil {
+			return KeyInfo{}, err
+		}
+		info.ID = id.String()[:16]
 	}
-	info.ID = id.String()[:16]
 	info.Created = time.Now().UTC().Truncate(time.Second)
 	if info.Host == "" {
 		info.Host, _ = os.Hostname()
@@ -323,6 +325,7 @@ func (r *Repository) ChangePassword(ctx context.Context, newPassword []byte, opt
 	}
 	info.Label = o.label
 	info.Host = ""
+	info.ID = "" // a new slot
 	var b *keyBundle
 	switch {
 	case r.writeOnly:

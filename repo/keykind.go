@@ -20,6 +20,7 @@ const (
 	keyData                        // subkey(M_g, "data") of any generation g
 	keySession                     // a write-only session key (§17.3)
 	keyKeyring                     // subkey(M_n, "keyring") of the newest generation
+	keyCustody                     // the key of a custody record, derived from its split's set ID
 )
 
 // String names the key kind as FORMAT.md does.
@@ -28,7 +29,7 @@ func (k keyKind) String() string {
 	for _, n := range []struct {
 		k    keyKind
 		name string
-	}{{keyIndex, "index key"}, {keyData, "data key"}, {keySession, "session key"}, {keyKeyring, "keyring key"}} {
+	}{{keyIndex, "index key"}, {keyData, "data key"}, {keySession, "session key"}, {keyKeyring, "keyring key"}, {keyCustody, "custody record key"}} {
 		if k&n.k != 0 {
 			names = append(names, n.name)
 		}
@@ -54,6 +55,7 @@ const (
 	kindPruneMarker // prune/<id>: a prune's marked candidates
 	kindKeyInfo     // keyinfo/<id>: a key slot's description
 	kindAudit       // audit/<seq>-<hash>: an audit log entry
+	kindCustody     // custody/<id>: a custody split's record
 )
 
 // String names the object kind.
@@ -79,6 +81,8 @@ func (o objectKind) String() string {
 		return "key description"
 	case kindAudit:
 		return "audit entry"
+	case kindCustody:
+		return "custody record"
 	}
 	return fmt.Sprintf("object kind %d", uint8(o))
 }
@@ -100,6 +104,7 @@ var allowedKeys = map[objectKind]keyKind{
 	kindPruneMarker: keyIndex,
 	kindKeyInfo:     keyIndex,
 	kindAudit:       keyData | keySession,
+	kindCustody:     keyCustody,
 }
 
 // sealKey is an AEAD with the ID and kind of its key.

@@ -352,31 +352,38 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 	if err != nil {
 		return nil, err
 	}
+	r.slot = slotName
+	if err := r.finishOpen(ctx, store, cfg, o); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// finishOpen completes an open once the config is authenticated: coding,
+// rollback guard, session key of a write-only session, and the index.
+func (r *Repository) finishOpen(ctx context.Context, store *storage.Store, cfg *Config, o openOptions) (err error) {
 	r.useConfig(*cfg)
 	if o.rollbackDir != "" {
 		r.rollback = &rollbackGuard{path: filepath.Join(o.rollbackDir, cfg.ID.String())}
 	}
 	// New objects are coded as the config says, whatever store was opened with.
 	if r.store, err = store.Coded(cfg.DataShards, cfg.ParityShards); err != nil {
-		return nil, fmt.Errorf("%w: config: %w", ErrMalformed, err)
+		return fmt.Errorf("%w: config: %w", ErrMalformed, err)
 	}
-	r.slot = slotName
 	if r.writeOnly {
 		if err := r.startSession(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	// Prune markers first: the index prefers blobs' places in packs no
 	// marker condemns (docs/FORMAT.md §19.6).
 	if err := r.loadPruneState(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	if !o.noIndex {
-		if err := r.loadIndex(ctx); err != nil {
-			return nil, err
-		}
+		return r.loadIndex(ctx)
 	}
-	return r, nil
+	return nil
 }
 
 // loadIndex reads every index file into memory.

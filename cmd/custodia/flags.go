@@ -18,6 +18,7 @@ type globalFlags struct {
 	passwordFile string
 	json         bool
 	quiet        bool
+	shareFiles   []string
 }
 
 func (g *globalFlags) register(fs *pflag.FlagSet) {
@@ -25,6 +26,7 @@ func (g *globalFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.passwordFile, "password-file", "", "read the repository password from the first line of `FILE` (default $CUSTODIA_PASSWORD_FILE, else $CUSTODIA_PASSWORD)")
 	fs.BoolVar(&g.json, "json", false, "print the output as JSON")
 	fs.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress and no summary")
+	fs.StringArrayVar(&g.shareFiles, "share-file", nil, "open a split repository with the custody share in `FILE` (repeat once per custodian; see 'custodia help key split')")
 }
 
 // siteURLs returns the repository's site URLs from the flags or the

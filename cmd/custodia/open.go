@@ -34,9 +34,11 @@ func (env *cliEnv) openRepoSites(ctx context.Context, readOnly bool, sopts []sto
 	if err != nil {
 		return nil, err
 	}
-	pw, err := env.password(false)
-	if err != nil {
-		return nil, err
+	var pw []byte
+	if len(env.shareFiles) == 0 {
+		if pw, err = env.password(false); err != nil {
+			return nil, err
+		}
 	}
 	if readOnly {
 		sopts = append(sopts, storage.WithAllowUnreachable())
@@ -44,6 +46,15 @@ func (env *cliEnv) openRepoSites(ctx context.Context, readOnly bool, sopts []sto
 	st, err := storage.Open(ctx, urls, sopts...)
 	if err != nil {
 		return nil, err
+	}
+	if len(env.shareFiles) > 0 {
+		// A split repository: the custodians' shares open it.
+		r, err := env.openWithShares(ctx, st, opts...)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		return r, nil
 	}
 	if readOnly {
 		// A command that writes names the site in its last line instead.

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/storage"
+)
+
+func init() { keySubcommands = append(keySubcommands, newKeySplitCmd) }
+
+const keySplitHelp = `Split the read capability of the repository among custodians, so that no
+single person can read or restore it (two-person control): any T of the N
+custodians together can. Every single-person password that can read is removed;
+write-only passwords stay, so the nightly backups go on.
+
+With --out DIR each custodian's share is written as text to DIR/<custodian>.share
+(hand each file to its custodian, then delete it); otherwise each custodian types
+a password on the terminal that protects their share inside the repository.
+
+Worked example — a two-person restore:
+
+  # the administrator splits the vault between two of three managers
+  custodia key split --shares 3 --threshold 2 \
+      --custodian alice --custodian bob --custodian carol --out /secure/shares
+  # the backup machine keeps backing up with its write-only password
+  custodia key add --write-only --label nightly --new-password-file /secure/nightly.txt
+
+  # later, alice and bob restore together (one share alone is refused)
+  custodia restore latest --target /srv/restore \
+      --share-file /media/alice/alice.share --share-file /media/bob/bob.share
+
+On a terminal, custodians can instead type their password or paste their share
+when asked by name. A new split (with new custodians) needs T of the old ones:
+give their shares with --share-file to 'key split'.`
+
+func newKeySplitCmd(env *cliEnv) *cobra.Command {
+	var (
+		shares, threshold int
+		custodians        []string
+		out               string
+	)
+	cmd := &cobra.Command{
+		Use:   "split --shares N --threshold T [--custodian NAME]... [--out DIR]",
+		Short: "split the read capability among custodians (T of N needed to read)",
+		Long:  keySplitHelp,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if shares < 2 || threshold < 2 || threshold > shares || shares > 255 {
+				return usagef("key split: need 2 <= --threshold <= --shares <= 255")
+			}
+			if len(custodians) > shares {
+				return usagef("key split: %d custodians named for %d shares", len(custodians), shares)
+			}
+			for i := len(custodians); i < shares; i++ {
+				custodians = append(custodians, fmt.Sprintf("custodian-%d", i+1))
+			}
+			for _, c := range custodians {
+				if c == "" || strings.ContainsAny(c, `/\`) || c == "." || c == ".." {
+					return usagef("key split: custodian name %q cannot name a file", c)
+				}
+			}
+			if out != "" {
+				if err := os.MkdirAll(out, 0o700); err != nil {
+					return err
+				}
+				for _, c := range custodians {
+					if _, err := os.Lstat(shareFile(out, c)); err == nil {
+						return fmt.Errorf("%s exists: refusing to overwrite a share", shareFile(out, c))
+					}
+				}
+			}
+			r, err := env.openRepo(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			defer env.closeRepo(r)
+			cs := make([]repo.Custodian, len(custodians))
+			for i, name := range custodians {
+				cs[i].Name = name
+				if out == "" {
+					pw, err := env.custodianPassword(name)
+					if err != nil {
+						return err
+					}
+					defer clear(pw)
+					cs[i].Password = pw
+				}
+			}
+			res, err := r.Split(cmd.Context(), threshold, cs)
+			if res != nil {
+				for name, text := range res.TextShares {
+					if werr := os.WriteFile(shareFile(out, name), []byte(text+"\n"), 0o600); werr != nil && err == nil {
+						err = werr
+					}
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if env.json {
+				return env.printJSON(map[string]any{"split": res.Split, "threshold": res.Threshold, "shares": res.Shares, "custodians": custodians, "removed": append([]string{}, res.Removed...)})
+			}
+			if !env.quiet {
+				fmt.Fprintf(env.stdout, "split %s: any %d of %d custodians (%s) read the repository; removed %d single-person key slots\n",
+					res.Split, res.Threshold, res.Shares, strings.Join(custodians, ", "), len(res.Removed))
+				if out != "" {
+					fmt.Fprintf(env.stdout, "the shares are in %s, one file per custodian: hand them over, then delete them\n", out)
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&shares, "shares", 0, "`N` shares, one per custodian")
+	f.IntVar(&threshold, "threshold", 0, "`T` custodians together can read (at least 2)")
+	f.StringArrayVar(&custodians, "custodian", nil, "custodian `NAME` (repeatable, in share order; default custodian-1...)")
+	f.StringVar(&out, "out", "", "write each custodian's text share to `DIR`/<custodian>.share instead of asking for passwords")
+	return cmd
+}
+
+func shareFile(dir, custodian string) string { return filepath.Join(dir, custodian+".share") }
+
+// custodianPassword asks a custodian for a new password on the terminal.
+func (env *cliEnv) custodianPassword(name string) ([]byte, error) {
+	f, ok := env.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil, usagef("key split: custodians type their passwords on a terminal; use --out DIR for text shares")
+	}
+	fmt.Fprintf(env.stderr, "custodian %s: choose a password: ", name)
+	pw, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(env.stderr)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(env.stderr, "custodian %s: the password again: ", name)
+	again, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(env.stderr)
+	defer clear(again)
+	if err != nil || len(pw) == 0 || !bytes.Equal(pw, again) {
+		clear(pw)
+		return nil, usagef("custodian %s: the passwords are empty or do not match", name)
+	}
+	return pw, nil
+}
+
+// shareSource gives OpenWithShares the --share-file files, then asks the
+// custodians still needed on the terminal, by name.
+type shareSource struct {
+	env   *cliEnv
+	files []string
+}
+
+func (s *shareSource) NextShare(ctx context.Context, req repo.ShareRequest) (repo.ShareInput, error) {
+	if len(s.files) > 0 {
+		file := s.files[0]
+		s.files = s.files[1:]
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return repo.ShareInput{}, fmt.Errorf("share file: %w", err)
+		}
+		defer clear(b)
+		return repo.ShareInput{Text: string(bytes.TrimSpace(b)), From: file}, nil
+	}
+	f, ok := s.env.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return repo.ShareInput{}, io.EOF
+	}
+	who := "custodian"
+	if req.Custodian != "" {
+		who = fmt.Sprintf("custodian %s (%d more needed of %s)", req.Custodian, req.Need-req.Have, strings.Join(req.Pending, ", "))
+	}
+	fmt.Fprintf(s.env.stderr, "%s: type your password or paste your share (empty to stop): ", who)
+	in, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(s.env.stderr)
+	if err != nil {
+		return repo.ShareInput{}, err
+	}
+	if len(in) == 0 {
+		return repo.ShareInput{}, io.EOF
+	}
+	if t := strings.TrimSpace(string(in)); strings.HasPrefix(strings.ToLower(t), "custodia-share-") {
+		clear(in)
+		return repo.ShareInput{Text: t, From: who}, nil
+	}
+	return repo.ShareInput{Password: in, From: who}, nil
+}
+
+// openWithShares opens the repository with the custodians' shares.
+func (env *cliEnv) openWithShares(ctx context.Context, st *storage.Store, opts ...repo.OpenOption) (*repo.Repository, error) {
+	r, err := repo.OpenWithShares(ctx, st, &shareSource{env: env, files: env.shareFiles}, append(env.rollbackGuard(), opts...)...)
+	if errors.Is(err, repo.ErrNotEnoughShares) {
+		return nil, fmt.Errorf("%w (give each custodian's share with --share-file, or run on a terminal)", err)
+	}
+	return r, err
+}
