@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestStart(t *testing.T) {
@@ -17,7 +18,8 @@ func TestStart(t *testing.T) {
 			ticks.Add(1)
 		}
 	})
-	assert.Eventually(t, func() bool { return ticks.Load() >= 2 }, time.Second, time.Millisecond)
+	// The bound is generous: a loaded machine may run the ticker late.
+	require.Eventually(t, func() bool { return ticks.Load() >= 2 }, time.Minute, time.Millisecond)
 	stop()
 	assert.Equal(t, int32(1), last.Load(), "one last report when stopped")
 	Start(time.Millisecond, nil)() // a nil report is a no-op
