@@ -56,6 +56,7 @@ const (
 	kindKeyInfo     // keyinfo/<id>: a key slot's description
 	kindAudit       // audit/<seq>-<hash>: an audit log entry
 	kindCustody     // custody/<id>: a custody split's record
+	kindDrill       // drills/<id>: the summary of a restore drill
 )
 
 // String names the object kind.
@@ -83,6 +84,8 @@ func (o objectKind) String() string {
 		return "audit entry"
 	case kindCustody:
 		return "custody record"
+	case kindDrill:
+		return "drill record"
 	}
 	return fmt.Sprintf("object kind %d", uint8(o))
 }
@@ -105,6 +108,8 @@ var allowedKeys = map[objectKind]keyKind{
 	kindKeyInfo:     keyIndex,
 	kindAudit:       keyData | keySession,
 	kindCustody:     keyCustody,
+	// Drills read the data, so only full key holders record them.
+	kindDrill: keyData,
 }
 
 // sealKey is an AEAD with the ID and kind of its key.
