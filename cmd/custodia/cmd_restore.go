@@ -25,8 +25,8 @@ type restoreOptions struct {
 func newRestoreCmd(env *cliEnv) *cobra.Command {
 	var o restoreOptions
 	cmd := &cobra.Command{
-		Use:   "restore SNAPSHOT|latest --target DIR [--include GLOB]... [--host H] [--tag T] [--path P]",
-		Short: "restore a snapshot into a folder",
+		Use:   "restore SNAPSHOT|latest... --target DIR [--include GLOB]... [--host H] [--tag T] [--path P]",
+		Short: "restore a snapshot into a folder (several: each into DIR/ID, the most critical first)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRestore(cmd.Context(), env, &o, args)
 		},
@@ -51,14 +51,24 @@ type restoreJSON struct {
 }
 
 func runRestore(ctx context.Context, env *cliEnv, o *restoreOptions, pos []string) error {
-	if len(pos) != 1 {
-		return usagef("restore: name one snapshot (an ID prefix or 'latest')")
+	if len(pos) == 0 {
+		return usagef("restore: name a snapshot (an ID prefix or 'latest')")
 	}
 	if o.target == "" {
 		return usagef("restore: --target DIR is required")
 	}
 	if err := restore.ValidatePatterns(o.include); err != nil {
 		return usagef("restore: %v", err)
+	}
+	if len(pos) > 1 { // each into a folder of its own, the most critical first
+		opts := []restore.Option{restore.WithInclude(o.include...)}
+		if o.overwrite {
+			opts = append(opts, restore.WithOverwrite())
+		}
+		if o.noXattrs {
+			opts = append(opts, restore.WithoutXattrs())
+		}
+		return restoreFilesSeveral(ctx, env, o, pos, opts)
 	}
 	if err := o.check(pos[0]); err != nil {
 		return err

@@ -41,7 +41,7 @@ func addTableModes(env *cliEnv, root *cobra.Command) {
 // refusing the flags of the file mode listed in fileFlags.
 func tableMode(cmd *cobra.Command, name *string, fileFlags []string, fn func(ctx context.Context, args []string) error) {
 	own := cmd.RunE
-	cmd.Flags().StringVar(name, "table", "", "work on the records of table `NAME` (see 'custodia help "+cmd.Name()+"')")
+	cmd.Flags().Var(&tableFlag{last: name}, "table", "work on the records of table `NAME` (see 'custodia help "+cmd.Name()+"')")
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if *name == "" {
 			return own(c, args)

@@ -26,14 +26,17 @@ type tableRestoreOptions struct {
 
 func addTableRestore(env *cliEnv, cmd *cobra.Command) {
 	var o tableRestoreOptions
-	cmd.Use += " | SNAPSHOT|latest --table NAME [--key VALUE]... [--format jsonl|csv] [--output FILE]"
+	cmd.Use += " | SNAPSHOT|latest --table NAME... [--key VALUE]... [--format jsonl|csv] [--output FILE]"
 	tableMode(cmd, &o.name, []string{"target", "include", "overwrite"}, func(ctx context.Context, args []string) error {
+		if names := tableNames(cmd); len(names) > 1 && len(args) == 1 {
+			return restoreTablesSeveral(ctx, env, &o, names, args[0])
+		}
 		return runTableRestore(ctx, env, &o, args)
 	})
 	f := cmd.Flags()
 	f.StringArrayVar(&o.keys, "key", nil, "with --table: restore only the record with key `VALUE` (repeatable; a composite key as V1,V2)")
 	f.StringVar(&o.format, "format", "jsonl", "with --table: write records as `jsonl` or csv")
-	f.StringVar(&o.output, "output", "", "with --table: write the records to `FILE` (default: standard output)")
+	f.StringVar(&o.output, "output", "", "with --table: write the records to `FILE` (default: standard output); with several --table, into the folder FILE")
 }
 
 func runTableRestore(ctx context.Context, env *cliEnv, o *tableRestoreOptions, args []string) error {
