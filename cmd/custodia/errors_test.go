@@ -230,7 +230,6 @@ func TestUsage(t *testing.T) {
 		{"backup", "--stdin", "somefile"},
 		{"restore", "latest"},
 		{"restore", "--target", "x"},
-		{"restore", "a", "b", "--target", "x"},
 		{"restore", "latest", "--target", "x", "--include", "["},
 		{"snapshots", "extra"},
 		{"stats", "extra"},
