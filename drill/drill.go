@@ -28,7 +28,7 @@ const (
 
 // DefaultPriority is the priority of a snapshot that names none (1 is the
 // most critical, 5 the least).
-const DefaultPriority = 3
+const DefaultPriority = repo.DefaultPriority
 
 // Report is the outcome of a drill.
 type Report struct {

@@ -168,8 +168,26 @@ func TestReportRenderings(t *testing.T) {
 	require.NoError(t, rep.WriteJSON(&js))
 	assert.Contains(t, html.String(), `<span class="verdict passed">passed</span>`)
 	assert.Equal(t, 4, strings.Count(html.String(), `<rect class="bar ok"`), "three earlier drills and this one")
-	assert.Contains(t, html.String(), "RTO 1m0s")
+	assert.Contains(t, html.String(), "RTO 1m0s (far above)")
 	assert.Contains(t, md.String(), "| 1 | table invoices |")
 	assert.Contains(t, md.String(), "## Earlier drills")
 	assert.Contains(t, js.String(), `"within_rto": true`)
+}
+
+func TestDrillPriorityOrder(t *testing.T) {
+	ctx := context.Background()
+	r, _ := fixture.NewRepo(t, "")
+	_, err := backup.Stream(ctx, r, "ledger.sql", strings.NewReader("ledger"), backup.WithPriority(1))
+	require.NoError(t, err)
+	_, err = backup.Table(ctx, r, "crm_notes", []string{"id"}, classify.Read(bytes.NewReader(customersCSV(10)), classify.CSV), backup.WithTablePriority(5))
+	require.NoError(t, err)
+	_, err = backup.Table(ctx, r, "invoices", []string{"id"}, classify.Read(bytes.NewReader(customersCSV(10)), classify.CSV))
+	require.NoError(t, err)
+	rep, err := drill.Run(ctx, r, drill.WithTable("crm_notes"), drill.WithTable("invoices"), drill.WithFiles())
+	require.NoError(t, err)
+	var got []string
+	for _, it := range rep.Items {
+		got = append(got, fmt.Sprintf("%d %s", it.Priority, it.Name))
+	}
+	assert.Equal(t, []string{"1 ledger.sql", "3 invoices", "5 crm_notes"}, got, "critical first")
 }

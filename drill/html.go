@@ -62,23 +62,35 @@ func (r *Report) chart() chart {
 	for _, p := range pts {
 		top = max(top, p.d)
 	}
-	if r.RTO > 0 {
+	// The RTO joins the scale only when it is near the durations: a far
+	// objective would flatten every bar; the label then says it is off
+	// the chart.
+	rtoOnChart := r.RTO > 0 && r.RTO <= 2*top
+	if rtoOnChart {
 		top = max(top, r.RTO)
 	}
 	top = top + top/10 + time.Millisecond
+	label := "01-02"
+	if len(pts) > 1 && pts[len(pts)-1].t.Sub(pts[0].t) < 48*time.Hour {
+		label = "15:04"
+	}
 	plotW, plotH := c.Width-c.Left-12, c.Height-c.Bottom-12
 	slot := plotW / float64(len(pts))
 	for i, p := range pts {
 		h := plotH * float64(p.d) / float64(top)
 		b := bar{X: c.Left + float64(i)*slot + slot*0.15, W: slot * 0.7, H: h, Y: 12 + plotH - h,
-			Label: p.t.Local().Format("01-02"),
+			Label: p.t.Local().Format(label),
 			Title: fmt.Sprintf("%s: %s, %s", p.t.Local().Format("2006-01-02 15:04"), fmtDur(p.d), historyVerdict(p.passed, p.within))}
 		b.Class = map[string]string{"passed": "ok", "slow": "slow", "failed": "fail"}[historyVerdict(p.passed, p.within)]
 		c.Bars = append(c.Bars, b)
 	}
-	if r.RTO > 0 {
+	switch {
+	case rtoOnChart:
 		c.RTOY = 12 + plotH - plotH*float64(r.RTO)/float64(top)
 		c.RTOLabel = "RTO " + fmtDur(r.RTO)
+	case r.RTO > 0:
+		c.RTOY = 12
+		c.RTOLabel = "RTO " + fmtDur(r.RTO) + " (far above)"
 	}
 	c.MaxLabel = fmtDur(top)
 	return c

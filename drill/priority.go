@@ -3,7 +3,4 @@ package drill
 import "github.com/custodia-backup/custodia/repo"
 
 // priorityOf returns a snapshot's recovery priority (1 most critical).
-func priorityOf(s *repo.Snapshot) int {
-	_ = s
-	return DefaultPriority
-}
+func priorityOf(s *repo.Snapshot) int { return s.RecoveryPriority() }
