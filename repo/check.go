@@ -237,9 +237,12 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 // unreferencedKind reports whether objects under name's prefix are
 // referenced by no other object, so that an interrupted write of one
 // loses nothing (§19.2): snapshots, index files (a snapshot needing a blob
-// only it named is reported through that blob) and prune markers.
+// only it named is reported through that blob), prune markers, and audit
+// entries (an append cut short by a site going down mid-write was
+// reported to its operation as not written; audit --verify judges the
+// chain).
 func unreferencedKind(name string) bool {
-	for _, p := range []string{snapshotPrefix, indexPrefix, prunePrefix} {
+	for _, p := range []string{snapshotPrefix, indexPrefix, prunePrefix, auditPrefix} {
 		if strings.HasPrefix(name, p) {
 			return true
 		}

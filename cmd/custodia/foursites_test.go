@@ -67,7 +67,7 @@ func TestFourSitesOneDown(t *testing.T) {
 
 	s3.Start()
 	res = c.run("verify", "--read-data", "--repair")
-	require.Contains(t, []int{exitOK, exitDamage}, res.code, "verify --repair: %s", res.stderr)
+	require.Contains(t, []int{exitOK, exitDamage}, res.code, "verify --repair: %s\n%s", res.stderr, res.stdout)
 	c.ok("verify", "--read-data")
 }
 
