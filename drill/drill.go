@@ -316,13 +316,15 @@ func drillTable(ctx context.Context, r *repo.Repository, p planned, o *options) 
 	var sample []classify.Record
 	var seen uint64
 	var readErr error
+	var enc []byte // one record's encoding, reused: only its length is kept
 	for rec, err := range restore.Table(ctx, r, p.snap) {
 		if err != nil {
 			readErr = err
 			break
 		}
 		seen++
-		it.Bytes += uint64(len(table.AppendRecord(nil, rec)))
+		enc = table.AppendRecord(enc[:0], rec)
+		it.Bytes += uint64(len(enc))
 		// Reservoir sampling keeps o.sample records, each equally likely.
 		if len(sample) < o.sample {
 			sample = append(sample, rec)
