@@ -286,7 +286,9 @@ func (r *Repository) appendAudit(ctx context.Context, payload []byte, extra *[32
 	}
 	obj := sealAuditEntry(r.dataKey, seq, heads, payload)
 	h := auditHash(obj)
-	if err := r.store.Put(ctx, auditName(seq, h), obj); err != nil {
+	// Create, not Put: an append cut short (a site down) removes the
+	// shards it wrote, leaving no fragment for verify to find.
+	if err := r.store.Create(ctx, auditName(seq, h), obj); err != nil {
 		return 0, h, fmt.Errorf("append to the audit log: %w", err)
 	}
 	return seq, h, nil

@@ -171,6 +171,19 @@ func onlyMissing(h storage.Health) bool {
 	return true
 }
 
+// missingOrUnreachable is onlyMissing that also counts shards on a site
+// that cannot be reached: while it is down, an object with too few shards
+// elsewhere and none corrupt cannot be told from a write that the same
+// outage cut short.
+func missingOrUnreachable(h storage.Health) bool {
+	for _, p := range h.Bad {
+		if !errors.Is(p.Err, storage.ErrShardMissing) && !errors.Is(p.Err, storage.ErrSiteUnreachable) {
+			return false
+		}
+	}
+	return true
+}
+
 // health turns a storage health into findings, repairing when asked.
 func (c *checker) health(ctx context.Context, name string, h storage.Health) {
 	if h.OK() {
@@ -211,7 +224,8 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 			c.add(Finding{Severity: Lost, Object: names[i], Message: fmt.Sprintf("%s: %v", names[i], err)})
 			return nil
 		}
-		if !h.OK() && onlyMissing(h) && (!h.Recoverable() && unreferencedKind(names[i]) || interruptedPruneObject(names[i], inFlight)) {
+		if !h.OK() && (onlyMissing(h) || missingOrUnreachable(h) && unreferencedKind(names[i])) &&
+			(!h.Recoverable() && unreferencedKind(names[i]) || interruptedPruneObject(names[i], inFlight)) {
 			c.mu.Lock()
 			c.rep.Incomplete = append(c.rep.Incomplete, names[i])
 			c.mu.Unlock()

@@ -403,7 +403,7 @@ func (st *offlineSite) writeShard(context.Context, string, []byte, []byte, bool)
 }
 
 func (st *offlineSite) readShard(context.Context, string, bool, int64) (*[]byte, int64, error) {
-	return nil, 0, fmt.Errorf("%w: site offline", ErrShardUnreadable)
+	return nil, 0, errOfflineShard
 }
 
 func (st *offlineSite) readShardInto(string, string, int, placeFunc) (ShardHeader, []byte, bool, error) {
@@ -411,7 +411,19 @@ func (st *offlineSite) readShardInto(string, string, int, placeFunc) (ShardHeade
 }
 
 func (st *offlineSite) readRange(context.Context, string, int64, []byte, int64) error {
-	return fmt.Errorf("%w: site offline", ErrShardUnreadable)
+	return errOfflineShard
+}
+
+// errOfflineShard is the read error of a shard on an offline site: it
+// matches both ErrShardUnreadable and ErrSiteUnreachable.
+var errOfflineShard error = offlineShardError{}
+
+type offlineShardError struct{}
+
+func (offlineShardError) Error() string { return ErrShardUnreadable.Error() + ": site offline" }
+
+func (offlineShardError) Is(target error) bool {
+	return target == ErrShardUnreadable || target == ErrSiteUnreachable
 }
 
 func (st *offlineSite) list(context.Context, string, func(string)) error { return st.errOffline() }

@@ -687,6 +687,26 @@ func TestAllowUnreachable(t *testing.T) {
 	assert.NotContains(t, err.Error(), "\n", "errors are one line")
 }
 
+// TestCreateWithSiteUnreachableLeavesNothing: a Create that fails because
+// a site is down removes every shard it may have written on the others,
+// those whose writes it cancelled included, so that verify never finds a
+// fragment too small to read (an audit append during an outage).
+func TestCreateWithSiteUnreachableLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	dirs := fileDirs(t, 3)
+	openStore(t, dirs)
+	require.NoError(t, os.RemoveAll(dirs[2]))
+	d := openStore(t, dirs, WithAllowUnreachable())
+	for i := range 40 {
+		err := d.Create(ctx, fmt.Sprintf("a/%02d", i), randBytes(1000+i*997, uint64(i)))
+		require.ErrorIs(t, err, ErrSiteUnreachable)
+	}
+	for n, err := range d.List(ctx, "a/") {
+		require.NoError(t, err)
+		t.Errorf("a failed Create left shards of %s", n)
+	}
+}
+
 func TestCancelledPutLeavesNothing(t *testing.T) {
 	dirs := fileDirs(t, 1)
 	s := openStore(t, dirs)

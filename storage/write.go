@@ -178,14 +178,16 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 }
 
 // dropOwnShards removes, best effort, the shards of name that a failed
-// Create, or a failed degraded Put, wrote (those whose errs[i] is nil):
-// the name was taken by this Create, or is a new name (see
-// WithDegradedWrites), so they are its own.
+// Create, or a failed degraded Put, may have written: the name was taken
+// by this Create, or is a new name (see WithDegradedWrites), so they are
+// its own. A shard whose write failed is removed too, since a write
+// cancelled after its blob was published reports the cancellation; only
+// a shard another writer held (a failed condition) is left alone.
 func (s *Store) dropOwnShards(name string, errs []error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for i := len(errs) - 1; i >= 0; i-- { // shard 0, the claim, last
-		if errs[i] == nil {
+		if errs[i] == nil || !conditionFailed(errs[i]) && !errors.Is(errs[i], ErrSiteUnreachable) {
 			_ = s.list[s.siteOf(i)].delete(ctx, shardKey(name, i))
 		}
 	}

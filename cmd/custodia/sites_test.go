@@ -86,7 +86,7 @@ func TestMultipleSitesOneMissing(t *testing.T) {
 	require.Equal(t, exitOK, res.code, "restore with one of three sites missing: %s", res.stderr)
 	requireSameTree(t, src, filepath.Join(out, filepath.Base(src)))
 	res = c.run(append([]string{"verify"}, flags...)...)
-	assert.Equal(t, exitDamage, res.code, "verify with one of three sites missing: %s", res.stderr)
+	assert.Equal(t, exitDamage, res.code, "verify with one of three sites missing: %s\n%s", res.stderr, res.stdout)
 }
 
 // TestMultipleSitesBackupAfterLoss backs up while one site is empty: the
