@@ -30,8 +30,13 @@ func (r *Repository) AppendOnly(ctx context.Context) (bool, error) {
 }
 
 // SetAppendOnly puts the repository in append-only mode for good (see
-// AppendOnly). Setting it again is a no-op.
+// AppendOnly). Setting it again is a no-op. The audit log records it (op
+// "retention append-only").
 func (r *Repository) SetAppendOnly(ctx context.Context) error {
+	return r.audit(ctx, "retention append-only", nil, r.setAppendOnly(ctx))
+}
+
+func (r *Repository) setAppendOnly(ctx context.Context) error {
 	on, err := r.AppendOnly(ctx)
 	if err != nil {
 		return err

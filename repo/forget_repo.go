@@ -3,6 +3,8 @@ package repo
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -44,7 +46,33 @@ func (r *Repository) PlanForget(ctx context.Context, opts ForgetOptions) (*Forge
 // error wrapping ErrFloorHolds at the end. It refuses in append-only mode.
 // It removes only snapshot objects; the data they alone referenced stays
 // until Prune.
+//
+// The audit log records the call (op "forget") with the snapshots it
+// removed, also when it fails or is refused; when the entry cannot be
+// written, Forget returns that error rather than success.
 func (r *Repository) Forget(ctx context.Context, plan *ForgetPlan) ([]*Snapshot, error) {
+	removed, err := r.forget(ctx, plan)
+	return removed, r.audit(ctx, "forget", forgetAuditArgs(removed), err)
+}
+
+// maxAuditIDs bounds the IDs one audit entry lists; beyond it the entry
+// gives their number only.
+const maxAuditIDs = 1000
+
+// forgetAuditArgs lists the removed snapshots' IDs for the audit log.
+func forgetAuditArgs(removed []*Snapshot) map[string]string {
+	ids := make([]string, 0, min(len(removed), maxAuditIDs))
+	for _, s := range removed[:min(len(removed), maxAuditIDs)] {
+		ids = append(ids, s.ID.String())
+	}
+	list := strings.Join(ids, ",")
+	if len(removed) > maxAuditIDs {
+		list += fmt.Sprintf(",... (%d more)", len(removed)-maxAuditIDs)
+	}
+	return map[string]string{"removed": strconv.Itoa(len(removed)), "snapshots": list}
+}
+
+func (r *Repository) forget(ctx context.Context, plan *ForgetPlan) ([]*Snapshot, error) {
 	if err := r.refuseIfAppendOnly(ctx, "forget snapshots"); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/custodia-backup/custodia/storage"
@@ -124,10 +125,43 @@ var ErrPruneUnsafe = errors.New("prune would not be safe")
 // Memory is bounded by opts.Memory (blob IDs spill to opts.TempDir) plus
 // the index of tree blobs and one index file at a time. Open the
 // repository WithoutIndex to keep the whole index out of memory.
+//
+// Except with DryRun, the audit log records the call (op "prune") with
+// what it deleted and marked, also when it fails or is refused; when the
+// entry cannot be written, Prune returns that error rather than success.
 func (r *Repository) Prune(ctx context.Context, opts PruneOptions) (*PruneReport, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
+	rep, err := r.prune(ctx, opts)
+	if opts.DryRun {
+		return rep, err
+	}
+	return rep, r.audit(ctx, "prune", rep.auditArgs(), err)
+}
+
+// auditArgs are the audit log's arguments of a prune: what it deleted
+// and what it marked for deletion by a later run.
+func (rep *PruneReport) auditArgs() map[string]string {
+	if rep == nil {
+		return nil
+	}
+	n := func(v int64) string { return strconv.FormatInt(v, 10) }
+	return map[string]string{
+		"packs_deleted":          n(int64(rep.PacksDeleted)),
+		"bytes_freed":            n(rep.BytesFreed),
+		"index_files_rewritten":  n(int64(rep.IndexRewritten)),
+		"incomplete_deleted":     n(int64(rep.IncompleteDeleted)),
+		"markers_swept":          n(int64(rep.MarkersSwept)),
+		"packs_marked_unused":    n(int64(rep.PacksMarkedUnused)),
+		"packs_repacked":         n(int64(rep.PacksRepacked)),
+		"unindexed_packs_marked": n(int64(rep.UnindexedMarked)),
+		"incomplete_marked":      n(int64(rep.IncompleteMarked)),
+		"bytes_marked":           n(rep.BytesMarked),
+	}
+}
+
+func (r *Repository) prune(ctx context.Context, opts PruneOptions) (*PruneReport, error) {
 	if err := r.refuseIfAppendOnly(ctx, "prune"); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -166,6 +167,12 @@ type FloorChange struct {
 // crash leaves both and the longer one holds. Shortening an existing
 // floor is reported as Weakened. It fails in append-only mode when it
 // would shorten a floor.
+//
+// Every change is recorded in the audit log (op "retention set"). A
+// weakening is recorded before it takes effect: the old floor is removed
+// only once its audit entry is written, and when the entry cannot be
+// written the change is undone and reported as an error. A refused
+// weakening is recorded too, as failed.
 func (r *Repository) SetRetentionFloor(ctx context.Context, tag, table string, min Span) (*FloorChange, error) {
 	f := RetentionFloor{Tag: tag, Table: table, Min: min, Created: time.Now().UTC().Truncate(time.Second)}
 	if err := f.validate(); err != nil {
@@ -184,9 +191,11 @@ func (r *Repository) SetRetentionFloor(ctx context.Context, tag, table string, m
 			}
 		}
 	}
+	args := floorAuditArgs(f.Subject(), ch)
+	args["min"] = f.Min.String()
 	if ch.Weakened {
 		if err := r.refuseIfAppendOnly(ctx, "shorten a retention floor"); err != nil {
-			return nil, err
+			return nil, r.audit(ctx, opRetentionSet, args, err)
 		}
 	}
 	id, err := randomID()
@@ -200,20 +209,33 @@ func (r *Repository) SetRetentionFloor(ctx context.Context, tag, table string, m
 	}
 	name := retentionName(id)
 	if err := r.store.Put(ctx, name, sealEnvelope(magicRetention, r.dataKey, name, payload)); err != nil {
-		return nil, fmt.Errorf("write retention floor: %w", err)
+		return nil, r.audit(ctx, opRetentionSet, args, fmt.Errorf("write retention floor: %w", err))
 	}
 	ch.New = &f
-	for _, o := range ch.Old {
-		if err := r.store.Delete(ctx, retentionName(o.ID)); err != nil {
-			return ch, fmt.Errorf("remove the replaced retention floor %s: %w", o.ID, err)
+	if ch.Weakened {
+		// The weakening takes effect when the old floor goes: audit it first.
+		if err := r.AppendAudit(ctx, AuditEntry{Op: opRetentionSet, Args: args}); err != nil {
+			if derr := r.store.Delete(ctx, name); derr != nil {
+				return nil, fmt.Errorf("the floor was not shortened (its audit entry could not be written: %w), and the new floor %s could not be removed: %w", err, id, derr)
+			}
+			return nil, fmt.Errorf("the floor was not shortened: its audit entry could not be written: %w", err)
 		}
 	}
-	return ch, nil
+	err = r.removeFloors(ctx, ch.Old, "remove the replaced retention floor")
+	if ch.Weakened {
+		if err != nil {
+			_ = r.audit(ctx, opRetentionSet, args, err) // recorded as failed, best effort
+		}
+		return ch, err
+	}
+	return ch, r.audit(ctx, opRetentionSet, args, err)
 }
 
 // RemoveRetentionFloor removes the floor of tag (when table is "") or of
 // table. It fails with ErrFloorNotFound when there is none, and in
-// append-only mode.
+// append-only mode. Removing a floor is a weakening: its audit entry (op
+// "retention remove") is written before the floor is removed, and without
+// it nothing is removed.
 func (r *Repository) RemoveRetentionFloor(ctx context.Context, tag, table string) (*FloorChange, error) {
 	want := RetentionFloor{Tag: tag, Table: table, Min: Span{Days: 1}}
 	if err := want.validate(); err != nil {
@@ -232,15 +254,48 @@ func (r *Repository) RemoveRetentionFloor(ctx context.Context, tag, table string
 	if len(ch.Old) == 0 {
 		return nil, fmt.Errorf("%w: %s", ErrFloorNotFound, want.Subject())
 	}
+	args := floorAuditArgs(want.Subject(), ch)
 	if err := r.refuseIfAppendOnly(ctx, "remove a retention floor"); err != nil {
-		return nil, err
+		return nil, r.audit(ctx, opRetentionRemove, args, err)
 	}
-	for _, o := range ch.Old {
-		if err := r.store.Delete(ctx, retentionName(o.ID)); err != nil {
-			return ch, fmt.Errorf("remove retention floor %s: %w", o.ID, err)
-		}
+	if err := r.AppendAudit(ctx, AuditEntry{Op: opRetentionRemove, Args: args}); err != nil {
+		return nil, fmt.Errorf("the floor was not removed: its audit entry could not be written: %w", err)
+	}
+	if err := r.removeFloors(ctx, ch.Old, "remove retention floor"); err != nil {
+		_ = r.audit(ctx, opRetentionRemove, args, err) // recorded as failed, best effort
+		return ch, err
 	}
 	return ch, nil
+}
+
+// The audit log's operations for retention floors.
+const (
+	opRetentionSet    = "retention set"
+	opRetentionRemove = "retention remove"
+)
+
+// floorAuditArgs are the audit arguments of a change to subject's floor:
+// the subject, the minimums it replaces ("was"), and whether it weakens.
+func floorAuditArgs(subject string, ch *FloorChange) map[string]string {
+	args := map[string]string{"subject": subject, "weakened": strconv.FormatBool(ch.Weakened)}
+	if len(ch.Old) > 0 {
+		was := make([]string, len(ch.Old))
+		for i, o := range ch.Old {
+			was[i] = o.Min.String()
+		}
+		args["was"] = strings.Join(was, ",")
+	}
+	return args
+}
+
+// removeFloors deletes the floors fs.
+func (r *Repository) removeFloors(ctx context.Context, fs []RetentionFloor, what string) error {
+	for _, o := range fs {
+		if err := r.store.Delete(ctx, retentionName(o.ID)); err != nil {
+			return fmt.Errorf("%s %s: %w", what, o.ID, err)
+		}
+	}
+	return nil
 }
 
 // ErrFloorHolds means a retention floor forbids removing a snapshot.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/custodia-backup/custodia/repo"
 )
 
 func TestForgetAndRetentionCLI(t *testing.T) {
@@ -78,4 +80,43 @@ func TestForgetAndRetentionCLI(t *testing.T) {
 	c.ok("retention", "set", "--tag", "invoice", "--min", "30y")
 	_, err := os.Stat(dir)
 	require.NoError(t, err)
+}
+
+// TestLifecycleAuditCLI: audit --json shows floor changes (weakenings
+// marked), forget with the snapshots it removed, and prune.
+func TestLifecycleAuditCLI(t *testing.T) {
+	t.Parallel()
+	c, _ := fastRepo(t)
+	src := filepath.Join(t.TempDir(), "src")
+	writeFile(t, filepath.Join(src, "a.txt"), []byte("one"), 0o644)
+	c.ok("backup", "--quiet", "--tag", "invoice", src)
+	writeFile(t, filepath.Join(src, "a.txt"), []byte("two"), 0o644)
+	c.ok("backup", "--quiet", src)
+	snaps := c.snapshotsJSON()
+	require.Len(t, snaps, 2)
+
+	c.ok("retention", "set", "--tag", "invoice", "--min", "10y")
+	c.ok("retention", "set", "--tag", "invoice", "--min", "1y")
+	c.ok("retention", "remove", "--tag", "invoice")
+	c.ok("forget", "--keep-last", "1", "--dry-run")
+	c.ok("forget", "--keep-last", "1")
+	c.ok("prune", "--dry-run")
+	c.ok("prune", "--margin", "1h")
+
+	var entries []repo.AuditEntry
+	decodeJSON(t, c.ok("audit", "--json").stdout, &entries)
+	var ops []string
+	for _, e := range entries {
+		ops = append(ops, e.Op)
+	}
+	require.Equal(t, []string{"init", "backup", "backup", "retention set", "retention set", "retention remove", "forget", "prune"}, ops)
+	assert.Equal(t, map[string]string{"subject": "tag invoice", "min": "10y", "weakened": "false"}, entries[3].Args)
+	assert.Equal(t, map[string]string{"subject": "tag invoice", "min": "1y", "was": "10y", "weakened": "true"}, entries[4].Args)
+	assert.Equal(t, map[string]string{"subject": "tag invoice", "was": "1y", "weakened": "true"}, entries[5].Args)
+	assert.Equal(t, map[string]string{"removed": "1", "snapshots": snaps[0].ID}, entries[6].Args)
+	assert.Contains(t, entries[7].Args, "packs_deleted")
+	for _, e := range entries {
+		assert.Equal(t, "ok", e.Outcome, e.Op)
+	}
+	assert.Contains(t, c.ok("audit").stdout, "weakened=true")
 }
