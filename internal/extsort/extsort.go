@@ -25,8 +25,12 @@ const DefaultMemory = 64 << 20
 // merged into one.
 const maxFanIn = 64
 
-// runBuffer is the read buffer of each run during a merge.
-const runBuffer = 64 << 10
+// Read buffers of the runs during a merge: together a quarter of the
+// memory limit, each between minRunBuffer and maxRunBuffer.
+const (
+	minRunBuffer = 16 << 10
+	maxRunBuffer = 1 << 20
+)
 
 // entryOverhead is the memory an entry costs besides its bytes.
 const entryOverhead = 24
@@ -56,7 +60,10 @@ const chunkSize = 1 << 20
 
 // New returns a sorter that keeps at most memory bytes of pairs in memory
 // (DefaultMemory if memory ≤ 0) and spills to temporary files in dir
-// (os.TempDir() if empty).
+// (os.TempDir() if empty). Once pairs were spilled, Sorted spills the rest
+// too and frees the buffer, so that the merge needs only the runs' read
+// buffers (a quarter of memory at most, beyond 16 KiB per run): what the
+// sorter holds does not depend on how many pairs were added.
 func New(dir string, memory int) *Sorter {
 	if memory <= 0 {
 		memory = DefaultMemory
@@ -225,15 +232,21 @@ func (r *run) next() error {
 	return nil
 }
 
+// runBuffer is the read buffer of each of n runs merged at once.
+func (s *Sorter) runBuffer(n int) int {
+	return min(maxRunBuffer, max(minRunBuffer, s.limit/4/max(n, 1)))
+}
+
 func (s *Sorter) openRuns() ([]*run, error) {
 	var out []*run
+	size := s.runBuffer(len(s.runs))
 	for i, name := range s.runs {
 		f, err := os.Open(name)
 		if err != nil {
 			closeRuns(out)
 			return nil, fmt.Errorf("extsort: %w", err)
 		}
-		out = append(out, &run{f: f, r: bufio.NewReaderSize(f, runBuffer), seq: i})
+		out = append(out, &run{f: f, r: bufio.NewReaderSize(f, size), seq: i})
 	}
 	return out, nil
 }
@@ -324,7 +337,21 @@ func (s *Sorter) Sorted() iter.Seq2[Pair, error] {
 			return
 		}
 		s.sorted = true
-		s.sortBuffer()
+		if len(s.runs) > 0 && len(s.entries) > 0 {
+			// Spill the rest, so that the merge holds only read buffers.
+			if err := s.spill(); err != nil {
+				s.err = err
+				yield(Pair{}, err)
+				return
+			}
+		}
+		var mem *Sorter
+		if len(s.runs) > 0 {
+			s.chunks, s.entries = nil, nil
+		} else {
+			s.sortBuffer()
+			mem = s
+		}
 		runs, err := s.openRuns()
 		if err != nil {
 			yield(Pair{}, err)
@@ -332,7 +359,7 @@ func (s *Sorter) Sorted() iter.Seq2[Pair, error] {
 		}
 		defer closeRuns(runs)
 		var mergeErr error
-		for k, v := range mergeRuns(runs, s, &mergeErr) {
+		for k, v := range mergeRuns(runs, mem, &mergeErr) {
 			if !yield(Pair{Key: k, Value: v}, nil) {
 				return
 			}

@@ -75,3 +75,40 @@ func TestSortedOnce(t *testing.T) {
 	}
 	assert.Error(t, s.Add([]byte("b"), nil))
 }
+
+// TestMergeHoldsOnlyReadBuffers checks that once pairs were spilled, the
+// merge frees the sort buffer (the rest is spilled too) and that the runs'
+// read buffers together stay within a quarter of the memory limit, however
+// many runs there are: what the merge holds does not grow with the pairs.
+func TestMergeHoldsOnlyReadBuffers(t *testing.T) {
+	const limit = 4 << 20
+	for _, runs := range []int{2, 9, 40} {
+		t.Run(fmt.Sprint(runs), func(t *testing.T) {
+			s := New(t.TempDir(), limit)
+			defer s.Close()
+			val := bytes.Repeat([]byte{'v'}, 1000)
+			// Fill runs-1 buffers and half of one more.
+			n := (runs-1)*limit/(1000+8+entryOverhead) + limit/2/(1000+8+entryOverhead)
+			for i := range n {
+				require.NoError(t, s.Add(fmt.Appendf(nil, "%08d", (i*7919)%n), val))
+			}
+			require.Equal(t, runs-1, s.Spilled())
+			require.NotEmpty(t, s.entries, "half a buffer is still in memory")
+			got := 0
+			var prev []byte
+			for p, err := range s.Sorted() {
+				require.NoError(t, err)
+				if got == 0 {
+					assert.Nil(t, s.chunks, "the buffer is freed for the merge")
+					assert.Nil(t, s.entries)
+					assert.Equal(t, runs, s.Spilled(), "the rest was spilled as one more run")
+					assert.LessOrEqual(t, runs*s.runBuffer(runs), max(limit/4, runs*minRunBuffer))
+				}
+				require.Positive(t, bytes.Compare(p.Key, prev))
+				prev = append(prev[:0], p.Key...)
+				got++
+			}
+			assert.Equal(t, n, got)
+		})
+	}
+}
