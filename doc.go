@@ -21,6 +21,8 @@
 // [Repository.Snapshots] and [Repository.Latest] find snapshots by host,
 // tag and path ([Filter]); [Repository.Verify] proves the data restores;
 // [Repository.Close] flushes, forgets the keys and closes every site.
+// [WithEvents] hands the host a typed [Event] for the start, progress,
+// warnings and end of every operation, for its logs, metrics and alerts.
 // Errors are matched with errors.Is against the Err variables.
 //
 // Sites are local folders, mem:// (tests), or cloud buckets: s3://, gs://

@@ -1,6 +1,8 @@
 package custodia
 
 import (
+	"time"
+
 	"gocloud.dev/blob"
 
 	"github.com/custodia-backup/custodia/backup"
@@ -16,6 +18,9 @@ type options struct {
 	storage []storage.Option // sites, coding (WithShards: Create only)
 	init    []repo.InitOption
 	open    []repo.OpenOption
+
+	events   func(Event)   // WithEvents
+	interval time.Duration // WithProgressInterval
 }
 
 func newOptions(opts []Option) options {

@@ -2,9 +2,13 @@ package custodia
 
 import (
 	"context"
+	"errors"
 	"iter"
+	"strings"
 
 	"github.com/custodia-backup/custodia/backup"
+	"github.com/custodia-backup/custodia/monitor"
+	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
 )
 
@@ -32,5 +36,48 @@ type Available = restore.Available
 // any; the next items are restored all the same unless the loop stops.
 // opts apply to the restores of files.
 func (r *Repository) RestoreAll(ctx context.Context, items []RestoreItem, opts ...RestoreOption) iter.Seq2[*Available, error] {
-	return restore.All(ctx, r.repo, items, opts...)
+	seq := restore.All(ctx, r.repo, items, opts...)
+	if r.events == nil {
+		return seq
+	}
+	return func(yield func(*Available, error) bool) {
+		run := r.events.Begin(monitor.OpRestoreAll)
+		var c monitor.Counts
+		var failed []error
+		finish := func(msg string) {
+			run.Finish(c, msg, errors.Join(failed...))
+		}
+		for a, err := range seq {
+			item := ""
+			if a != nil {
+				c.Files += a.Files
+				c.Bytes += a.Bytes
+				c.Records += a.Records
+				item = describe(a.Snapshot)
+			}
+			if err != nil {
+				c.Errors++
+				failed = append(failed, err)
+				run.Warn(item, item+": "+err.Error(), err, c)
+			} else {
+				run.Progress(item, c)
+			}
+			if !yield(a, err) {
+				finish("stopped by the caller")
+				return
+			}
+		}
+		finish("")
+	}
+}
+
+// describe names a snapshot in events: its table, or its paths.
+func describe(s *Snapshot) string {
+	if s == nil {
+		return ""
+	}
+	if t := repo.TableOf(s); t != "" {
+		return "table " + t
+	}
+	return s.Kind + " " + strings.Join(s.Paths, ", ")
 }

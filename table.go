@@ -3,9 +3,12 @@ package custodia
 import (
 	"context"
 	"iter"
+	"strings"
 
 	"github.com/custodia-backup/custodia/backup"
 	"github.com/custodia-backup/custodia/classify"
+	"github.com/custodia-backup/custodia/monitor"
+	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
 	"github.com/custodia-backup/custodia/table"
 )
@@ -37,7 +40,22 @@ type SampleReport = restore.SampleReport
 // snapshot. A malformed record, a missing key field or a duplicate key
 // fails the backup and stores no snapshot.
 func (r *Repository) BackupTable(ctx context.Context, name string, key []string, recs iter.Seq2[Record, error], opts ...TableOption) (*Snapshot, error) {
-	return backup.Table(ctx, r.repo, name, key, recs, opts...)
+	run, gaps := r.events.Begin(monitor.OpBackupTable), r.shardGaps()
+	run.Subject("", name)
+	s, err := backup.Table(ctx, r.repo, name, key, recs, opts...)
+	if run != nil {
+		var c monitor.Counts
+		if s != nil {
+			run.Subject(s.ID.String(), "")
+			c = monitor.Counts{Bytes: s.Stats.Bytes, BytesAdded: s.Stats.BytesAdded}
+			if s.Table != nil {
+				c.Records = s.Table.Records
+			}
+		}
+		r.warnGaps(run, gaps)
+		run.Finish(c, "", err)
+	}
+	return s, err
 }
 
 // TableSnapshots returns the snapshots of table name, oldest first.
@@ -54,14 +72,14 @@ func (r *Repository) TableSnapshot(ctx context.Context, name, ref string) (*Snap
 // RestoreTable yields every record of a table snapshot in key order, as it
 // was stored, with encrypted fields decrypted.
 func (r *Repository) RestoreTable(ctx context.Context, snap *Snapshot) iter.Seq2[Record, error] {
-	return restore.Table(ctx, r.repo, snap)
+	return r.countRecords(monitor.OpRestoreTable, snap, restore.Table(ctx, r.repo, snap))
 }
 
 // RestoreRecords yields the records of a table snapshot with the given keys
 // (each the values of the key fields, in order), each found from a few
 // objects through the snapshot's key index.
 func (r *Repository) RestoreRecords(ctx context.Context, snap *Snapshot, keys [][]string) iter.Seq2[Record, error] {
-	return restore.TableRecords(ctx, r.repo, snap, keys)
+	return r.countRecords(monitor.OpRestoreRecords, snap, restore.TableRecords(ctx, r.repo, snap, keys))
 }
 
 // DiffTable yields the records added, removed and changed from snapshot a
@@ -74,5 +92,21 @@ func (r *Repository) DiffTable(ctx context.Context, a, b *Snapshot) iter.Seq2[Re
 // protected with the snapshot's stored decisions, with the snapshot's
 // records of the same keys.
 func (r *Repository) VerifyTableSample(ctx context.Context, snap *Snapshot, source iter.Seq2[Record, error], n int) (*SampleReport, error) {
-	return restore.VerifyTableSample(ctx, r.repo, snap, source, n, nil)
+	run := r.events.Begin(monitor.OpVerifySample)
+	run.Subject(snap.ID.String(), repo.TableOf(snap))
+	rep, err := restore.VerifyTableSample(ctx, r.repo, snap, source, n, nil)
+	if run != nil {
+		var c monitor.Counts
+		if rep != nil {
+			c = monitor.Counts{Records: uint64(rep.Sampled), Errors: uint64(len(rep.Mismatched) + len(rep.Missing))}
+			for _, k := range rep.Mismatched {
+				run.Warn("", "record "+strings.Join(k, ",")+" differs from the backup", nil, c)
+			}
+			for _, k := range rep.Missing {
+				run.Warn("", "record "+strings.Join(k, ",")+" is missing from the backup", nil, c)
+			}
+		}
+		run.Finish(c, "", err)
+	}
+	return rep, err
 }

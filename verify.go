@@ -2,7 +2,9 @@ package custodia
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/custodia-backup/custodia/monitor"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -20,5 +22,29 @@ type Report = repo.CheckReport
 // matches its ID. Problems are findings in the report; the error is for a
 // check that could not run.
 func (r *Repository) Verify(ctx context.Context, opts VerifyOptions) (*Report, error) {
-	return r.repo.Check(ctx, opts)
+	run := r.events.Begin(monitor.OpVerify)
+	rep, err := r.repo.Check(ctx, opts)
+	if run == nil {
+		return rep, err
+	}
+	var c monitor.Counts
+	evErr := err
+	if rep != nil {
+		c = monitor.Counts{Snapshots: uint64(rep.Snapshots), Packs: uint64(rep.PacksRead), Bytes: uint64(max(rep.BytesRead, 0)),
+			Errors: uint64(len(rep.Findings))}
+		for _, f := range rep.Findings {
+			run.Warn("", f.String(), nil, c)
+		}
+		if err == nil && rep.Lost() {
+			lost := 0
+			for _, f := range rep.Findings {
+				if f.Severity == repo.Lost {
+					lost++
+				}
+			}
+			evErr = fmt.Errorf("%d findings of data that can no longer be read: %w", lost, ErrMalformed)
+		}
+	}
+	run.Finish(c, "", evErr)
+	return rep, err
 }

@@ -105,6 +105,20 @@ func (r *Report) Failed() []string {
 	return out
 }
 
+// ErrFailed is the cause Err gives for a drill whose checks did not all
+// pass (Run itself returns no error for it: the report says what failed).
+var ErrFailed = errors.New("drill: a check failed")
+
+// Err returns nil when every check passed (the drill may still be slower
+// than the RTO: see WithinRTO), else an error wrapping ErrFailed that
+// names the items that failed.
+func (r *Report) Err() error {
+	if r.Passed {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrFailed, strings.Join(r.Failed(), "; "))
+}
+
 // ErrNothingToDrill means the repository holds no snapshot to restore.
 var ErrNothingToDrill = errors.New("drill: no snapshot to restore")
 
@@ -161,8 +175,8 @@ func Run(ctx context.Context, r *repo.Repository, opts ...Option) (*Report, erro
 		rep.Bytes += it.Bytes
 		rep.Records += it.Records
 		rep.Items = append(rep.Items, it)
-		if o.onItem != nil {
-			o.onItem(it)
+		for _, fn := range o.onItem {
+			fn(it)
 		}
 	}
 	rep.Duration = time.Since(rep.Started)

@@ -16,7 +16,7 @@ type options struct {
 	record   bool
 	seed     uint64
 	now      func() time.Time
-	onItem   func(Item)
+	onItem   []func(Item)
 }
 
 // WithSnapshot drills the snapshot ref ("latest", an ID or an ID prefix)
@@ -55,5 +55,5 @@ func WithoutRecord() Option { return func(o *options) { o.record = false } }
 func WithSeed(seed uint64) Option { return func(o *options) { o.seed = seed } }
 
 // OnItem calls fn as each item becomes available (restored and checked),
-// critical items first.
-func OnItem(fn func(Item)) Option { return func(o *options) { o.onItem = fn } }
+// critical items first. Every OnItem given is called, in order.
+func OnItem(fn func(Item)) Option { return func(o *options) { o.onItem = append(o.onItem, fn) } }

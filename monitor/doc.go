@@ -10,6 +10,12 @@
 // job or a Nagios-style check runs it and alerts when [Report.Healthy] is
 // false; the subpackage prom exposes the same report to Prometheus.
 //
+// [Events] carries the structured events of the library's operations
+// (start, progress, warning, finish, error, with counts, durations and
+// site health) to a host's handler, one at a time and in order; the
+// custodia package's WithEvents option turns them on, and [LogEvents]
+// writes them to a log/slog Logger (JSON lines with slog.NewJSONHandler).
+//
 // The package knows nothing of how backups are made: it looks only at
 // what the repository holds. A backup that failed leaves no snapshot, so
 // it shows here as a group growing overdue.

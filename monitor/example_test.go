@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -39,4 +41,25 @@ func ExampleCheck() {
 	// Output:
 	// healthy: false
 	// overdue: [tag weekly]
+}
+
+// A host logs the library's events as JSON lines with log/slog (the
+// custodia package's WithEvents hands them over).
+func ExampleLogEvents() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{
+		// Leave out what changes from run to run.
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "elapsed" {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	events := monitor.NewEvents(monitor.LogEvents(logger), nil)
+	run := events.Begin(monitor.OpRestoreTable)
+	run.Subject("5e1f0c2a", "invoices")
+	run.Finish(monitor.Counts{Records: 1200}, "", nil)
+	// Output:
+	// {"level":"INFO","msg":"restore-table start","op":"restore-table","kind":"start","run":1,"seq":1}
+	// {"level":"INFO","msg":"restore-table finish","op":"restore-table","kind":"finish","run":1,"seq":2,"snapshot":"5e1f0c2a","table":"invoices","records":1200}
 }
