@@ -190,7 +190,8 @@ func Files(ctx context.Context, r *repo.Repository, paths []string, opts ...Opti
 		return nil, err
 	}
 	if len(rootTree.Nodes) == 0 {
-		return &Result{Errors: b.errs}, fmt.Errorf("nothing could be read: %w", errors.Join(fileErrs(b.errs)...))
+		ferr := b.r.Flush(ctx) // what was stored stays for the next backup
+		return &Result{Errors: b.errs}, fmt.Errorf("nothing could be read: %w", errors.Join(append(fileErrs(b.errs), ferr)...))
 	}
 	return b.commit(ctx, repo.KindFiles, stored, parent, rootTree)
 }
@@ -291,8 +292,10 @@ func (b *backuper) startWorkers() {
 	}
 }
 
-// finishWorkers waits for all directories, files and chunks, then flushes
-// the repository. It returns the first fatal error.
+// finishWorkers waits for all directories, files and chunks. It returns
+// the first fatal error. It does not flush: the root tree joins the last
+// data packs, and SaveSnapshot flushes them before it writes the snapshot
+// (so no pack holds only a root tree, FORMAT.md 20).
 func (b *backuper) finishWorkers() error {
 	b.dirs.Wait()
 	close(b.files)
@@ -303,7 +306,7 @@ func (b *backuper) finishWorkers() error {
 		b.keepWritten()
 		return err
 	}
-	return b.r.Flush(b.ctx)
+	return nil
 }
 
 // keepTimeout bounds how long a stopped backup spends naming its

@@ -31,7 +31,7 @@ func newWriteOnlyRepository(store *storage.Store, b *keyBundle) *Repository {
 		idx:       newIndex(),
 		pending:   make(map[BlobHandle]struct{}),
 		uploadSem: make(chan struct{}, uploads),
-		packBufs:  make(chan []byte, uploads+1),
+		packBufs:  make(chan []byte, packBuffers),
 		pub:       b.pub,
 		writeOnly: true,
 		bundle:    &keyBundle{role: roleWriteOnly, chunkID: b.chunkID, chunker: b.chunker, index: b.index, pub: b.pub},

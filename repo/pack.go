@@ -9,7 +9,7 @@ import (
 
 // A pack is one storage object holding many sealed blobs:
 //
-//	blob_0 || blob_1 || ... || blob_n-1 || trailer || trailerLen (uint32 BE)
+//	blob_0 || blob_1 || ... || blob_n-1 || padding || trailer || trailerLen (uint32 BE)
 //
 // Each blob_i is crypto.AEAD.Seal under the data key named in the trailer, of
 // plaintext encoding byte || payload, with additional data type || blob ID.
@@ -22,7 +22,8 @@ import (
 //	count × entry: type uint8 | id [32]byte | offset uint32 | length uint32 | rawLength uint32
 //
 // The trailer makes every pack self-describing, so a lost index can be
-// rebuilt from the packs alone.
+// rebuilt from the packs alone. The padding (pack_padding.go) makes the
+// pack's length a Padmé length; packs written before it have none.
 const (
 	packTrailerMagic = "CPK1"
 	packEntrySize    = 1 + 32 + 4 + 4 + 4
@@ -107,8 +108,9 @@ func decodePackTrailer(b []byte, limit uint64) (crypto.KeyID, []PackEntry, error
 	return keyID, entries, nil
 }
 
-// ParsePack authenticates a whole pack's trailer with the index key and
-// returns the data key ID and the blob entries. It does not open the blobs.
+// ParsePack authenticates a whole pack's trailer and padding with the
+// index key and returns the data key ID and the blob entries. It does not
+// open the blobs.
 func parsePack(indexKey *sealKey, packID ID, pack []byte) (crypto.KeyID, []PackEntry, error) {
 	var zero crypto.KeyID
 	if len(pack) < 4 {
@@ -123,7 +125,14 @@ func parsePack(indexKey *sealKey, packID ID, pack []byte) (crypto.KeyID, []PackE
 	if err != nil {
 		return zero, nil, fmt.Errorf("%w: pack trailer: %w", ErrMalformed, err)
 	}
-	return decodePackTrailer(plain, uint64(start))
+	keyID, entries, err := decodePackTrailer(plain, uint64(start))
+	if err != nil {
+		return keyID, nil, err
+	}
+	if err := checkPackPadding(indexKey, packID, pack, entries, start); err != nil {
+		return keyID, nil, err
+	}
+	return keyID, entries, nil
 }
 
 // packBuilder gathers sealed blobs into one pack.
@@ -144,9 +153,12 @@ func (p *packBuilder) add(h BlobHandle, sealed []byte, rawLen int) {
 	p.buf = append(p.buf, sealed...)
 }
 
-// finish appends the sealed trailer and its length.
+// finish appends the padding, the sealed trailer and its length.
 func (p *packBuilder) finish(indexKey *sealKey, dataKeyID crypto.KeyID) {
 	trailer := encodePackTrailer(dataKeyID, p.entries)
+	rest := crypto.Overhead + len(trailer) + 4
+	padded := paddedPackSize(len(p.buf) + packPadMin + rest)
+	p.buf = appendPadding(p.buf, indexKey, p.id, padded-len(p.buf)-rest)
 	n := len(p.buf)
 	p.buf = indexKey.aead.Seal(p.buf, trailer, packTrailerAD(p.id))
 	p.buf = binary.BigEndian.AppendUint32(p.buf, uint32(len(p.buf)-n))

@@ -159,6 +159,7 @@ func TestPruneTwoPhases(t *testing.T) {
 
 func TestPruneRepacksMostlyUnusedPacks(t *testing.T) {
 	ctx := context.Background()
+	repo.FillOnePack(t) // the test is about one pack's share of live blobs
 	r, st := newRepo(t, "", repo.WithPackSize(1<<20))
 	// One pack of 9 blobs; keep 2 of them.
 	var seeds []uint64

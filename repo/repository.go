@@ -76,13 +76,13 @@ type Repository struct {
 	// Writing state.
 	wmu       sync.Mutex
 	pending   map[BlobHandle]struct{} // sealed, not yet durable
-	cur       *packBuilder
+	open      [openPacks]*packBuilder
 	written   []IndexPack // durable packs not yet in an index file
 	ckpt      checkpoints // index files written along the way
 	uploads   sync.WaitGroup
 	uploadSem chan struct{}
 	packBufs  chan []byte // buffers of uploaded packs, for reuse
-	// packBufsMade counts the pack buffers allocated (at most uploads+1).
+	// packBufsMade counts the pack buffers allocated (at most packBuffers).
 	packBufsMade int
 	uploadErr    error
 	stats        WriteStats
@@ -230,8 +230,8 @@ func anyObject(ctx context.Context, store *storage.Store, name string) (bool, er
 	return false, nil
 }
 
-// uploads is how many packs are uploaded at once; with the pack being
-// filled it bounds a writer's pack memory to (uploads+1) packs. One upload
+// uploads is how many packs are uploaded at once; with the packs being
+// filled it bounds a writer's pack memory to packBuffers packs. One upload
 // beside the filling keeps a local disk busy (each shard is fsynced) and
 // measured faster than two (docs/PERFORMANCE.md).
 const uploads = 1
@@ -253,7 +253,7 @@ func newRepository(store *storage.Store, cfg Config, master crypto.MasterKey) *R
 		idx:       newIndex(),
 		pending:   make(map[BlobHandle]struct{}),
 		uploadSem: make(chan struct{}, uploads),
-		packBufs:  make(chan []byte, uploads+1),
+		packBufs:  make(chan []byte, packBuffers),
 	}
 	r.keyring = map[crypto.KeyID]*sealKey{r.dataKey.id: r.dataKey, r.indexKey.id: r.indexKey}
 	priv, pub := crypto.NewX25519FromSeed(master.Derive(crypto.PurposeX25519))

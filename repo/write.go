@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 
 	"github.com/custodia-backup/custodia/crypto"
 	"github.com/custodia-backup/custodia/internal/bufpool"
@@ -12,20 +14,41 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// packBuf returns an empty pack buffer. At most uploads+1 exist: once they
-// are all in use it waits for an upload to finish and reuses that pack's
-// buffer, which bounds a writer's memory. Their capacity leaves room for
-// the trailer and for the parity shards, so the storage codes packs in
-// place. r.wmu is held, and released while waiting.
+// openPacks is how many packs a writer fills at once. Each blob goes to
+// one of them at random, so that pack boundaries do not follow file
+// boundaries (FORMAT.md 20).
+const openPacks = 2
+
+// fillOnePack makes writers put every blob into open pack 0, for tests
+// about what one pack holds (export_pack_test.go).
+var fillOnePack atomic.Bool
+
+// pickOpenPack chooses the open pack of the next blob.
+func pickOpenPack() int {
+	if fillOnePack.Load() {
+		return 0
+	}
+	return rand.IntN(openPacks)
+}
+
+// packBuffers is how many pack buffers a writer holds at most: one per
+// open pack and one per running upload.
+const packBuffers = uploads + openPacks
+
+// packBuf returns an empty pack buffer. At most packBuffers exist: once
+// they are all in use it waits for an upload to finish and reuses that
+// pack's buffer, which bounds a writer's memory. Their capacity leaves
+// room for the trailer, the padding and the parity shards, so the storage
+// codes packs in place. r.wmu is held, and released while waiting.
 func (r *Repository) packBuf(ctx context.Context) ([]byte, error) {
 	select {
 	case b := <-r.packBufs:
 		return b[:0], nil
 	default:
 	}
-	if r.packBufsMade < uploads+1 {
+	if r.packBufsMade < packBuffers {
 		r.packBufsMade++
-		return make([]byte, 0, r.store.PutCapacity(r.cfg.PackSize+packTrailerSlack)), nil
+		return make([]byte, 0, r.store.PutCapacity(paddedPackSize(r.cfg.PackSize+packTrailerSlack))), nil
 	}
 	r.wmu.Unlock()
 	defer r.wmu.Lock()
@@ -75,12 +98,13 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
+	i := r.choosePackLocked(t, len(sealed))
 	// A pack (its trailer included) is cut before it would exceed the
 	// target size, so pack buffers have a fixed size and are reused.
-	if r.cur != nil && len(r.cur.buf)+len(sealed)+(len(r.cur.entries)+1)*packEntrySize > r.cfg.PackSize {
-		r.startUploadLocked(ctx)
+	if p := r.open[i]; p != nil && !r.fitsLocked(p, len(sealed)) {
+		r.startUploadLocked(ctx, i)
 	}
-	for r.cur == nil {
+	for r.open[i] == nil {
 		pid, err := randomID()
 		if err != nil {
 			delete(r.pending, h)
@@ -91,25 +115,48 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 			delete(r.pending, h)
 			return false, err
 		}
-		if r.cur != nil { // another writer started a pack meanwhile
+		if r.open[i] != nil { // another writer started a pack meanwhile
 			r.packBufs <- buf
 			break
 		}
-		r.cur = &packBuilder{id: pid, buf: buf}
+		r.open[i] = &packBuilder{id: pid, buf: buf}
 	}
-	r.cur.add(h, sealed, len(data))
+	r.open[i].add(h, sealed, len(data))
 	r.stats.Blobs++
 	r.stats.Bytes += uint64(len(data))
 	r.stats.Stored += uint64(len(sealed))
 	return true, nil
 }
 
-// startUploadLocked seals the current pack and uploads it in the
-// background; it blocks while the maximum number of uploads run, which
-// bounds the memory of a backup. r.wmu is held and released while waiting.
-func (r *Repository) startUploadLocked(ctx context.Context) {
-	p := r.cur
-	r.cur = nil
+// fitsLocked reports whether a sealed blob of n bytes fits into pack p
+// without the pack exceeding the target size.
+func (r *Repository) fitsLocked(p *packBuilder, n int) bool {
+	return len(p.buf)+n+(len(p.entries)+1)*packEntrySize <= r.cfg.PackSize
+}
+
+// choosePackLocked picks the open pack for a sealed blob of type t and n
+// bytes: one at random, but the other open one when the chosen one is
+// full and the other has room (fewer, fuller packs), and for a tree when
+// the chosen one is not open yet, so that a snapshot's root tree, saved
+// last, joins a pack of its data instead of a pack of its own.
+func (r *Repository) choosePackLocked(t BlobType, n int) int {
+	i := pickOpenPack()
+	if fillOnePack.Load() {
+		return i
+	}
+	p, o := r.open[i], r.open[(i+1)%openPacks]
+	if (p == nil && t == TreeBlob || p != nil && !r.fitsLocked(p, n)) && o != nil && r.fitsLocked(o, n) {
+		return (i + 1) % openPacks
+	}
+	return i
+}
+
+// startUploadLocked seals open pack i and uploads it in the background;
+// it blocks while the maximum number of uploads run, which bounds the
+// memory of a backup. r.wmu is held and released while waiting.
+func (r *Repository) startUploadLocked(ctx context.Context, i int) {
+	p := r.open[i]
+	r.open[i] = nil
 	p.finish(r.indexKey, r.dataKey.id)
 	r.uploads.Add(1)
 	r.wmu.Unlock()
@@ -145,15 +192,17 @@ func (r *Repository) startUploadLocked(ctx context.Context) {
 	}()
 }
 
-// Flush makes every saved blob durable: it uploads the open pack, waits for
+// Flush makes every saved blob durable: it uploads the open packs, waits for
 // all uploads and writes an index file naming the new packs. Only after
 // Flush returns nil may a snapshot reference the blobs. When an upload
 // failed, the packs that were written are still named in an index file
 // (for the next writer to reuse) and the upload's error is returned.
 func (r *Repository) Flush(ctx context.Context) error {
 	r.wmu.Lock()
-	if r.cur != nil && len(r.cur.entries) > 0 && r.uploadErr == nil {
-		r.startUploadLocked(ctx)
+	for i, p := range r.open {
+		if p != nil && len(p.entries) > 0 && r.uploadErr == nil {
+			r.startUploadLocked(ctx, i)
+		}
 	}
 	r.wmu.Unlock()
 	r.uploads.Wait()
