@@ -80,7 +80,14 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 			kind = repo.TableFull
 		}
 	}
+	// A chain keeps the keys of its full (another repository's, for a
+	// copied one: repo.TableInfo.Keys); a full uses the repository's.
 	fk, tk, err := r.TableKeys()
+	var keysRef *repo.ID
+	if kind != repo.TableFull {
+		fk, tk, err = r.SnapshotTableKeys(ctx, parent)
+		keysRef = parent.Table.Keys
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +121,7 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	if err != nil {
 		return nil, err
 	}
-	info := &repo.TableInfo{Name: name, Kind: kind, Key: key, Plan: plan, Policy: o.policy, Watermark: o.watermark}
+	info := &repo.TableInfo{Name: name, Kind: kind, Key: key, Plan: plan, Policy: o.policy, Watermark: o.watermark, Keys: keysRef}
 	if !o.policySet && parent != nil {
 		info.Policy = parent.Table.Policy
 	}

@@ -203,7 +203,7 @@ func (c *checker) health(ctx context.Context, name string, h storage.Health) {
 
 func (c *checker) checkMetadataObjects(ctx context.Context) error {
 	var names []string
-	for _, prefix := range []string{configName, keysPrefix, keyInfoPrefix, sessionsPrefix, auditPrefix, indexPrefix, snapshotPrefix, prunePrefix, retentionPrefix, appendOnlyName} {
+	for _, prefix := range []string{configName, keysPrefix, keyInfoPrefix, sessionsPrefix, auditPrefix, indexPrefix, snapshotPrefix, prunePrefix, retentionPrefix, tableKeysPrefix, appendOnlyName} {
 		for name, err := range c.r.store.List(ctx, prefix) {
 			if err != nil {
 				return err

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
+	"github.com/custodia-backup/custodia/crypto"
 	"github.com/custodia-backup/custodia/storage"
 )
 
@@ -29,14 +31,53 @@ type CopyReport struct {
 // keeps its ID and metadata, only its tree changes. A snapshot dst already
 // has is skipped, so an interrupted copy resumes where it stopped, and the
 // blobs it uploaded are deduplicated against. With verify, each copy is
-// read back from dst and compared with the source, file by file.
+// read back from dst and compared with the source, file by file (record by
+// record for a table).
 //
-// Table snapshots are refused (ErrUnsupported): their pages name each
-// other by blob ID, and dst's IDs differ.
-func CopySnapshots(ctx context.Context, src, dst *Repository, snaps []*Snapshot, verify bool) (*CopyReport, error) {
-	c := &copier{src: src, dst: dst, trees: map[ID]ID{}, rep: &CopyReport{}}
+// Table snapshots need WithTablePages (package table's Pages), since their
+// index pages name record pages by blob ID; without it they are refused
+// (ErrUnsupported). Their records are copied as stored, protected under
+// the keys of the repository they were backed up in, which the copy brings
+// along in dst (docs/FORMAT.md 19.9); that needs read access to both.
+//
+// The audit log of dst records the copy (op "copy").
+func CopySnapshots(ctx context.Context, src, dst *Repository, snaps []*Snapshot, verify bool, opts ...CopyOption) (*CopyReport, error) {
+	rep, err := copySnapshots(ctx, src, dst, snaps, verify, opts)
+	args := map[string]string{"from": src.Config().ID.String(), "copied": strconv.Itoa(rep.Copied), "skipped": strconv.Itoa(rep.Skipped)}
+	return rep, dst.audit(ctx, "copy", args, err)
+}
+
+// CopyOption configures CopySnapshots.
+type CopyOption func(*copier)
+
+// TablePages knows the layout of table pages (docs/FORMAT.md 25.4–25.5),
+// which this package does not: package table's Pages implements it.
+type TablePages interface {
+	// Relink returns the table page b with every blob ID it names
+	// replaced by relink(id).
+	Relink(b []byte, relink func(ID) (ID, error)) ([]byte, error)
+	// Compare reads every record of table snapshot a in src and of its
+	// copy b in dst and fails at the first difference.
+	Compare(ctx context.Context, src *Repository, a *Snapshot, dst *Repository, b *Snapshot) error
+}
+
+// WithTablePages lets CopySnapshots copy table snapshots.
+func WithTablePages(p TablePages) CopyOption {
+	return func(c *copier) { c.pages = p }
+}
+
+func copySnapshots(ctx context.Context, src, dst *Repository, snaps []*Snapshot, verify bool, opts []CopyOption) (*CopyReport, error) {
+	c := &copier{src: src, dst: dst, trees: map[ID]ID{}, tableTrees: map[ID]ID{}, tableBlobs: map[ID]ID{}, rep: &CopyReport{}}
+	for _, o := range opts {
+		o(c)
+	}
 	for _, s := range snaps {
-		if s.Kind != KindFiles && s.Kind != KindStream {
+		switch {
+		case s.Kind == KindFiles || s.Kind == KindStream:
+		case s.Kind == KindTable && s.Table != nil && c.pages != nil:
+		case s.Kind == KindTable && s.Table != nil:
+			return c.rep, fmt.Errorf("%w: snapshot %s is a table snapshot, and copying one needs the table page layout (WithTablePages)", ErrUnsupported, s.ID.String()[:8])
+		default:
 			return c.rep, fmt.Errorf("%w: snapshot %s is a %s snapshot, which this build cannot copy into a repository with other keys", ErrUnsupported, s.ID.String()[:8], s.Kind)
 		}
 	}
@@ -46,7 +87,7 @@ func CopySnapshots(ctx context.Context, src, dst *Repository, snaps []*Snapshot,
 		case err == nil:
 			c.rep.Skipped++
 			if verify {
-				if err := c.compare(ctx, s.Tree, have.Tree); err != nil {
+				if err := c.verify(ctx, s, have); err != nil {
 					return c.rep, fmt.Errorf("verify copy of snapshot %s: %w", s.ID.String()[:8], err)
 				}
 				c.rep.Verified++
@@ -62,18 +103,21 @@ func CopySnapshots(ctx context.Context, src, dst *Repository, snaps []*Snapshot,
 				return c.rep, err
 			}
 		}
-		root, err := c.tree(ctx, s.Tree)
+		cp := *s
+		if s.Kind == KindTable {
+			err = c.table(ctx, &cp)
+		} else {
+			cp.Tree, err = c.tree(ctx, s.Tree)
+		}
 		if err != nil {
 			return c.rep, fmt.Errorf("copy snapshot %s: %w", s.ID.String()[:8], err)
 		}
-		cp := *s
-		cp.Tree = root
 		if err := dst.saveSnapshotAs(ctx, &cp, s.ID); err != nil {
 			return c.rep, err
 		}
 		c.rep.Copied++
 		if verify {
-			if err := c.compare(ctx, s.Tree, root); err != nil {
+			if err := c.verify(ctx, s, &cp); err != nil {
 				return c.rep, fmt.Errorf("verify copy of snapshot %s: %w", s.ID.String()[:8], err)
 			}
 			c.rep.Verified++
@@ -82,16 +126,39 @@ func CopySnapshots(ctx context.Context, src, dst *Repository, snaps []*Snapshot,
 	return c.rep, nil
 }
 
+// verify compares snapshot s of src with its copy in dst.
+func (c *copier) verify(ctx context.Context, s, copied *Snapshot) error {
+	if s.Kind == KindTable {
+		if c.pages == nil {
+			return fmt.Errorf("%w: verifying a table snapshot's copy needs WithTablePages", ErrUnsupported)
+		}
+		return c.pages.Compare(ctx, c.src, s, c.dst, copied)
+	}
+	return c.compare(ctx, s.Tree, copied.Tree)
+}
+
 type copier struct {
 	src, dst *Repository
 	trees    map[ID]ID // source tree → destination tree
 	rep      *CopyReport
 	buf      []byte
+
+	// Table snapshots (copy_table.go).
+	pages      TablePages
+	tableTrees map[ID]ID // source table tree → destination tree
+	tableBlobs map[ID]ID // source page → destination page
+	keys       map[[2]crypto.Key]*ID
 }
 
 // tree copies a tree and everything below it and returns its ID in dst.
 func (c *copier) tree(ctx context.Context, id ID) (ID, error) {
-	if out, ok := c.trees[id]; ok {
+	return c.copyTree(ctx, id, c.trees, c.blob)
+}
+
+// copyTree copies a tree, copying its files' blobs with blob, and returns
+// its ID in dst; done holds the trees already copied.
+func (c *copier) copyTree(ctx context.Context, id ID, done map[ID]ID, blob func(context.Context, ID) (ID, error)) (ID, error) {
+	if out, ok := done[id]; ok {
 		return out, nil
 	}
 	t, err := c.src.LoadTree(ctx, id)
@@ -102,14 +169,14 @@ func (c *copier) tree(ctx context.Context, id ID) (ID, error) {
 		n := &t.Nodes[i]
 		switch n.Type {
 		case NodeDir:
-			sub, err := c.tree(ctx, *n.Subtree)
+			sub, err := c.copyTree(ctx, *n.Subtree, done, blob)
 			if err != nil {
 				return ID{}, err
 			}
 			n.Subtree = &sub
 		case NodeFile:
 			for j, b := range n.Content {
-				if n.Content[j], err = c.blob(ctx, b); err != nil {
+				if n.Content[j], err = blob(ctx, b); err != nil {
 					return ID{}, err
 				}
 			}
@@ -119,7 +186,7 @@ func (c *copier) tree(ctx context.Context, id ID) (ID, error) {
 	if err != nil {
 		return ID{}, err
 	}
-	c.trees[id] = out
+	done[id] = out
 	return out, nil
 }
 
@@ -131,6 +198,11 @@ func (c *copier) blob(ctx context.Context, id ID) (ID, error) {
 	}
 	c.buf = data
 	c.rep.Blobs++
+	return c.save(ctx, data)
+}
+
+// save stores data as a data blob of dst, deduplicated, and returns its ID.
+func (c *copier) save(ctx context.Context, data []byte) (ID, error) {
 	nid := c.dst.BlobID(data)
 	added, err := c.dst.SaveBlob(ctx, DataBlob, nid, data, true)
 	if err != nil {

@@ -57,6 +57,7 @@ const (
 	kindAudit       // audit/<seq>-<hash>: an audit log entry
 	kindCustody     // custody/<id>: a custody split's record
 	kindDrill       // drills/<id>: the summary of a restore drill
+	kindTableKeys   // tablekeys/<id>: table protection keys of copied snapshots
 )
 
 // String names the object kind.
@@ -86,6 +87,8 @@ func (o objectKind) String() string {
 		return "custody record"
 	case kindDrill:
 		return "drill record"
+	case kindTableKeys:
+		return "table keys"
 	}
 	return fmt.Sprintf("object kind %d", uint8(o))
 }
@@ -110,6 +113,8 @@ var allowedKeys = map[objectKind]keyKind{
 	kindCustody:     keyCustody,
 	// Drills read the data, so only full key holders record them.
 	kindDrill: keyData,
+	// Table keys decrypt level-1 values: full key holders only (§19.9).
+	kindTableKeys: keyData,
 }
 
 // sealKey is an AEAD with the ID and kind of its key.

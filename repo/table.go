@@ -53,6 +53,12 @@ type TableInfo struct {
 	// Watermark is the highest value of the changed-since column seen, for
 	// the next backup that takes changed rows from the source.
 	Watermark *Watermark `json:"watermark,omitempty"`
+	// Keys, when set, names the tablekeys object holding the keys the
+	// records were protected with, when they are not this repository's
+	// own: a snapshot copied from another repository, and the incremental
+	// and differential snapshots built on it (docs/FORMAT.md 19.9). Nil
+	// means the repository's keys (TableKeys).
+	Keys *ID `json:"keys,omitempty"`
 }
 
 // IndexRef names one index page and its first key.

@@ -18,12 +18,13 @@ import (
 var ErrRecordNotFound = errors.New("no record with this key")
 
 // tableProtection returns the stored decisions of a table snapshot with
-// the repository's keys.
-func tableProtection(r *repo.Repository, s *repo.Snapshot) (*table.Protection, error) {
+// the keys its records were protected with (the repository's, or those a
+// copy brought along).
+func tableProtection(ctx context.Context, r *repo.Repository, s *repo.Snapshot) (*table.Protection, error) {
 	if s.Kind != repo.KindTable || s.Table == nil {
 		return nil, fmt.Errorf("%w: snapshot %s", table.ErrNotTable, s.ID.String()[:8])
 	}
-	fk, tk, err := r.TableKeys()
+	fk, tk, err := r.SnapshotTableKeys(ctx, s)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +36,7 @@ func tableProtection(r *repo.Repository, s *repo.Snapshot) (*table.Protection, e
 // fields decrypted. Field order is kept.
 func Table(ctx context.Context, r *repo.Repository, s *repo.Snapshot) iter.Seq2[classify.Record, error] {
 	return func(yield func(classify.Record, error) bool) {
-		prot, err := tableProtection(r, s)
+		prot, err := tableProtection(ctx, r, s)
 		if err != nil {
 			yield(nil, err)
 			return
@@ -69,7 +70,7 @@ func Table(ctx context.Context, r *repo.Repository, s *repo.Snapshot) iter.Seq2[
 // end by one error wrapping ErrRecordNotFound that names them.
 func TableRecords(ctx context.Context, r *repo.Repository, s *repo.Snapshot, keys [][]string) iter.Seq2[classify.Record, error] {
 	return func(yield func(classify.Record, error) bool) {
-		prot, err := tableProtection(r, s)
+		prot, err := tableProtection(ctx, r, s)
 		if err != nil {
 			yield(nil, err)
 			return

@@ -34,7 +34,7 @@ func (s *SampleReport) OK() bool { return len(s.Mismatched) == 0 && len(s.Missin
 // from the backup or different from it is listed by key; the report's OK
 // is then false. rng picks the sample (nil: a random seed).
 func VerifyTableSample(ctx context.Context, r *repo.Repository, s *repo.Snapshot, source iter.Seq2[classify.Record, error], n int, rng *rand.Rand) (*SampleReport, error) {
-	prot, err := tableProtection(r, s)
+	prot, err := tableProtection(ctx, r, s)
 	if err != nil {
 		return nil, err
 	}
