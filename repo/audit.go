@@ -286,9 +286,14 @@ func (r *Repository) appendAudit(ctx context.Context, payload []byte, extra *[32
 	}
 	obj := sealAuditEntry(r.dataKey, seq, heads, payload)
 	h := auditHash(obj)
-	// Create, not Put: an append cut short (a site down) removes the
-	// shards it wrote, leaving no fragment for verify to find.
-	if err := r.store.Create(ctx, auditName(seq, h), obj); err != nil {
+	name := auditName(seq, h)
+	if err := r.store.Put(ctx, name, obj); err != nil {
+		// An append cut short (a site down without degraded writes)
+		// removes the shards it wrote, leaving no fragment for verify to
+		// find: the name is this entry's own (seq and content hash).
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		_ = r.store.Delete(dctx, name)
+		cancel()
 		return 0, h, fmt.Errorf("append to the audit log: %w", err)
 	}
 	return seq, h, nil
