@@ -104,9 +104,9 @@ func runBackup(ctx context.Context, env *cliEnv, o *backupOptions, pos []string)
 	}
 	var res *backup.Result
 	if o.stdin {
-		res, err = backup.Stream(ctx, r, o.stdinName, env.stdin, opts...)
+		res, err = env.lib(r).BackupStream(ctx, o.stdinName, env.stdin, opts...)
 	} else {
-		res, err = backup.Files(ctx, r, pos, opts...)
+		res, err = env.lib(r).Backup(ctx, pos, opts...)
 	}
 	if err != nil {
 		return err

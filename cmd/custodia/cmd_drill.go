@@ -125,7 +125,7 @@ func runDrill(ctx context.Context, env *cliEnv, o *drillOptions, pos []string) e
 		return err
 	}
 	defer env.closeRepo(r)
-	rep, err := drill.Run(ctx, r, opts...)
+	rep, err := env.lib(r).Drill(ctx, opts...)
 	if err != nil {
 		return err
 	}

@@ -91,7 +91,7 @@ func runRestore(ctx context.Context, env *cliEnv, o *restoreOptions, pos []strin
 		}, time.Second/2))
 	}
 	start := time.Now()
-	res, err := restore.Snapshot(ctx, r, snap, o.target, opts...)
+	res, err := env.lib(r).Restore(ctx, snap, o.target, opts...)
 	if err != nil {
 		return err
 	}

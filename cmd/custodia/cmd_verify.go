@@ -84,7 +84,7 @@ func runVerify(ctx context.Context, env *cliEnv, o *verifyOptions, pos []string)
 	if err := storage.CheckSiteLoss(cfg.DataShards, cfg.ParityShards, len(r.Store().Sites())); err != nil {
 		env.warnf("%v; to survive a site's loss, back up into a new repository initialised with the default coding", err)
 	}
-	rep, err := r.Check(ctx, opts)
+	rep, err := env.lib(r).Verify(ctx, opts)
 	if err != nil {
 		return err
 	}

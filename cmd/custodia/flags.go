@@ -19,6 +19,7 @@ type globalFlags struct {
 	json         bool
 	quiet        bool
 	shareFiles   []string
+	logFormat    string
 }
 
 func (g *globalFlags) register(fs *pflag.FlagSet) {
@@ -26,6 +27,7 @@ func (g *globalFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.passwordFile, "password-file", "", "read the repository password from the first line of `FILE` (default $CUSTODIA_PASSWORD_FILE, else $CUSTODIA_PASSWORD)")
 	fs.BoolVar(&g.json, "json", false, "print the output as JSON")
 	fs.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress and no summary")
+	fs.StringVar(&g.logFormat, "log-format", "text", "how to write logs, warnings and errors on stderr: text, or json (one log/slog JSON object a line, with the library's events)")
 	fs.StringArrayVar(&g.shareFiles, "share-file", nil, "open a split repository with the custody share in `FILE` (repeat once per custodian; see 'custodia help key split')")
 }
 

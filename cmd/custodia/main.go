@@ -48,7 +48,11 @@
 //     (tests fake it); progress is shown only when isTerminal(env.stderr).
 //   - the global flags, accepted before or after the command name:
 //     --repo (env.siteURLs), --password-file (env.password), --json
-//     (env.json), --quiet (env.quiet).
+//     (env.json), --quiet (env.quiet), --log-format (env.logger: with
+//     json, every line written on env.stderr becomes a JSON log record).
+//   - env.lib(r) is the custodia package's host API over r: operations
+//     run through it emit the library's events, which --log-format json
+//     logs.
 //   - env.openRepo(ctx, readOnly) opens the repository with its password
 //     (read-only commands go on when a site is unreachable);
 //     env.openStore(ctx, opts...) opens the sites alone (init).
@@ -75,6 +79,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -147,7 +152,8 @@ type cliEnv struct {
 	getenv func(string) string
 
 	globalFlags
-	warnedReadable bool // the password file's mode was warned about
+	warnedReadable bool         // the password file's mode was warned about
+	logger         *slog.Logger // with --log-format json: stderr's log
 }
 
 // builders are the constructors of the commands, added by register.
@@ -201,23 +207,36 @@ func report(env *cliEnv, err error) int {
 	if err == nil {
 		return exitOK
 	}
+	if env.logger == nil && env.logFormat == "json" {
+		_ = env.setLogFormat() // the error came before the command ran
+	}
+	code, msg := exitStatus(err)
+	switch {
+	case msg == "":
+	case env.logger != nil:
+		env.logExit(code, msg)
+	default:
+		fmt.Fprintln(env.stderr, "custodia: "+msg)
+	}
+	return code
+}
+
+// exitStatus returns the exit status for err and its line ("" for none).
+func exitStatus(err error) (int, string) {
 	var ue *usageError
 	var ee *exitError
 	switch {
 	case errors.As(err, &ee):
 		if ee.msg != "" {
-			fmt.Fprintln(env.stderr, "custodia: "+oneLine(ee.msg))
+			return ee.code, oneLine(ee.msg)
 		}
-		return ee.code
+		return ee.code, ""
 	case errors.As(err, &ue):
-		fmt.Fprintln(env.stderr, "custodia: "+oneLine(ue.msg))
-		return exitUsage
+		return exitUsage, oneLine(ue.msg)
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(env.stderr, "custodia: interrupted")
-		return exitFailure
+		return exitFailure, "interrupted"
 	default:
-		fmt.Fprintln(env.stderr, "custodia: "+oneLine(err.Error()+hint(err)))
-		return exitFailure
+		return exitFailure, oneLine(err.Error() + hint(err))
 	}
 }
 

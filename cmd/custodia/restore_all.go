@@ -41,7 +41,7 @@ type restoreItemJSON struct {
 func runRestoreSeveral(ctx context.Context, env *cliEnv, r *repo.Repository, items []restore.Item, targets []string, opts []restore.Option) error {
 	list := []restoreItemJSON{}
 	failed := 0
-	for a, err := range restore.All(ctx, r, items, opts...) {
+	for a, err := range env.lib(r).RestoreAll(ctx, items, opts...) {
 		if a == nil {
 			return err // interrupted
 		}

@@ -59,6 +59,7 @@ func newRoot(env *cliEnv) *cobra.Command {
 		return usagef("%s: %v", cmd.Name(), err)
 	})
 	env.globalFlags.register(root.PersistentFlags())
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error { return env.setLogFormat() }
 	root.SetHelpCommand(helpCommand(root))
 	root.AddCommand(&cobra.Command{Use: "environment", Short: "the environment variables custodia reads", Long: environmentHelp})
 
