@@ -45,6 +45,13 @@ func (r *Repository) Drill(ctx context.Context, opts ...DrillOption) (*DrillRepo
 		run.Finish(c, "", err)
 		return nil, err
 	}
+	for _, it := range rep.Items {
+		if it.Against != nil && len(it.Against.Changed) > 0 {
+			// Not a failure: the source moved on since the snapshot.
+			run.Warn("", rep.SourceVerdict, nil, c)
+			break
+		}
+	}
 	if !rep.WithinRTO {
 		run.Warn("", "the drill took "+rep.Duration.Round(time.Millisecond).String()+", over the RTO of "+rep.RTO.String(), nil, c)
 	}

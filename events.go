@@ -33,9 +33,10 @@ import (
 //   - VerifyTableSample: Records (sampled), Errors (records that differ
 //     or are missing, each a warning).
 //   - Drill: Files, Records, Bytes, Errors (failed checks, each a
-//     warning), a progress event per item; it ends in EventError when a
-//     check failed, else EventFinish with Message "passed" or "slow"
-//     (slower than the RTO, also a warning).
+//     warning), a progress event per item, a warning when the live
+//     source compared with differs from the snapshot; it ends in
+//     EventError when a check failed, else EventFinish with Message
+//     "passed" or "slow" (slower than the RTO, also a warning).
 //   - Open, Create, Close: the sites; Open warns of what it passed over.
 //
 // monitor.LogEvents logs events to a log/slog Logger.

@@ -51,6 +51,12 @@ type Report struct {
 	Bytes      uint64  `json:"bytes"`
 	Records    uint64  `json:"records"`
 	Throughput float64 `json:"throughput_bytes_per_s"`
+	// SourceVerdict says in one line how the samples compared with the
+	// live source (WithAgainstFiles, WithAgainstTable): equal, or changed
+	// since the snapshot; "" when none was compared. A difference there
+	// is not a failed check: the checks prove the restored data is what
+	// the repository stored.
+	SourceVerdict string `json:"source_verdict,omitempty"`
 	// History holds the earlier drills recorded in the repository, oldest
 	// first (this one not included).
 	History []repo.DrillRecord `json:"history,omitempty"`
@@ -73,6 +79,9 @@ type Item struct {
 	Bytes     uint64        `json:"bytes"`
 	Checks    []Check       `json:"checks"`
 	Passed    bool          `json:"passed"`
+	// Against is how a sample compared with the live source, with
+	// WithAgainstFiles or WithAgainstTable; nil otherwise.
+	Against *Comparison `json:"against,omitempty"`
 }
 
 // Check is one check of an item and its outcome.
@@ -152,6 +161,9 @@ func Run(ctx context.Context, r *repo.Repository, opts ...Option) (*Report, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := checkAgainst(items, &o); err != nil {
+		return nil, err
+	}
 	host, _ := os.Hostname()
 	rep := &Report{Started: o.now(), Host: host, RTO: o.rto, Passed: true}
 	for _, p := range items {
@@ -180,6 +192,7 @@ func Run(ctx context.Context, r *repo.Repository, opts ...Option) (*Report, erro
 		}
 	}
 	rep.Duration = time.Since(rep.Started)
+	rep.SourceVerdict = rep.sourceVerdict()
 	rep.WithinRTO = o.rto == 0 || rep.Duration <= o.rto
 	if s := rep.Duration.Seconds(); s > 0 {
 		rep.Throughput = float64(rep.Bytes) / s
@@ -198,6 +211,9 @@ func Run(ctx context.Context, r *repo.Repository, opts ...Option) (*Report, erro
 			return nil, err
 		}
 		rep.ID = id.String()
+		if err := r.AppendAudit(ctx, rep.auditEntry()); err != nil {
+			return nil, fmt.Errorf("drill: %w", err)
+		}
 	}
 	return rep, nil
 }
@@ -293,6 +309,11 @@ func drillFiles(ctx context.Context, r *repo.Repository, p planned, o *options) 
 		c.Detail = fmt.Sprintf("%d files, %d bytes", files, size)
 	}
 	it.Checks = append(it.Checks, c)
+	if o.againstFiles != "" {
+		check, cmp := compareFiles(ctx, r, p.snap, target, o)
+		it.Checks = append(it.Checks, check)
+		it.Against = cmp
+	}
 	return it
 }
 
@@ -364,6 +385,15 @@ func drillTable(ctx context.Context, r *repo.Repository, p planned, o *options) 
 	it.Checks = append(it.Checks, c)
 	if len(sample) > 0 && info != nil {
 		it.Checks = append(it.Checks, checkSample(ctx, r, p.snap, info.Key, sample))
+	}
+	if live, ok := o.againstTables[p.name]; ok {
+		cmp, err := compareTable(ctx, r, p.snap, p.name, live, o)
+		if err != nil {
+			// The comparison asked for could not run: the drill did not
+			// do all it was asked to.
+			it.Checks = append(it.Checks, Check{Name: "compare a sample with the live source", Detail: err.Error()})
+		}
+		it.Against = cmp
 	}
 	return it
 }

@@ -1,6 +1,11 @@
 package drill
 
-import "time"
+import (
+	"iter"
+	"time"
+
+	"github.com/custodia-backup/custodia/classify"
+)
 
 // Option configures Run.
 type Option func(*options)
@@ -17,6 +22,9 @@ type options struct {
 	seed     uint64
 	now      func() time.Time
 	onItem   []func(Item)
+
+	againstFiles  string                                       // WithAgainstFiles
+	againstTables map[string]iter.Seq2[classify.Record, error] // WithAgainstTable
 }
 
 // WithSnapshot drills the snapshot ref ("latest", an ID or an ID prefix)

@@ -43,6 +43,17 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			b.WriteString("\n")
 		}
 	}
+	if r.SourceVerdict != "" {
+		fmt.Fprintf(&b, "\n## Compared with the live source\n\n%s.\n\n", mdEscape(r.SourceVerdict))
+		for _, it := range r.Items {
+			if c := it.Against; c != nil {
+				fmt.Fprintf(&b, "- %s %s against %s: %d of %d sampled equal\n", it.Kind, mdEscape(it.Name), mdEscape(c.Source), c.Same, c.Sampled)
+				for _, ch := range c.Changed {
+					fmt.Fprintf(&b, "  - %s: %s\n", mdEscape(ch.Name), ch.What)
+				}
+			}
+		}
+	}
 	if len(r.History) > 0 {
 		b.WriteString("\n## Earlier drills\n\n| when | time | RTO | items | result |\n|---|---|---|---|---|\n")
 		for _, h := range r.History {

@@ -24,12 +24,13 @@ type drillOptions struct {
 	rto      string
 	report   string
 	scratch  string
+	against  []string
 }
 
 func newDrillCmd(env *cliEnv) *cobra.Command {
 	var o drillOptions
 	cmd := &cobra.Command{
-		Use:   "drill [--snapshot S|latest] [--table NAME]... [--path GLOB]... [--sample N] [--rto DURATION] [--report FILE.html|FILE.json|FILE.md]",
+		Use:   "drill [--snapshot S|latest] [--table NAME]... [--path GLOB]... [--sample N] [--against SOURCE]... [--rto DURATION] [--report FILE.html|FILE.json|FILE.md]",
 		Short: "prove and time a restore: restore, check, measure against the RTO, report",
 		Long: `Run a restore drill: restore the newest snapshot of files (or the one
 --snapshot names; only the files matching --path when given) into a scratch
@@ -38,12 +39,25 @@ restored byte against its keyed hash, file counts and sizes against the
 snapshot, record counts against the table snapshot, and --sample N records
 fetched again by key; time each item and the whole against --rto; remove
 the scratch data; and keep a sealed record of the drill in the repository,
-whose history the report shows.
+whose history the report shows, and an entry in the audit log with the
+outcome and the RTO verdict.
+
+--against compares a sample (--sample N, default 20) with the live source:
+a FOLDER for the files (the backed-up folder itself, or a folder holding
+each backed-up path by its name), a database DSN for every --table (its
+table of the same name), or TABLE=DSN or TABLE=FILE.csv|.jsonl for one
+table. Each sampled file is re-hashed on disk against the content the
+repository stored: a difference there fails the drill. A live file or
+record that differs from the snapshot is listed apart, on a "source:" line:
+the source changed since the snapshot, which is no failure of the backup
+(a file with the snapshot's size and time but other bytes is flagged: it
+was changed in place, or damaged on the source's disk).
 
 Exit status: 0 when every check passed within the RTO, 3 when they passed
 but the drill was slower than the RTO, 1 when a check failed (the report
 names the item).`,
-		Example: `  custodia drill --table invoices --table invoice_lines --path 'invoices/*' --sample 50 --rto 4h --report drill.html`,
+		Example: `  custodia drill --table invoices --table invoice_lines --path 'invoices/*' --sample 50 --rto 4h --report drill.html
+  custodia drill --table invoices --against sqlite:///srv/einvoice/invoices.db --against /srv/einvoice/documents --sample 50`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDrill(cmd.Context(), env, &o, args)
 		},
@@ -55,6 +69,7 @@ names the item).`,
 	f.IntVar(&o.sample, "sample", 0, "fetch N random records of each table again by key and compare")
 	f.StringVar(&o.rto, "rto", "", "recovery time objective (e.g. 30m, 4h, 1d)")
 	f.StringVar(&o.report, "report", "", "write the report to FILE.html, FILE.json or FILE.md")
+	f.StringArrayVar(&o.against, "against", nil, "compare a sample with the live `SOURCE`: a folder for the files, a DSN for the tables, or TABLE=DSN|FILE (repeatable)")
 	f.StringVar(&o.scratch, "scratch", "", "folder for the scratch restore (default: the system's temporary folder)")
 	return cmd
 }
@@ -117,8 +132,21 @@ func runDrill(ctx context.Context, env *cliEnv, o *drillOptions, pos []string) e
 					fmt.Fprintf(env.stdout, "        check failed: %s: %s\n", c.Name, c.Detail)
 				}
 			}
+			if a := it.Against; a != nil {
+				fmt.Fprintf(env.stdout, "        against %s: %d of %d sampled equal\n", a.Source, a.Same, a.Sampled)
+				for _, ch := range a.Changed {
+					fmt.Fprintf(env.stdout, "          %s: %s\n", ch.Name, ch.What)
+				}
+			}
 		}))
 	}
+
+	aopts, closeSources, err := env.againstOptions(ctx, o)
+	defer closeSources()
+	if err != nil {
+		return err
+	}
+	opts = append(opts, aopts...)
 
 	r, err := env.openRepo(ctx, true)
 	if err != nil {
@@ -152,6 +180,9 @@ func runDrill(ctx context.Context, env *cliEnv, o *drillOptions, pos []string) e
 			fmt.Fprintf(env.stdout, " (RTO %s)", fmtDrillDur(rep.RTO))
 		}
 		fmt.Fprintln(env.stdout)
+		if rep.SourceVerdict != "" {
+			fmt.Fprintln(env.stdout, "source: "+rep.SourceVerdict)
+		}
 	}
 	switch rep.Verdict() {
 	case "failed":
