@@ -530,8 +530,11 @@ type specNode struct {
 // file, every pack (trailer and blobs), both snapshots and every tree, and
 // compares every file with the source; it also re-chunks the stream with
 // the documented chunking algorithm and keyed gear table.
-func TestFormatV1SpecReader(t *testing.T) {
-	dir := v1Dir
+func TestFormatV1SpecReader(t *testing.T) { specReadV1(t, v1Dir) }
+
+// specReadV1 is TestFormatV1SpecReader of the vector set in dir, which
+// holds the v1 content (v1, v1-padded).
+func specReadV1(t *testing.T, dir string) {
 	wantTree := v1WriteSource(t)
 
 	_, ok := specUnlock(t, dir, "wrong password")
@@ -735,6 +738,7 @@ func specReadBlobs(t *testing.T, dir string, k *specKeySet) map[[33]byte][]byte 
 			tEntries, rest := specPackEntries(t, trailer[24:], int(binary.BigEndian.Uint32(trailer[20:24])))
 			require.Empty(t, rest)
 			require.Equal(t, entries, tEntries, "index and trailer of %s", hexID)
+			specPadding(t, k, pack, packID, entries, start)
 			for _, e := range entries {
 				require.LessOrEqual(t, int(e.offset+e.length), start)
 				ad := append([]byte{e.typ}, e.id[:]...)
