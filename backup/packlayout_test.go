@@ -10,8 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/custodia-backup/custodia/backup"
+	"github.com/custodia-backup/custodia/chunk"
 	"github.com/custodia-backup/custodia/internal/fixture"
 	"github.com/custodia-backup/custodia/internal/sizechannel"
+	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/restore"
 )
 
@@ -62,4 +64,39 @@ func TestOneFileBackupPackSizes(t *testing.T) {
 	}
 	assert.LessOrEqual(t, len(sizes), 2, "pack sizes %v", sizes)
 	assert.Len(t, offsets, 10, "pack size minus file size is no constant")
+}
+
+// TestFullPacksStayWithinTarget backs up a file of many chunks into 1 MiB
+// packs: every pack, padding included, stays within the target size (the
+// padding of a full pack does not round it up past it), and the file
+// restores byte for byte.
+func TestFullPacksStayWithinTarget(t *testing.T) {
+	ctx := context.Background()
+	site := t.TempDir()
+	r, _ := fixture.NewRepo(t, site, repo.WithPackSize(1<<20),
+		repo.WithChunker(chunk.Params{Min: 16 << 10, Avg: 64 << 10, Max: 256 << 10}))
+	src := filepath.Join(t.TempDir(), "ledger.bin")
+	data := fixture.RandomBytes(7, 5<<20)
+	require.NoError(t, os.WriteFile(src, data, 0o600))
+	res, err := backup.Files(ctx, r, []string{src})
+	require.NoError(t, err)
+	require.NoError(t, r.Close(ctx))
+	objs, err := sizechannel.Observe(site)
+	require.NoError(t, err)
+	packs := sizechannel.Packs(objs)
+	require.GreaterOrEqual(t, len(packs), 5)
+	full := 0
+	for _, p := range packs {
+		assert.LessOrEqual(t, p.Size, int64(1<<20), p.Name)
+		if p.Size > 1<<20-32<<10 {
+			full++
+		}
+	}
+	assert.Positive(t, full, "some packs are full")
+	dst := t.TempDir()
+	_, err = restore.Snapshot(ctx, r, res.Snapshot, dst)
+	require.NoError(t, err)
+	got, err := os.ReadFile(filepath.Join(dst, "ledger.bin"))
+	require.NoError(t, err)
+	require.Equal(t, data, got)
 }

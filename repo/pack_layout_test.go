@@ -91,3 +91,20 @@ func TestRootTreeJoinsDataPack(t *testing.T) {
 		assert.Equal(t, data+1, tp.blobs)
 	}
 }
+
+// TestFullPackPaddedWithinTarget fills a pack to the last byte the cut
+// rule allows: padded, it is exactly the (power-of-two) target size, not
+// rounded up to the next Padmé length above it.
+func TestFullPackPaddedWithinTarget(t *testing.T) {
+	r := layoutRepo(t)
+	p := &packBuilder{id: ID{1}}
+	n := r.cfg.PackSize - packEntrySize - packFixed
+	require.True(t, r.fitsLocked(p, n))
+	require.False(t, r.fitsLocked(p, n+1))
+	p.add(BlobHandle{Type: DataBlob, ID: ID{2}}, make([]byte, n), n)
+	p.finish(r.indexKey, r.dataKey.id)
+	assert.Equal(t, r.cfg.PackSize, len(p.buf))
+	_, entries, err := parsePack(r.indexKey, p.id, p.buf)
+	require.NoError(t, err)
+	assert.Equal(t, p.entries, entries)
+}

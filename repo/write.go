@@ -128,10 +128,16 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 	return true, nil
 }
 
+// packFixed is the part of a pack that does not grow with its blobs: the
+// smallest padding, the sealed trailer's header and the length field.
+const packFixed = packPadMin + crypto.Overhead + 4 + 16 + 4 + 4
+
 // fitsLocked reports whether a sealed blob of n bytes fits into pack p
-// without the pack exceeding the target size.
+// without the unpadded pack exceeding the target size. With a target that
+// is a power of two (the default), padding then never takes a full pack
+// beyond it.
 func (r *Repository) fitsLocked(p *packBuilder, n int) bool {
-	return len(p.buf)+n+(len(p.entries)+1)*packEntrySize <= r.cfg.PackSize
+	return len(p.buf)+n+(len(p.entries)+1)*packEntrySize+packFixed <= r.cfg.PackSize
 }
 
 // choosePackLocked picks the open pack for a sealed blob of type t and n
