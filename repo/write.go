@@ -98,13 +98,22 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
-	i := r.choosePackLocked(t, len(sealed))
 	// A pack (its trailer included) is cut before it would exceed the
-	// target size, so pack buffers have a fixed size and are reused.
-	if p := r.open[i]; p != nil && !r.fitsLocked(p, len(sealed)) {
-		r.startUploadLocked(ctx, i)
-	}
-	for r.open[i] == nil {
+	// target size, so pack buffers have a fixed size and are reused. Both
+	// cutting and starting a pack may release r.wmu, so the choice is
+	// made again after either: another writer may have filled or started
+	// the pack meanwhile. An empty pack takes any blob, a new one this
+	// blob.
+	for {
+		i := r.choosePackLocked(t, len(sealed))
+		if p := r.open[i]; p != nil {
+			if len(p.entries) == 0 || r.fitsLocked(p, len(sealed)) {
+				p.add(h, sealed, len(data))
+				break
+			}
+			r.startUploadLocked(ctx, i)
+			continue
+		}
 		pid, err := randomID()
 		if err != nil {
 			delete(r.pending, h)
@@ -117,11 +126,12 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 		}
 		if r.open[i] != nil { // another writer started a pack meanwhile
 			r.packBufs <- buf
-			break
+			continue
 		}
 		r.open[i] = &packBuilder{id: pid, buf: buf}
+		r.open[i].add(h, sealed, len(data))
+		break
 	}
-	r.open[i].add(h, sealed, len(data))
 	r.stats.Blobs++
 	r.stats.Bytes += uint64(len(data))
 	r.stats.Stored += uint64(len(sealed))
