@@ -39,6 +39,9 @@ func protectAll(parent context.Context, recs iter.Seq2[classify.Record, error], 
 	workers := runtime.GOMAXPROCS(0)
 	jobs := make(chan recordBatch, workers)
 	results := make(chan protectedBatch, workers)
+	// Batch buffers go back to the workers once add has copied them: a
+	// few are in use at any time, sized by the records seen.
+	var bufs sync.Pool
 	var prot *table.Protection // set by the reader before its first batch
 	go func() {
 		defer close(jobs)
@@ -120,6 +123,9 @@ func protectAll(parent context.Context, recs iter.Seq2[classify.Record, error], 
 		wg.Go(func() {
 			for b := range jobs {
 				out := protectedBatch{ends: make([]int, 0, 2*len(b.recs))}
+				if p, ok := bufs.Get().(*[]byte); ok {
+					out.buf = (*p)[:0]
+				}
 				for i, rec := range b.recs {
 					start := len(out.buf)
 					buf, keyLen, err := b.prot.Append(out.buf, rec)
@@ -158,6 +164,8 @@ func protectAll(parent context.Context, recs iter.Seq2[classify.Record, error], 
 		if res.err != nil {
 			cancel(res.err)
 		}
+		buf := res.buf
+		bufs.Put(&buf)
 		if ctx.Err() != nil {
 			break
 		}

@@ -84,6 +84,19 @@ func (pl *Plan) Decision(field string) (Decision, bool) {
 	return Decision{}, false
 }
 
+// decisionRef returns the plan's decision for field, or nil.
+func (pl *Plan) decisionRef(field string) *Decision {
+	if i, ok := pl.index[field]; ok && i < len(pl.Fields) && pl.Fields[i].Field == field {
+		return &pl.Fields[i]
+	}
+	for i := range pl.Fields { // a plan built by hand, or changed since
+		if pl.Fields[i].Field == field {
+			return &pl.Fields[i]
+		}
+	}
+	return nil
+}
+
 func (pl *Plan) buildIndex() {
 	pl.index = make(map[string]int, len(pl.Fields))
 	for i, d := range pl.Fields {

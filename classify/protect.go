@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"slices"
 	"strings"
 	"sync"
 
@@ -118,46 +120,63 @@ func (p *Protector) Policy() *Policy { return p.policy }
 // asks for a key the protector lacks.
 func (p *Protector) Protect(plan *Plan, key string, rec Record) (Record, error) {
 	out := make(Record, 0, len(rec))
+	var sc sealScratch
 	for _, f := range rec {
-		d, ok := plan.Decision(f.Name)
-		if !ok {
-			d = p.decideUnseen(plan.Table, f)
+		g, encrypt, keep, err := p.protectField(plan, f)
+		if err != nil {
+			return nil, err
 		}
-		if d.Action.Kind == ActionDrop {
+		if !keep {
 			continue
 		}
-		if f.Kind == KindNull || f.Kind == KindEmpty || isNull(f.Value) {
-			out = append(out, f)
-			continue
-		}
-		switch d.Action.Kind {
-		case ActionKeep:
-		case ActionMask:
-			m := d.Type.DefaultMask()
-			if d.Action.Mask != nil {
-				m = *d.Action.Mask
-			}
-			f = Field{Name: f.Name, Value: m.Apply(f.Value), Kind: KindString}
-		case ActionTokenize:
-			if p.tokenKey == nil {
-				return nil, errorf("field %q: %w: tokenize needs a token key", f.Name, ErrNoKey)
-			}
-			f = Field{Name: f.Name, Value: p.Token(f.Value), Kind: KindString}
-		case ActionEncrypt:
-			if p.aead == nil {
-				return nil, errorf("field %q: %w: encrypt needs a field key", f.Name, ErrNoKey)
-			}
-			v, err := p.encrypt(plan.Table, key, f)
+		if encrypt {
+			v, err := p.encrypt(&sc, plan.Table, key, f)
 			if err != nil {
 				return nil, errorf("field %q: %w", f.Name, err)
 			}
-			f = Field{Name: f.Name, Value: v, Kind: KindString}
-		default:
-			return nil, errorf("field %q: %w: unknown action %q", f.Name, ErrPolicy, d.Action.Kind)
+			g = Field{Name: f.Name, Value: v, Kind: KindString}
 		}
-		out = append(out, f)
+		out = append(out, g)
 	}
 	return out, nil
+}
+
+// protectField applies plan's decision to one field. It returns the
+// protected field, or encrypt set when the field is to be encrypted (by the
+// caller), or keep false when the field is dropped.
+func (p *Protector) protectField(plan *Plan, f Field) (g Field, encrypt, keep bool, err error) {
+	d := plan.decisionRef(f.Name)
+	if d == nil {
+		u := p.decideUnseen(plan.Table, f)
+		d = &u
+	}
+	if d.Action.Kind == ActionDrop {
+		return Field{}, false, false, nil
+	}
+	if f.Kind == KindNull || f.Kind == KindEmpty || isNull(f.Value) {
+		return f, false, true, nil
+	}
+	switch d.Action.Kind {
+	case ActionKeep:
+		return f, false, true, nil
+	case ActionMask:
+		m := d.Type.DefaultMask()
+		if d.Action.Mask != nil {
+			m = *d.Action.Mask
+		}
+		return Field{Name: f.Name, Value: m.Apply(f.Value), Kind: KindString}, false, true, nil
+	case ActionTokenize:
+		if p.tokenKey == nil {
+			return Field{}, false, false, errorf("field %q: %w: tokenize needs a token key", f.Name, ErrNoKey)
+		}
+		return Field{Name: f.Name, Value: p.Token(f.Value), Kind: KindString}, false, true, nil
+	case ActionEncrypt:
+		if p.aead == nil {
+			return Field{}, false, false, errorf("field %q: %w: encrypt needs a field key", f.Name, ErrNoKey)
+		}
+		return Field{}, true, true, nil
+	}
+	return Field{}, false, false, errorf("field %q: %w: unknown action %q", f.Name, ErrPolicy, d.Action.Kind)
 }
 
 // decideUnseen classifies a field the plan does not name from its name and
@@ -184,37 +203,57 @@ func (p *Protector) Token(v string) string {
 
 // associatedData binds an encrypted value to its place: the context string,
 // then table, field and record key, each preceded by its length as a 4-byte
-// big-endian number.
-func associatedData(table, field, key string) []byte {
-	ad := make([]byte, 0, len(encryptContext)+12+len(table)+len(field)+len(key))
-	ad = append(ad, encryptContext...)
-	for _, s := range []string{table, field, key} {
-		ad = binary.BigEndian.AppendUint32(ad, uint32(len(s)))
-		ad = append(ad, s...)
+// big-endian number. It is appended to dst.
+func associatedData(dst []byte, table, field, key string) []byte {
+	dst = append(dst, encryptContext...)
+	for _, s := range [...]string{table, field, key} {
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(s)))
+		dst = append(dst, s...)
 	}
-	return ad
+	return dst
 }
 
-// encrypt returns "enc:v2:" + base64url(nonce || XChaCha20-Poly1305(kind || value)).
-func (p *Protector) encrypt(table, key string, f Field) (string, error) {
-	ad := associatedData(table, f.Name, key)
-	pt := make([]byte, 0, 1+len(f.Value))
-	pt = append(pt, kindByte(f.Kind))
-	pt = append(pt, f.Value...)
-	nonce := make([]byte, chacha20poly1305.NonceSizeX, chacha20poly1305.NonceSizeX+len(pt)+chacha20poly1305.Overhead)
+// sealScratch holds the associated data and plaintext of one encryption,
+// reused from value to value.
+type sealScratch struct {
+	ad, pt []byte
+}
+
+// errNonce means the system's random source failed.
+var errNonce = errors.New("reading a random nonce failed")
+
+// seal appends nonce || XChaCha20-Poly1305(kind || value) of field f to
+// dst: the raw form of an encrypted value (the text form is
+// EncryptedPrefix + base64url of these bytes). It returns nil if a random
+// nonce could not be read.
+func (p *Protector) seal(dst []byte, sc *sealScratch, table, key string, f Field) []byte {
+	sc.ad = associatedData(sc.ad[:0], table, f.Name, key)
+	sc.pt = append(append(sc.pt[:0], kindByte(f.Kind)), f.Value...)
+	start := len(dst)
+	dst = slices.Grow(dst, chacha20poly1305.NonceSizeX+len(sc.pt)+chacha20poly1305.Overhead)
+	dst = dst[:start+chacha20poly1305.NonceSizeX]
+	nonce := dst[start:]
 	if p.random {
 		if _, err := rand.Read(nonce); err != nil {
-			return "", err
+			return nil
 		}
 	} else {
 		// A synthetic IV over the place and the value: the same value in
 		// the same place encrypts the same in every backup.
 		var sum [32]byte
-		keyedSum(p.nonceHash, &sum, ad, pt)
+		keyedSum(p.nonceHash, &sum, sc.ad, sc.pt)
 		copy(nonce, sum[:])
 	}
-	ct := p.aead.Seal(nonce, nonce, pt, ad)
-	return EncryptedPrefix + base64.RawURLEncoding.EncodeToString(ct), nil
+	return p.aead.Seal(dst, nonce, sc.pt, sc.ad)
+}
+
+// encrypt returns "enc:v2:" + base64url(nonce || XChaCha20-Poly1305(kind || value)).
+func (p *Protector) encrypt(sc *sealScratch, table, key string, f Field) (string, error) {
+	raw := p.seal(nil, sc, table, key, f)
+	if raw == nil {
+		return "", errNonce
+	}
+	return EncryptedPrefix + base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
 func kindByte(k Kind) byte {
@@ -244,7 +283,7 @@ func (pl *Plan) Decrypt(fieldKey []byte, key string, rec Record) (Record, error)
 		if f.Kind != KindString || !strings.HasPrefix(f.Value, EncryptedPrefix) {
 			continue
 		}
-		v, k, ok := decryptValue(aead, associatedData(pl.Table, f.Name, key), f.Value)
+		v, k, ok := decryptValue(aead, associatedData(nil, pl.Table, f.Name, key), f.Value)
 		if !ok {
 			return nil, errorf("field %q: %w", f.Name, ErrDecrypt)
 		}

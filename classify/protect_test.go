@@ -3,6 +3,7 @@ package classify
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -173,7 +174,7 @@ func TestProtectVectors(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, encryptVector, out[0].Value)
 	assert.Equal(t, []byte("custodia/classify/enc/v2\x00\x00\x00\x09customers\x00\x00\x00\x05id_no\x00\x00\x00\x0242"),
-		associatedData("customers", "id_no", "42"))
+		associatedData(nil, "customers", "id_no", "42"))
 }
 
 const (
@@ -203,7 +204,7 @@ func TestDecryptErrors(t *testing.T) {
 	p, err := NewProtector(nil, WithFieldKey(testFieldKey))
 	require.NoError(t, err)
 	plan := &Plan{Table: "t"}
-	enc, err := p.encrypt("t", "k", Field{Name: "x", Value: "secret"})
+	enc, err := p.encrypt(&sealScratch{}, "t", "k", Field{Name: "x", Value: "secret"})
 	require.NoError(t, err)
 	rec := Record{{Name: "x", Value: enc}, {Name: "plain", Value: "as is"}}
 	back, err := plan.Decrypt(testFieldKey, "k", rec)
@@ -276,7 +277,7 @@ func withoutExamples(ds []Decision) []Decision {
 // decrypter and only decrypt when they were produced with the key.
 func FuzzDecrypt(f *testing.F) {
 	p, _ := NewProtector(nil, WithFieldKey(testFieldKey))
-	enc, _ := p.encrypt("t", "k", Field{Name: "x", Value: "110101199003074258"})
+	enc, _ := p.encrypt(&sealScratch{}, "t", "k", Field{Name: "x", Value: "110101199003074258"})
 	f.Add(enc)
 	f.Add(EncryptedPrefix)
 	f.Add(EncryptedPrefix + "AAAA")
@@ -296,4 +297,35 @@ func FuzzDecrypt(f *testing.F) {
 			require.Equal(t, s, back[0].Value)
 		}
 	})
+}
+
+// TestProtectSealedMatchesProtect checks that the raw form gives the same
+// decisions and the same ciphertext as the text form, field by field.
+func TestProtectSealedMatchesProtect(t *testing.T) {
+	p, err := NewProtector(nil, WithFieldKey(bytes.Repeat([]byte{1}, KeySize)), WithTokenKey(bytes.Repeat([]byte{2}, KeySize)))
+	require.NoError(t, err)
+	recs := readAll(t, "id,name,resident_id,phone,bank_card,note\n1,王伟,110101199003074514,13812345678,6222021234567890128,\n2,李娜,11010519491231002X,13987654321,4111111111111111,null\n")
+	plan, _ := protectAll(t, p, "customers", recs)
+	var s Sealed
+	for _, rec := range recs {
+		want, err := p.Protect(plan, "k", rec)
+		require.NoError(t, err)
+		require.NoError(t, p.ProtectSealed(&s, plan, "k", rec))
+		require.Len(t, s.Fields, len(want))
+		sealed := 0
+		for i, f := range s.Fields {
+			if raw := s.Raw(i); raw != nil {
+				sealed++
+				assert.Empty(t, f.Value)
+				f.Value = EncryptedPrefix + base64.RawURLEncoding.EncodeToString(raw)
+			}
+			assert.Equal(t, want[i], f)
+		}
+		assert.Equal(t, 2, sealed, "resident ID and bank card are encrypted")
+		back, err := plan.Decrypt(bytes.Repeat([]byte{1}, KeySize), "k", want)
+		require.NoError(t, err)
+		v, _ := back.Get("resident_id")
+		orig, _ := rec.Get("resident_id")
+		assert.Equal(t, orig.Value, v.Value)
+	}
 }

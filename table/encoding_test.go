@@ -2,6 +2,8 @@ package table
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,30 +52,105 @@ func TestKeyOrder(t *testing.T) {
 	assert.ErrorIs(t, err, ErrKey)
 }
 
+// buildPage makes a version-1 record page of (key, value of field "v")
+// entries.
 func buildPage(entries ...[2]string) []byte {
 	b := []byte(recordPageMagic)
 	b = append(b, byte(len(entries)))
 	for _, e := range entries {
-		b = appendPageRecord(b, []byte(e[0]), []byte(e[1]))
+		b = appendPageRecord(b, []byte(e[0]), AppendRecord(nil, classify.Record{{Name: "v", Value: e[1]}}))
 	}
 	return b
 }
 
+// buildPageV2 makes a version-2 record page of keys and encoded records.
+func buildPageV2(t testing.TB, keys, recs [][]byte) []byte {
+	names := newPageNames()
+	var body []byte
+	for i := range keys {
+		var err error
+		body, err = names.appendEntry(body, keys[i], recs[i])
+		require.NoError(t, err)
+	}
+	b := names.appendHeader([]byte(recordPageMagicV2))
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	return append(b, body...)
+}
+
+func entriesV2(t testing.TB, entries ...[2]string) []byte {
+	var keys, recs [][]byte
+	for _, e := range entries {
+		keys = append(keys, []byte(e[0]))
+		recs = append(recs, AppendRecord(nil, classify.Record{{Name: "v", Value: e[1]}, {Name: "w", Value: "x" + e[1]}}))
+	}
+	return buildPageV2(t, keys, recs)
+}
+
 func TestPageDecode(t *testing.T) {
-	p, err := DecodePage(buildPage([2]string{"a", "1"}, [2]string{"b", "2"}))
+	for _, build := range []func(...[2]string) []byte{buildPage, func(e ...[2]string) []byte { return entriesV2(t, e...) }} {
+		p, err := DecodePage(build([2]string{"a", "1"}, [2]string{"b", "2"}))
+		require.NoError(t, err)
+		assert.Equal(t, 2, p.Len())
+		i, ok := p.Find([]byte("b"))
+		assert.True(t, ok)
+		rec, err := DecodeRecord(p.Record(i))
+		require.NoError(t, err)
+		v, _ := rec.Get("v")
+		assert.Equal(t, "2", v.Value)
+		_, ok = p.Find([]byte("c"))
+		assert.False(t, ok)
+		_, err = DecodePage(build([2]string{"b", "1"}, [2]string{"a", "2"}))
+		assert.ErrorIs(t, err, ErrMalformed, "keys out of order")
+		_, err = DecodePage(build([2]string{"a", "1"}, [2]string{"a", "2"}))
+		assert.ErrorIs(t, err, ErrMalformed, "duplicate keys")
+		_, err = DecodePage(build())
+		assert.ErrorIs(t, err, ErrMalformed, "empty page")
+	}
+}
+
+// TestSealedValuesRaw checks that an encrypted value's text form is stored
+// as its raw bytes (kind 5) and read back as the same text, from pages of
+// either version, and that the text form of such a value is not canonical.
+func TestSealedValuesRaw(t *testing.T) {
+	raw := bytes.Repeat([]byte{0xfb}, minSealed+18)
+	text := classify.EncryptedPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	rec := classify.Record{{Name: "id", Value: "1"}, {Name: "card", Value: text}, {Name: "short", Value: classify.EncryptedPrefix + "AAAA"}}
+	enc := AppendRecord(nil, rec)
+	assert.True(t, bytes.Contains(enc, raw), "stored raw")
+	assert.False(t, bytes.Contains(enc, []byte(text)), "not as text")
+	got, err := DecodeRecord(enc)
 	require.NoError(t, err)
-	assert.Equal(t, 2, p.Len())
-	i, ok := p.Find([]byte("b"))
-	assert.True(t, ok)
-	assert.Equal(t, "2", string(p.Record(i)))
-	_, ok = p.Find([]byte("c"))
-	assert.False(t, ok)
-	_, err = DecodePage(buildPage([2]string{"b", "1"}, [2]string{"a", "2"}))
-	assert.ErrorIs(t, err, ErrMalformed, "keys out of order")
-	_, err = DecodePage(buildPage([2]string{"a", "1"}, [2]string{"a", "2"}))
-	assert.ErrorIs(t, err, ErrMalformed, "duplicate keys")
-	_, err = DecodePage(buildPage())
-	assert.ErrorIs(t, err, ErrMalformed, "empty page")
+	assert.Equal(t, rec, got)
+
+	// A version-1 page holds the text: it reads as the same canonical record.
+	var v1 []byte
+	v1 = append(append(v1, recordPageMagic...), 1)
+	v1 = appendRecordV1(v1, []byte("k"), rec)
+	p, err := DecodePage(v1)
+	require.NoError(t, err)
+	assert.Equal(t, enc, p.Record(0))
+
+	// The text form inside a record of the canonical encoding is malformed.
+	bad := []byte{1, 4, 'c', 'a', 'r', 'd', 0, byte(len(text))}
+	_, err = DecodeRecord(append(bad, text...))
+	assert.ErrorIs(t, err, ErrMalformed)
+	_, err = DecodeRecord([]byte{1, 1, 'x', kindSealed, 3, 1, 2, 3})
+	assert.ErrorIs(t, err, ErrMalformed, "too short to be a ciphertext")
+}
+
+// appendRecordV1 appends a version-1 page entry: the record as written
+// before encrypted values were stored raw.
+func appendRecordV1(dst, key []byte, rec classify.Record) []byte {
+	var r []byte
+	r = binary.AppendUvarint(r, uint64(len(rec)))
+	for _, f := range rec {
+		r = binary.AppendUvarint(r, uint64(len(f.Name)))
+		r = append(r, f.Name...)
+		r = append(r, byte(f.Kind))
+		r = binary.AppendUvarint(r, uint64(len(f.Value)))
+		r = append(r, f.Value...)
+	}
+	return appendPageRecord(dst, key, r)
 }
 
 func TestIndexDecode(t *testing.T) {
@@ -120,6 +197,10 @@ func FuzzDecodeRecord(f *testing.F) {
 func FuzzDecodePage(f *testing.F) {
 	f.Add(buildPage([2]string{"a", "1"}, [2]string{"b", "2"}))
 	f.Add([]byte("CRP1"))
+	f.Add(entriesV2(f, [2]string{"a", "1"}, [2]string{"b", "2"}))
+	raw := bytes.Repeat([]byte{7}, minSealed)
+	f.Add(buildPageV2(f, [][]byte{[]byte("k")}, [][]byte{AppendRecord(nil, classify.Record{{Name: "c", Value: classify.EncryptedPrefix + base64.RawURLEncoding.EncodeToString(raw)}})}))
+	f.Add([]byte("CRP2"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := DecodePage(b)
 		if err != nil {
@@ -128,6 +209,19 @@ func FuzzDecodePage(f *testing.F) {
 		}
 		for i := 1; i < p.Len(); i++ {
 			assert.Negative(t, bytes.Compare(p.Key(i-1), p.Key(i)))
+		}
+		for i := range p.Len() {
+			rec, err := DecodeRecord(p.Record(i))
+			require.NoError(t, err, "a page's records are canonical")
+			assert.Equal(t, p.Record(i), AppendRecord(nil, rec))
+		}
+		if string(b[:4]) == recordPageMagicV2 {
+			// A version-2 page decodes only from its one encoding.
+			keys, recs := make([][]byte, p.Len()), make([][]byte, p.Len())
+			for i := range keys {
+				keys[i], recs[i] = p.Key(i), p.Record(i)
+			}
+			assert.Equal(t, b, buildPageV2(t, keys, recs))
 		}
 	})
 }

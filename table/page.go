@@ -7,10 +7,12 @@ import (
 	"sort"
 )
 
-// Page magics: the first four bytes of a record page and of an index page.
+// Page magics: the first four bytes of a record page (version 1, read
+// only, and 2) and of an index page.
 const (
-	recordPageMagic = "CRP1"
-	indexPageMagic  = "CIX1"
+	recordPageMagic   = "CRP1"
+	recordPageMagicV2 = "CRP2"
+	indexPageMagic    = "CIX1"
 )
 
 // Index page kinds.
@@ -25,8 +27,9 @@ const (
 	opPut    byte = 1
 )
 
-// Page is a decoded record page: records sorted by key. Its slices point
-// into the bytes it was decoded from.
+// Page is a decoded record page: records sorted by key, each in the
+// canonical encoding of [AppendRecord] whatever the page's version. Keys
+// point into the bytes it was decoded from.
 type Page struct {
 	keys [][]byte
 	recs [][]byte
@@ -47,10 +50,12 @@ func (p *Page) Find(key []byte) (int, bool) {
 	return i, i < len(p.keys) && bytes.Equal(p.keys[i], key)
 }
 
-// appendPageHeader starts a record page.
+// appendPageHeader starts a version-1 record page (tests only: writers
+// write version 2).
 func appendPageHeader(dst []byte) []byte { return append(dst, recordPageMagic...) }
 
-// appendPageRecord appends one key and encoded record to a record page body.
+// appendPageRecord appends one key and encoded record to a version-1
+// record page body.
 func appendPageRecord(dst, key, rec []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(key)))
 	dst = append(dst, key...)
@@ -58,12 +63,17 @@ func appendPageRecord(dst, key, rec []byte) []byte {
 	return append(dst, rec...)
 }
 
-// DecodePage parses a record page:
+// DecodePage parses a record page of version 2 (see [decodePageV2]) or 1:
 //
 //	"CRP1" || uvarint(count) || count × (uvarint(len(key)) || key || uvarint(len(record)) || record)
 //
-// with count ≥ 1 and keys strictly ascending. Records are not decoded.
+// with count ≥ 1 and keys strictly ascending. The records of a version-1
+// page are checked and brought to the canonical encoding (encrypted values
+// raw), so that a record reads the same from pages of either version.
 func DecodePage(b []byte) (*Page, error) {
+	if len(b) >= 4 && string(b[:4]) == recordPageMagicV2 {
+		return decodePageV2(b[4:])
+	}
 	if len(b) < 4 || string(b[:4]) != recordPageMagic {
 		return nil, fmt.Errorf("%w: not a record page", ErrMalformed)
 	}
@@ -75,6 +85,8 @@ func DecodePage(b []byte) (*Page, error) {
 		return nil, fmt.Errorf("%w: record page announces %d records in %d bytes", ErrMalformed, n, len(b))
 	}
 	p := &Page{keys: make([][]byte, n), recs: make([][]byte, n)}
+	ends := make([]int, n)
+	var buf []byte
 	for i := range p.keys {
 		if p.keys[i], b, err = lenBytes(b); err != nil {
 			return nil, err
@@ -82,12 +94,30 @@ func DecodePage(b []byte) (*Page, error) {
 		if len(p.keys[i]) == 0 || (i > 0 && bytes.Compare(p.keys[i-1], p.keys[i]) >= 0) {
 			return nil, fmt.Errorf("%w: record page keys not ascending at %d", ErrMalformed, i)
 		}
-		if p.recs[i], b, err = lenBytes(b); err != nil {
+		var rec []byte
+		if rec, b, err = lenBytes(b); err != nil {
 			return nil, err
 		}
+		r, err := decodeRecord(rec, true)
+		if err != nil {
+			return nil, err
+		}
+		buf = AppendRecord(buf, r)
+		ends[i] = len(buf)
 	}
-	if len(b) != 0 {
-		return nil, fmt.Errorf("%w: %d stray bytes after a record page", ErrMalformed, len(b))
+	return p.setRecords(b, buf, ends)
+}
+
+// setRecords points the page's records into buf, cut at ends, once the
+// page's bytes are all read (rest is what is left of them).
+func (p *Page) setRecords(rest, buf []byte, ends []int) (*Page, error) {
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("%w: %d stray bytes after a record page", ErrMalformed, len(rest))
+	}
+	start := 0
+	for i, end := range ends {
+		p.recs[i] = buf[start:end:end]
+		start = end
 	}
 	return p, nil
 }

@@ -26,8 +26,10 @@ const (
 type pager struct {
 	r      *repo.Repository
 	s      *saver
-	header []byte // magic (and kind)
+	header []byte     // magic (and kind)
+	names  *pageNames // the field names of a record page, or nil
 	min    int
+	ebuf   []byte
 
 	body  []byte
 	count uint64
@@ -42,6 +44,23 @@ type pager struct {
 
 func newPager(r *repo.Repository, s *saver, header []byte, min int, cut func([]byte, ID, uint64, int) error) *pager {
 	return &pager{r: r, s: s, header: header, min: min, cut: cut}
+}
+
+// newRecordPager returns a pager of version-2 record pages.
+func newRecordPager(r *repo.Repository, s *saver, cut func([]byte, ID, uint64, int) error) *pager {
+	p := newPager(r, s, []byte(recordPageMagicV2), minPage, cut)
+	p.names = newPageNames()
+	return p
+}
+
+// addRecord adds one record (the encoding of AppendRecord) with its key to
+// a record page and returns its position in its page.
+func (p *pager) addRecord(ctx context.Context, key, rec []byte) (uint64, error) {
+	var err error
+	if p.ebuf, err = p.names.appendEntry(p.ebuf[:0], key, rec); err != nil {
+		return 0, err
+	}
+	return p.add(ctx, key, p.ebuf)
 }
 
 // add appends one encoded entry (appendEntry writes it to the body) with its
@@ -70,8 +89,19 @@ func (p *pager) flush(ctx context.Context) error {
 	if p.count == 0 {
 		return nil
 	}
-	buf := make([]byte, 0, len(p.header)+binary.MaxVarintLen64+len(p.body))
+	names := 0
+	if p.names != nil {
+		names = binary.MaxVarintLen64 * (1 + len(p.names.list))
+		for _, n := range p.names.list {
+			names += len(n)
+		}
+	}
+	buf := make([]byte, 0, len(p.header)+names+binary.MaxVarintLen64+len(p.body))
 	buf = append(buf, p.header...)
+	if p.names != nil {
+		buf = p.names.appendHeader(buf)
+		p.names.reset()
+	}
 	buf = binary.AppendUvarint(buf, p.count)
 	buf = append(buf, p.body...)
 	id := p.r.BlobID(buf)

@@ -1,10 +1,12 @@
 package table
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/custodia-backup/custodia/classify"
 	"github.com/custodia-backup/custodia/repo"
@@ -24,6 +26,7 @@ type Protection struct {
 	prot     *classify.Protector
 	plan     *classify.Plan
 	fieldKey []byte
+	sealed   sync.Pool // of *classify.Sealed, one per worker at a time
 }
 
 // Keys are the secrets of protection (repo.Repository.TableKeys).
@@ -126,19 +129,16 @@ func (p *Protection) Key(dst []byte, rec classify.Record) ([]byte, error) {
 // canonical encoding (appended to dst). Encrypted values are bound to the
 // table, the field and the stored key (as a string of its bytes).
 func (p *Protection) Protect(dst []byte, rec classify.Record) (key, enc []byte, err error) {
-	key, err = p.Key(nil, rec)
+	buf, keyLen, err := p.Append(nil, rec)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := p.prot.Protect(p.plan, string(key), rec)
-	if err != nil {
-		return nil, nil, err
-	}
-	return key, AppendRecord(dst, out), nil
+	return buf[:keyLen:keyLen], append(dst, buf[keyLen:]...), nil
 }
 
 // Append appends rec's stored key and then its protected canonical
-// encoding to dst, and returns dst with the key's length.
+// encoding (that of [AppendRecord], encrypted values raw) to dst, and
+// returns dst with the key's length.
 func (p *Protection) Append(dst []byte, rec classify.Record) ([]byte, int, error) {
 	start := len(dst)
 	if dst == nil {
@@ -149,11 +149,24 @@ func (p *Protection) Append(dst []byte, rec classify.Record) ([]byte, int, error
 		return nil, 0, err
 	}
 	keyLen := len(dst) - start
-	out, err := p.prot.Protect(p.plan, string(dst[start:]), rec)
-	if err != nil {
+	s, _ := p.sealed.Get().(*classify.Sealed)
+	if s == nil {
+		s = new(classify.Sealed)
+	}
+	defer p.sealed.Put(s)
+	if err := p.prot.ProtectSealed(s, p.plan, string(dst[start:]), rec); err != nil {
 		return nil, 0, err
 	}
-	return AppendRecord(dst, out), keyLen, nil
+	return appendSealed(dst, s), keyLen, nil
+}
+
+// appendSealed appends the canonical encoding of a protected record.
+func appendSealed(dst []byte, s *classify.Sealed) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s.Fields)))
+	for i, f := range s.Fields {
+		dst = appendField(dst, f, s.Raw(i))
+	}
+	return dst
 }
 
 // ProtectKey returns the stored key of the given key field values.

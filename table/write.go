@@ -70,8 +70,7 @@ func finish(ctx context.Context, r *repo.Repository, sv *saver, lay *Layout) (*L
 func writeFull(ctx context.Context, r *repo.Repository, sv *saver, entries iter.Seq2[Entry, error]) (*Layout, error) {
 	idx := newIndexWriter(r, sv, indexKindPages)
 	var pageIDs []ID
-	var ebuf []byte
-	rec := newPager(r, sv, []byte(recordPageMagic), minPage, func(first []byte, id ID, n uint64, _ int) error {
+	rec := newRecordPager(r, sv, func(first []byte, id ID, n uint64, _ int) error {
 		pageIDs = append(pageIDs, id)
 		return idx.addPageRef(ctx, PageRef{First: first, Page: id, Records: n})
 	})
@@ -90,8 +89,7 @@ func writeFull(ctx context.Context, r *repo.Repository, sv *saver, entries iter.
 			return nil, fmt.Errorf("table: entries out of key order at %s", KeyString(e.Key))
 		}
 		prev = append(prev[:0], e.Key...)
-		ebuf = appendPageRecord(ebuf[:0], e.Key, e.Record)
-		if _, err := rec.add(ctx, e.Key, ebuf); err != nil {
+		if _, err := rec.addRecord(ctx, e.Key, e.Record); err != nil {
 			return nil, err
 		}
 		lay.Records++
@@ -153,11 +151,10 @@ func writeDelta(ctx context.Context, r *repo.Repository, sv *saver, changes iter
 	defer spool.Close()
 	var (
 		pages []ID // by sequence
-		ebuf  []byte
 		vbuf  []byte
 		lay   Layout
 	)
-	rec := newPager(r, sv, []byte(recordPageMagic), minPage, func(_ []byte, id ID, _ uint64, _ int) error {
+	rec := newRecordPager(r, sv, func(_ []byte, id ID, _ uint64, _ int) error {
 		pages = append(pages, id)
 		return nil
 	})
@@ -203,8 +200,7 @@ func writeDelta(ctx context.Context, r *repo.Repository, sv *saver, changes iter
 			continue
 		}
 		seq := uint64(len(pages))
-		ebuf = appendPageRecord(ebuf[:0], c.Key, c.Record)
-		pos, err := rec.add(ctx, c.Key, ebuf)
+		pos, err := rec.addRecord(ctx, c.Key, c.Record)
 		if err != nil {
 			return nil, err
 		}
