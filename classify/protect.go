@@ -145,7 +145,12 @@ func (p *Protector) Protect(plan *Plan, key string, rec Record) (Record, error) 
 // protected field, or encrypt set when the field is to be encrypted (by the
 // caller), or keep false when the field is dropped.
 func (p *Protector) protectField(plan *Plan, f Field) (g Field, encrypt, keep bool, err error) {
-	d := plan.decisionRef(f.Name)
+	return p.applyDecision(plan, plan.decisionRef(f.Name), f)
+}
+
+// applyDecision is protectField with the plan's decision for f (nil if
+// the plan has none).
+func (p *Protector) applyDecision(plan *Plan, d *Decision, f Field) (g Field, encrypt, keep bool, err error) {
 	if d == nil {
 		u := p.decideUnseen(plan.Table, f)
 		d = &u

@@ -6,12 +6,36 @@ package classify
 // XChaCha20-Poly1305 ciphertext, the bytes whose base64url after
 // EncryptedPrefix is the value [Protector.Protect] gives. Reuse one Sealed
 // from record to record: [Protector.ProtectSealed] overwrites it and reuses
-// its buffers. The zero value is ready to use.
+// its buffers, and it remembers the decisions of the last plan it was
+// used with: change no plan between calls. The zero value is ready to use.
 type Sealed struct {
 	Fields []Field
 	raw    []int // per field: start and end in buf, or -1
 	buf    []byte
 	sc     sealScratch
+
+	// The decisions of the last record's fields by position: records of
+	// one table mostly have the same fields in the same order.
+	plan  *Plan
+	names []string
+	dec   []*Decision
+}
+
+// decision returns plan's decision for field i of a record, named name.
+func (s *Sealed) decision(plan *Plan, i int, name string) *Decision {
+	if s.plan != plan {
+		s.plan, s.names, s.dec = plan, s.names[:0], s.dec[:0]
+	}
+	if i < len(s.names) && s.names[i] == name {
+		return s.dec[i]
+	}
+	d := plan.decisionRef(name)
+	if i < len(s.names) {
+		s.names[i], s.dec[i] = name, d
+	} else if i == len(s.names) {
+		s.names, s.dec = append(s.names, name), append(s.dec, d)
+	}
+	return d
 }
 
 // Raw returns the raw ciphertext of field i if it was encrypted, or nil.
@@ -28,8 +52,8 @@ func (s *Sealed) Raw(i int) []byte {
 // with few allocations.
 func (p *Protector) ProtectSealed(s *Sealed, plan *Plan, key string, rec Record) error {
 	s.Fields, s.raw, s.buf = s.Fields[:0], s.raw[:0], s.buf[:0]
-	for _, f := range rec {
-		g, encrypt, keep, err := p.protectField(plan, f)
+	for i, f := range rec {
+		g, encrypt, keep, err := p.applyDecision(plan, s.decision(plan, i, f.Name), f)
 		if err != nil {
 			return err
 		}

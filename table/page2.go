@@ -22,6 +22,9 @@ import (
 type pageNames struct {
 	index map[string]uint64
 	list  []string
+	// byPos caches the index of the last record's field names by
+	// position: records mostly have the same fields in the same order.
+	byPos []uint64
 }
 
 func newPageNames() *pageNames { return &pageNames{index: map[string]uint64{}} }
@@ -29,7 +32,7 @@ func newPageNames() *pageNames { return &pageNames{index: map[string]uint64{}} }
 // reset empties the table for the next page.
 func (n *pageNames) reset() {
 	clear(n.index)
-	n.list = n.list[:0]
+	n.list, n.byPos = n.list[:0], n.byPos[:0]
 }
 
 // appendHeader appends the name table.
@@ -53,7 +56,7 @@ func (n *pageNames) appendEntry(dst, key, rec []byte) ([]byte, error) {
 		return nil, err
 	}
 	dst = binary.AppendUvarint(dst, fields)
-	for range fields {
+	for j := range fields {
 		var name, value []byte
 		if name, b, err = lenBytes(b); err != nil {
 			return nil, err
@@ -65,12 +68,7 @@ func (n *pageNames) appendEntry(dst, key, rec []byte) ([]byte, error) {
 		if value, b, err = lenBytes(b[1:]); err != nil {
 			return nil, err
 		}
-		i, ok := n.index[string(name)]
-		if !ok {
-			i = uint64(len(n.list))
-			n.index[string(name)] = i
-			n.list = append(n.list, string(name))
-		}
+		i := n.indexOf(j, name)
 		dst = binary.AppendUvarint(dst, i)
 		dst = append(dst, kind)
 		dst = binary.AppendUvarint(dst, uint64(len(value)))
@@ -80,6 +78,26 @@ func (n *pageNames) appendEntry(dst, key, rec []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %d stray bytes after a record", ErrMalformed, len(b))
 	}
 	return dst, nil
+}
+
+// indexOf returns the index of the name of field j of a record, added to
+// the table if new.
+func (n *pageNames) indexOf(j uint64, name []byte) uint64 {
+	if j < uint64(len(n.byPos)) && n.list[n.byPos[j]] == string(name) {
+		return n.byPos[j]
+	}
+	i, ok := n.index[string(name)]
+	if !ok {
+		i = uint64(len(n.list))
+		n.index[string(name)] = i
+		n.list = append(n.list, string(name))
+	}
+	if j < uint64(len(n.byPos)) {
+		n.byPos[j] = i
+	} else if j == uint64(len(n.byPos)) {
+		n.byPos = append(n.byPos, i)
+	}
+	return i
 }
 
 // decodePageV2 parses a version-2 record page after its magic. The records

@@ -69,9 +69,11 @@ func finish(ctx context.Context, r *repo.Repository, sv *saver, lay *Layout) (*L
 
 func writeFull(ctx context.Context, r *repo.Repository, sv *saver, entries iter.Seq2[Entry, error]) (*Layout, error) {
 	idx := newIndexWriter(r, sv, indexKindPages)
-	var pageIDs []ID
-	rec := newRecordPager(r, sv, func(first []byte, id ID, n uint64, _ int) error {
-		pageIDs = append(pageIDs, id)
+	pages := &pageList{r: r}
+	rec := newRecordPager(r, sv, func(first []byte, id ID, n uint64, size int) error {
+		if err := pages.add(ctx, id, size); err != nil {
+			return err
+		}
 		return idx.addPageRef(ctx, PageRef{First: first, Page: id, Records: n})
 	})
 	var (
@@ -100,9 +102,13 @@ func writeFull(ctx context.Context, r *repo.Repository, sv *saver, entries iter.
 	if err := idx.finish(ctx); err != nil {
 		return nil, err
 	}
+	records, err := pages.node(ctx, "records", rec.stored)
+	if err != nil {
+		return nil, err
+	}
 	lay.root = &repo.Tree{Nodes: []repo.Node{
 		fileNode("index", idx.pages, idx.p.stored),
-		fileNode("records", pageIDs, rec.stored),
+		records,
 	}}
 	lay.Index = idx.top
 	return &lay, nil
