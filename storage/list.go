@@ -58,6 +58,7 @@ func (s *Store) Delete(ctx context.Context, name string) error {
 	}
 	s.headers.remove(name)
 	s.recent.remove(name)
+	s.windows.forget(name)
 	keys, offline, listErr := s.shardKeys(ctx, name)
 	var mu sync.Mutex
 	errs := append([]error{listErr}, offline...)

@@ -35,6 +35,9 @@ type options struct {
 	buckets          []hostBucket
 	tempAge          time.Duration
 	tempAgeSet       bool
+	readWindow       int64
+	readConc         int
+	readMemory       int64
 }
 
 // hostBucket is a site handed in with WithBucket.
@@ -102,6 +105,7 @@ type sites struct {
 	list    []site
 	headers *headerCache
 	recent  *objectCache // reconstructed objects, for GetRange
+	windows *windowCache // windows read from remote sites, for GetRange
 	closed  atomic.Bool
 	// The removal of stale temporary files (cleanup.go).
 	tempAge   time.Duration
@@ -153,6 +157,7 @@ func Open(ctx context.Context, urls []string, opts ...Option) (*Store, error) {
 		list:     make([]site, len(norm)+len(o.buckets)),
 		headers:  newHeaderCache(4096),
 		recent:   &objectCache{max: recentObjectsBytes},
+		windows:  newWindowCache(o.readWindow, o.readMemory),
 		tempAge:  DefaultStaleTemporaryAge,
 		degraded: o.degraded,
 	}}
@@ -179,6 +184,11 @@ func Open(ctx context.Context, urls []string, opts ...Option) (*Store, error) {
 		})
 	}
 	wg.Wait()
+	for _, st := range s.list {
+		if bs, ok := st.(*bucketSite); ok {
+			bs.win = newWindowReader(bs, s.windows, o.readConc)
+		}
+	}
 	online := 0
 	for _, err := range errs {
 		switch {
@@ -237,6 +247,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.stopCleanup()
+	s.windows.stopBg()
 	var errs []error
 	for _, st := range s.list {
 		if st != nil {

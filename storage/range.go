@@ -58,8 +58,10 @@ func (s *Store) GetRange(ctx context.Context, name string, off, length int64) ([
 	}
 	if joinErrors(errs...) != nil {
 		s.headers.remove(name)
+		s.windows.forget(name)
 		return s.rangeFromGet(ctx, name, off, length)
 	}
+	s.readAhead(ctx, name, h, uint64(off), end)
 	return out, nil
 }
 
@@ -93,6 +95,17 @@ func (s *Store) readRange(ctx context.Context, key string, i int, off int64, dst
 func (s *Store) findHeader(ctx context.Context, name string) (ShardHeader, error) {
 	missing := true
 	for i := range s.k + s.m {
+		if wr := s.list[s.siteOf(i)].windows(); wr != nil {
+			// A remote home site: the header comes with the shard's
+			// first window, which a reader of its first bytes needs.
+			h, _, err := wr.header(ctx, shardKey(name, i))
+			if err == nil && h.Index == i && h.ObjectLen <= MaxObjectSize {
+				return h, nil
+			}
+			if ctx.Err() != nil {
+				return ShardHeader{}, ctx.Err()
+			}
+		}
 		r := s.readShard(ctx, name, i, true, MaxObjectSize, nil)
 		if r.buf != nil {
 			putBuf(r.buf)

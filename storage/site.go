@@ -49,6 +49,9 @@ type site interface {
 	// readRange reads len(dst) bytes at off of blob key, which must be
 	// wantSize bytes long. A missing blob wraps ErrShardMissing.
 	readRange(ctx context.Context, key string, off int64, dst []byte, wantSize int64) error
+	// windows is the site's window reader (window.go), nil when the site
+	// reads exact ranges (a local folder) or is offline.
+	windows() *windowReader
 	// list calls fn with every blob key (not folders) under prefix (on a
 	// local site only the shard blobs; see list_local.go).
 	list(ctx context.Context, prefix string, fn func(key string)) error
@@ -150,6 +153,9 @@ type bucketSite struct {
 	bucket *blob.Bucket
 	owned  bool // opened by the Store, so closed by it
 	remote bool // reached over a network: transient failures are retried
+	// win reads the site in aligned windows (window.go). Every bucket
+	// site has one; a local folder (localSite) reads exact ranges.
+	win *windowReader
 }
 
 func (st *bucketSite) String() string { return st.name }
@@ -303,6 +309,9 @@ func (st *bucketSite) readShardInto(string, string, int, placeFunc) (ShardHeader
 }
 
 func (st *bucketSite) readRange(ctx context.Context, key string, off int64, dst []byte, wantSize int64) error {
+	if st.win != nil {
+		return st.win.readRange(ctx, key, off, dst, wantSize)
+	}
 	return st.retry(ctx, func() error { return st.readRangeOnce(ctx, key, off, dst, wantSize) })
 }
 
@@ -320,6 +329,8 @@ func (st *bucketSite) readRangeOnce(ctx context.Context, key string, off int64, 
 	}
 	return nil
 }
+
+func (st *bucketSite) windows() *windowReader { return st.win }
 
 func (st *bucketSite) list(ctx context.Context, prefix string, fn func(key string)) error {
 	return st.walk(ctx, prefix, func(obj *blob.ListObject) { fn(obj.Key) })
@@ -425,6 +436,8 @@ func (offlineShardError) Error() string { return ErrShardUnreadable.Error() + ":
 func (offlineShardError) Is(target error) bool {
 	return target == ErrShardUnreadable || target == ErrSiteUnreachable
 }
+
+func (st *offlineSite) windows() *windowReader { return nil }
 
 func (st *offlineSite) list(context.Context, string, func(string)) error { return st.errOffline() }
 func (st *offlineSite) usage(context.Context, func(string, int64)) error { return st.errOffline() }

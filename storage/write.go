@@ -146,6 +146,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 			}
 			s.headers.put(name, h)
 			s.recent.remove(name)
+			s.windows.forget(name)
 			return nil
 		}
 	}
@@ -174,6 +175,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 	}
 	s.headers.put(name, h) // GetRange needs only the fields common to all shards
 	s.recent.remove(name)
+	s.windows.forget(name)
 	return nil
 }
 

@@ -39,6 +39,7 @@ type Proxy struct {
 	// goes through unchanged (S3 signatures cover it).
 	targetHost atomic.Bool
 	faults     atomic.Int64
+	ranges     []string // Range headers of the ranged GET requests, in order (under mu)
 }
 
 // NewProxy starts a proxy in front of target (http://host:port).
@@ -165,8 +166,26 @@ func take(n *atomic.Int64) bool {
 	}
 }
 
+// Ranges returns the byte ranges ("bytes=A-B") of the ranged GET requests
+// the proxy received, in order: what a provider sees of a reader's range
+// reads.
+func (p *Proxy) Ranges() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.ranges...)
+}
+
 func (p *Proxy) handle(w http.ResponseWriter, r *http.Request) {
 	seq := p.requests.Add(1)
+	rg := r.Header.Get("Range")
+	if rg == "" {
+		rg = r.Header.Get("X-Ms-Range") // Azure
+	}
+	if r.Method == http.MethodGet && rg != "" {
+		p.mu.Lock()
+		p.ranges = append(p.ranges, rg)
+		p.mu.Unlock()
+	}
 
 	if take(&p.stallNext) {
 		p.faults.Add(1)
