@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -10,6 +11,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// streamBytes returns n pseudo-random bytes for seed, generated a block at
+// a time (byte-wise generation of megabytes is slow under the race
+// detector).
+func streamBytes(n int, seed uint64) []byte {
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], seed)
+	b := make([]byte, n)
+	_, _ = rand.NewChaCha8(key).Read(b)
+	return b
+}
 
 // windowStats returns what the window cache of s holds: bytes counted,
 // windows, and windows that a reader still holds (none once reads are
@@ -82,9 +94,9 @@ func TestGetRangeWindows(t *testing.T) {
 	require.NoError(t, err)
 	defer w.Close()
 	objects := map[string][]byte{
-		"packs/small":  randBytes(3000, 1),                  // one window per shard
-		"packs/exact":  randBytes(4*MinReadWindow, 2),       // two windows per shard exactly
-		"packs/uneven": randBytes(5*MinReadWindow+12345, 3), // a short last window
+		"packs/small":  streamBytes(3000, 1),                  // one window per shard
+		"packs/exact":  streamBytes(4*MinReadWindow, 2),       // two windows per shard exactly
+		"packs/uneven": streamBytes(5*MinReadWindow+12345, 3), // a short last window
 	}
 	for name, data := range objects {
 		require.NoError(t, w.Put(ctx, name, data))
@@ -124,7 +136,7 @@ func TestGetRangeWindowsConcurrent(t *testing.T) {
 	w, err := Open(ctx, urls)
 	require.NoError(t, err)
 	defer w.Close()
-	data := randBytes(9*MinReadWindow+777, 11)
+	data := streamBytes(9*MinReadWindow+777, 11)
 	require.NoError(t, w.Put(ctx, "packs/shared", data))
 	s, err := Open(ctx, urls, WithReadConcurrency(2), WithReadMemory(3*MinReadWindow))
 	require.NoError(t, err)
@@ -157,7 +169,7 @@ func TestGetRangeWindowsForgotten(t *testing.T) {
 	s, err := Open(ctx, memURLs(2))
 	require.NoError(t, err)
 	defer s.Close()
-	a, b := randBytes(100<<10, 1), randBytes(100<<10, 2)
+	a, b := streamBytes(100<<10, 1), streamBytes(100<<10, 2)
 	require.NoError(t, s.Put(ctx, "idx/x", a))
 	got, err := s.GetRange(ctx, "idx/x", 10, 1000)
 	require.NoError(t, err)
@@ -179,7 +191,7 @@ func TestGetRangeWindowsDamaged(t *testing.T) {
 	w, err := Open(ctx, urls, WithShards(2, 1))
 	require.NoError(t, err)
 	defer w.Close()
-	data := randBytes(3*MinReadWindow, 5)
+	data := streamBytes(3*MinReadWindow, 5)
 	require.NoError(t, w.Put(ctx, "packs/d", data))
 	// Shard 1 replaced by a shorter blob.
 	bs := w.list[1].(*bucketSite)
