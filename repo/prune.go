@@ -75,14 +75,18 @@ type PruneReport struct {
 	UsedBlobs    int64 `json:"used_blobs"`
 
 	// Phase 2: markers at least Margin old.
-	MarkersSwept      int       `json:"markers_swept"`
-	PacksDeleted      int       `json:"packs_deleted"`
-	PacksRescued      int       `json:"packs_rescued"`
-	IndexRewritten    int       `json:"index_files_rewritten"`
-	IncompleteDeleted int       `json:"incomplete_deleted"`
-	BytesFreed        int64     `json:"bytes_freed"`
-	MarkersPending    int       `json:"markers_pending"`
-	NextSweep         time.Time `json:"next_sweep,omitzero"`
+	MarkersSwept      int `json:"markers_swept"`
+	PacksDeleted      int `json:"packs_deleted"`
+	PacksRescued      int `json:"packs_rescued"`
+	IndexRewritten    int `json:"index_files_rewritten"`
+	IncompleteDeleted int `json:"incomplete_deleted"`
+	// TemporariesRemoved counts the temporary files of interrupted shard
+	// writes, older than the margin, removed from local sites (not
+	// counted with DryRun).
+	TemporariesRemoved int       `json:"temporaries_removed"`
+	BytesFreed         int64     `json:"bytes_freed"`
+	MarkersPending     int       `json:"markers_pending"`
+	NextSweep          time.Time `json:"next_sweep,omitzero"`
 
 	// Phase 1: candidates marked now, deleted by a prune at least Margin
 	// later.
@@ -115,6 +119,10 @@ var ErrPruneUnsafe = errors.New("prune would not be safe")
 //     index file), finds packs no index file names and objects left with
 //     fewer than k shards by interrupted writes, and writes a marker
 //     naming them all. Writers do not deduplicate against marked packs.
+//
+// Before both, it removes the temporary files that interrupted shard
+// writes left on local sites and that are older than opts.Margin (at
+// least a minute; storage.Store.RemoveStaleTemporaries).
 //
 // Both phases run in every call, so running prune daily deletes each
 // day what was marked Margin before. A crash at any point leaves a
@@ -152,6 +160,7 @@ func (rep *PruneReport) auditArgs() map[string]string {
 		"bytes_freed":            n(rep.BytesFreed),
 		"index_files_rewritten":  n(int64(rep.IndexRewritten)),
 		"incomplete_deleted":     n(int64(rep.IncompleteDeleted)),
+		"temporaries_removed":    n(int64(rep.TemporariesRemoved)),
 		"markers_swept":          n(int64(rep.MarkersSwept)),
 		"packs_marked_unused":    n(int64(rep.PacksMarkedUnused)),
 		"packs_repacked":         n(int64(rep.PacksRepacked)),
@@ -165,10 +174,20 @@ func (r *Repository) prune(ctx context.Context, opts PruneOptions) (*PruneReport
 	if err := r.refuseIfAppendOnly(ctx, "prune"); err != nil {
 		return nil, err
 	}
-	if err := r.Flush(ctx); err != nil {
-		return nil, err
+	rep := &PruneReport{DryRun: opts.DryRun}
+	if !opts.DryRun {
+		// First, before this prune writes: a Store's first write starts
+		// its own removal of older temporary files (storage package).
+		n, err := r.store.RemoveStaleTemporaries(ctx, opts.Margin)
+		rep.TemporariesRemoved = n
+		if err != nil {
+			return rep, fmt.Errorf("prune: %w", err)
+		}
 	}
-	p := &pruner{r: r, opts: opts, rep: &PruneReport{DryRun: opts.DryRun}, now: time.Now()}
+	if err := r.Flush(ctx); err != nil {
+		return rep, err
+	}
+	p := &pruner{r: r, opts: opts, rep: rep, now: time.Now()}
 	defer p.close()
 	if err := p.readMarkers(ctx); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,4 +127,23 @@ func TestForgetPruneTables(t *testing.T) {
 	got, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Positive(t, len(got))
+}
+
+// TestPruneRemovesTemporariesCLI: prune --json counts the stale
+// temporary files it removed.
+func TestPruneRemovesTemporariesCLI(t *testing.T) {
+	t.Parallel()
+	c, dir := fastRepo(t)
+	src := sourceTree(t, 1)
+	c.ok("backup", "--quiet", src)
+	stale := filepath.Join(dir, "snapshots", strings.Repeat("ab", 32)+".2.7.tmp")
+	require.NoError(t, os.WriteFile(stale, []byte("cut short"), 0o600))
+	old := time.Now().Add(-48 * time.Hour)
+	require.NoError(t, os.Chtimes(stale, old, old))
+	var rep repo.PruneReport
+	decodeJSON(t, c.ok("prune", "--json", "--margin", "24h").stdout, &rep)
+	assert.Equal(t, 1, rep.TemporariesRemoved)
+	assert.NoFileExists(t, stale)
+	assert.Contains(t, c.ok("prune", "--dry-run").stdout, "would mark")
+	c.ok("verify", "--read-data")
 }
