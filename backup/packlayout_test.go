@@ -85,14 +85,16 @@ func TestFullPacksStayWithinTarget(t *testing.T) {
 	require.NoError(t, err)
 	packs := sizechannel.Packs(objs)
 	require.GreaterOrEqual(t, len(packs), 5)
+	// A pack is cut only when a chunk (at most 256 KiB) fits in neither
+	// open pack, so all but the last two are at least 3/4 full.
 	full := 0
 	for _, p := range packs {
 		assert.LessOrEqual(t, p.Size, int64(1<<20), p.Name)
-		if p.Size > 1<<20-32<<10 {
+		if p.Size > 3<<18-1<<10 {
 			full++
 		}
 	}
-	assert.Positive(t, full, "some packs are full")
+	assert.GreaterOrEqual(t, full, len(packs)-2, "packs cut before they were full")
 	dst := t.TempDir()
 	_, err = restore.Snapshot(ctx, r, res.Snapshot, dst)
 	require.NoError(t, err)
