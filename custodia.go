@@ -48,6 +48,15 @@ func Create(ctx context.Context, sites []string, password []byte, opts ...Option
 // ErrNotInitialized when there is none and ErrWrongPassword when no key
 // slot opens with password.
 func Open(ctx context.Context, sites []string, password []byte, opts ...Option) (*Repository, error) {
+	return open(ctx, sites, opts, func(st *storage.Store, o options) (*repo.Repository, error) {
+		return repo.Open(ctx, st, password, o.open...)
+	})
+}
+
+// open opens the sites and then the repository on them with how, as an
+// OpOpen for the events: Open with a password, OpenWithShares with
+// custodians' shares.
+func open(ctx context.Context, sites []string, opts []Option, how func(*storage.Store, options) (*repo.Repository, error)) (*Repository, error) {
 	o := newOptions(opts)
 	rp := newRepository(o)
 	run := rp.events.Begin(monitor.OpOpen)
@@ -57,7 +66,7 @@ func Open(ctx context.Context, sites []string, password []byte, opts ...Option) 
 		return nil, err
 	}
 	rp.store = st
-	r, err := repo.Open(ctx, st, password, o.open...)
+	r, err := how(st, o)
 	if err != nil {
 		run.Finish(monitor.Counts{}, "", err)
 		return nil, errors.Join(err, st.Close())
