@@ -63,12 +63,14 @@ type config struct {
 	rto  time.Duration
 }
 
-// Alert is what the platform's alert hook receives: a nightly backup that
-// failed, a group of backups found overdue by the recovery point monitor,
-// or a drill that failed. A real platform pages the on-call person, mails
-// or posts to a chat channel; this one prints.
+// Alert is what the platform's alert hook receives: an error or a warning
+// the library reported through its events while a job ran (a nightly
+// backup that failed, a drill that failed or was slower than the RTO), or
+// a group of backups the recovery point monitor found overdue. A real
+// platform pages the on-call person, mails or posts to a chat channel;
+// this one prints.
 type Alert struct {
-	Subject string // "backup failed", "backup overdue" or "drill failed"
+	Subject string // "backup failed", "backup warning", "backup overdue", "drill failed", "drill warning"
 	Detail  string
 }
 
@@ -170,15 +172,15 @@ func run(ctx context.Context, cfg config, w io.Writer, alert func(Alert)) (*outc
 				return nil, err
 			}
 		}
-		night, err := nightly(ctx, p, out.Repo, day.kind)
+		night, err := nightly(ctx, p, out.Repo, day.kind, alertOn("backup", day.day+"'s nightly backup", hook))
 		if day.diskUnmounted {
 			if err := os.Rename(filepath.Dir(out.Repo)+".unmounted", filepath.Dir(out.Repo)); err != nil {
 				return nil, err
 			}
 		}
 		if err != nil {
+			// The alert went out through the job's events.
 			fmt.Fprintf(w, "   %-9s 23:00 %-12s FAILED (%d invoices issued today)\n", day.day, day.kind, day.issued)
-			hook(Alert{"backup failed", fmt.Sprintf("%s's nightly backup: %v", day.day, err)})
 			continue
 		}
 		lastGood = night.finished
@@ -209,7 +211,7 @@ func run(ctx context.Context, cfg config, w io.Writer, alert func(Alert)) (*outc
 		return nil, err
 	}
 
-	if out.Drill, err = runDrill(ctx, cfg, out.Repo); err != nil {
+	if out.Drill, err = runDrill(ctx, cfg, out.Repo, alertOn("drill", "the restore drill", hook)); err != nil {
 		return nil, err
 	}
 	d := out.Drill
@@ -217,9 +219,6 @@ func run(ctx context.Context, cfg config, w io.Writer, alert func(Alert)) (*outc
 		d.Verdict(), d.Duration.Round(time.Millisecond), cfg.rto, d.Records, mib(d.Bytes), mib(d.Throughput64()), countChecks(d), filepath.Join(cfg.dir, "drill.html"))
 	for _, it := range d.Items {
 		fmt.Fprintf(w, "   priority %d %-28s available after %s\n", it.Priority, it.Kind+" "+it.Name, it.Available.Round(time.Millisecond))
-	}
-	if !d.Passed || !d.WithinRTO {
-		hook(Alert{"drill failed", fmt.Sprintf("%s: %v", d.Verdict(), d.Failed())})
 	}
 
 	// Saturday: invoices issued during the day, then the data disk fails
@@ -279,8 +278,9 @@ func (n *night) summary() string {
 
 // nightly is the platform's cron job: open the repository, back up both
 // tables (a full, differential or incremental) and the documents, close.
-func nightly(ctx context.Context, p *platform, repoDir, kind string) (*night, error) {
-	r, err := custodia.Open(ctx, []string{repoDir}, password)
+// events receives the library's events of every step.
+func nightly(ctx context.Context, p *platform, repoDir, kind string, events custodia.Option) (*night, error) {
+	r, err := custodia.Open(ctx, []string{repoDir}, password, events)
 	if err != nil {
 		return nil, err
 	}
@@ -345,6 +345,22 @@ func protected(s *custodia.Snapshot) (string, error) {
 	return strings.Join(out, ", "), nil
 }
 
+// alertOn returns the event handler of one of the platform's jobs (job is
+// "backup" or "drill", what names the run): every error the library
+// reports becomes an alert "<job> failed", every warning (files left out,
+// a site that missed shards, a drill slower than its RTO) an alert
+// "<job> warning".
+func alertOn(job, what string, alert func(Alert)) custodia.Option {
+	return custodia.WithEvents(func(e custodia.Event) {
+		switch e.Kind {
+		case custodia.EventError:
+			alert(Alert{job + " failed", fmt.Sprintf("%s: %s: %s", what, e.Op, e.Message)})
+		case custodia.EventWarning:
+			alert(Alert{job + " warning", fmt.Sprintf("%s: %s: %s", what, e.Op, e.Message)})
+		}
+	})
+}
+
 // checkStatus is the recovery point monitor a cron job runs each morning:
 // every table and the documents must have a snapshot younger than 26
 // hours at the clock now; each overdue group is an alert.
@@ -375,8 +391,8 @@ func checkStatus(ctx context.Context, repoDir string, now time.Time, alert func(
 // space, checks them (every chunk authenticated, record counts, 50 records
 // fetched again by key), times them against the RTO and saves the HTML
 // report.
-func runDrill(ctx context.Context, cfg config, repoDir string) (*drill.Report, error) {
-	r, err := custodia.Open(ctx, []string{repoDir}, password)
+func runDrill(ctx context.Context, cfg config, repoDir string, events custodia.Option) (*drill.Report, error) {
+	r, err := custodia.Open(ctx, []string{repoDir}, password, events)
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +402,7 @@ func runDrill(ctx context.Context, cfg config, repoDir string) (*drill.Report, e
 		return nil, err
 	}
 	defer os.RemoveAll(scratch)
-	rep, err := drill.Run(ctx, r.Repo(), drill.WithTable("invoices"), drill.WithTable("invoice_lines"), drill.WithFiles(),
+	rep, err := r.Drill(ctx, drill.WithTable("invoices"), drill.WithTable("invoice_lines"), drill.WithFiles(),
 		drill.WithRTO(cfg.rto), drill.WithSample(50), drill.WithScratch(scratch))
 	if err != nil {
 		return nil, err

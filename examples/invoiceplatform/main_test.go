@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -53,6 +54,15 @@ func TestInvoicePlatform(t *testing.T) {
 	assert.Contains(t, string(html), "<svg")
 
 	assert.Equal(t, []string{"invoices", "invoice_lines", "documents"}, res.Order)
+
+	// The hook hears of a drill slower than its RTO through the events.
+	var late []Alert
+	slow, err := runDrill(t.Context(), config{dir: dir, rto: time.Nanosecond}, res.Repo, alertOn("drill", "a drill", func(a Alert) { late = append(late, a) }))
+	require.NoError(t, err)
+	assert.Equal(t, "slow", slow.Verdict())
+	require.NotEmpty(t, late)
+	assert.Equal(t, "drill warning", late[0].Subject, "%v", late)
+	assert.Len(t, slow.History, 1, "the example's drill is recorded in the repository")
 
 	// The restored database, read with database/sql rather than the
 	// example's own reader: every invoice of Friday night, none of
