@@ -110,12 +110,12 @@ var schedule = []struct {
 	issued, reversed int
 	diskUnmounted    bool
 }{
-	{"Sunday", "full", 400, 0, false},
-	{"Monday", "incremental", 120, 3, false},
-	{"Tuesday", "incremental", 130, 2, false},
-	{"Wednesday", "differential", 110, 4, false},
-	{"Thursday", "incremental", 125, 2, true},
-	{"Friday", "incremental", 115, 3, false},
+	{"Sunday", "full", 200, 0, false},
+	{"Monday", "incremental", 60, 3, false},
+	{"Tuesday", "incremental", 65, 2, false},
+	{"Wednesday", "differential", 55, 4, false},
+	{"Thursday", "incremental", 62, 2, true},
+	{"Friday", "incremental", 58, 3, false},
 }
 
 func run(ctx context.Context, cfg config, w io.Writer, alert func(Alert)) (*outcome, error) {
@@ -224,7 +224,7 @@ func run(ctx context.Context, cfg config, w io.Writer, alert func(Alert)) (*outc
 	// Saturday: invoices issued during the day, then the data disk fails
 	// before the night's backup.
 	before := len(p.issued)
-	if err := p.day(ctx, week.AddDate(0, 0, 6), 45, 1); err != nil {
+	if err := p.day(ctx, week.AddDate(0, 0, 6), 25, 1); err != nil {
 		return nil, err
 	}
 	out.Lost = p.issued[before:]
