@@ -14,6 +14,7 @@ import (
 	"github.com/zeebo/blake3"
 
 	"github.com/custodia-backup/custodia/crypto"
+	"github.com/custodia-backup/custodia/internal/testhook"
 	"github.com/custodia-backup/custodia/storage"
 )
 
@@ -130,11 +131,18 @@ func decodeCustodyRecord(b []byte) (*custodyRecord, error) {
 // Order, so that a crash at any step leaves an openable repository: the
 // record, then the custody slots, then the removal of the old slots and
 // of the previous split's slots and record.
-func (r *Repository) Split(ctx context.Context, threshold int, custodians []Custodian) (*SplitResult, error) {
+func (r *Repository) Split(ctx context.Context, threshold int, custodians []Custodian, opts ...SplitOption) (*SplitResult, error) {
 	if err := r.admin(); err != nil {
 		return nil, err
 	}
-	res, err := r.split(ctx, threshold, custodians)
+	if err := r.newest(ctx); err != nil {
+		return nil, err
+	}
+	o := splitOptions{argon: crypto.DefaultArgon2Params()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	res, err := r.split(ctx, threshold, custodians, o)
 	args := map[string]string{"threshold": fmt.Sprint(threshold), "shares": fmt.Sprint(len(custodians))}
 	names := make([]string, len(custodians))
 	for i, c := range custodians {
@@ -147,13 +155,48 @@ func (r *Repository) Split(ctx context.Context, threshold int, custodians []Cust
 	return res, r.audit(ctx, "key split", args, err)
 }
 
-func (r *Repository) split(ctx context.Context, threshold int, custodians []Custodian) (*SplitResult, error) {
+// SplitOption configures Split.
+type SplitOption func(*splitOptions)
+
+type splitOptions struct {
+	deliver func(ctx context.Context, custodian, share string) error
+	argon   crypto.Argon2Params
+}
+
+// WithShareDelivery makes Split hand each text share to deliver (write it
+// to a file and sync it, print it, send it to the custodian's device)
+// after the custody record and slots are written and before any older
+// slot is removed. If deliver fails, Split stops there: the older slots
+// still open the repository. Without it the shares are only returned in
+// SplitResult.TextShares, after the older slots are gone.
+func WithShareDelivery(deliver func(ctx context.Context, custodian, share string) error) SplitOption {
+	return func(o *splitOptions) { o.deliver = deliver }
+}
+
+// WithSplitArgon2 sets the Argon2id cost of the custody slots (default
+// crypto.DefaultArgon2Params).
+func WithSplitArgon2(p crypto.Argon2Params) SplitOption {
+	return func(o *splitOptions) { o.argon = p }
+}
+
+// checkCustodians checks a split's parameters before anything is written.
+func checkCustodians(threshold int, custodians []Custodian) error {
 	seen := map[string]bool{}
 	for _, c := range custodians {
 		if c.Name == "" || seen[c.Name] {
-			return nil, fmt.Errorf("%w: custodian names must be distinct and not empty", ErrInvalidCustody)
+			return fmt.Errorf("%w: custodian names must be distinct and not empty", ErrInvalidCustody)
 		}
 		seen[c.Name] = true
+	}
+	if threshold < 2 || threshold > len(custodians) || len(custodians) > 255 {
+		return fmt.Errorf("%w: %d of %d custodians (need 2 <= threshold <= custodians <= 255)", ErrInvalidCustody, threshold, len(custodians))
+	}
+	return nil
+}
+
+func (r *Repository) split(ctx context.Context, threshold int, custodians []Custodian, o splitOptions) (*SplitResult, error) {
+	if err := checkCustodians(threshold, custodians); err != nil {
+		return nil, err
 	}
 	shares, err := crypto.SplitSecret(r.master[:], threshold, len(custodians))
 	if err != nil {
@@ -190,6 +233,7 @@ func (r *Repository) split(ctx context.Context, threshold int, custodians []Cust
 	if err := r.store.Put(ctx, name, sealEnvelope(magicCustody, custodyKey(set), name, payload)); err != nil {
 		return nil, fmt.Errorf("write custody record: %w", err)
 	}
+	testhook.Step("split: custody record written")
 	res := &SplitResult{Split: set.String(), Threshold: threshold, Shares: len(custodians), TextShares: map[string]string{}}
 	for i, c := range custodians {
 		if c.Password == nil {
@@ -205,10 +249,20 @@ func (r *Repository) split(ctx context.Context, threshold int, custodians []Cust
 			return nil, err
 		}
 		info := KeyInfo{ID: slotIDs[i], Role: RoleCustody, Custodian: c.Name, Split: set.String(), Threshold: threshold, Shares: len(custodians), Generation: r.generation()}
-		_, err = r.writeSlot(ctx, c.Password, &keyBundle{role: roleCustody, share: bin}, info, crypto.DefaultArgon2Params())
+		_, err = r.writeSlot(ctx, c.Password, &keyBundle{role: roleCustody, share: bin}, info, o.argon)
 		clear(bin)
 		if err != nil {
 			return nil, err
+		}
+	}
+	if o.deliver != nil {
+		for _, c := range custodians {
+			if txt, ok := res.TextShares[c.Name]; ok {
+				if err := o.deliver(ctx, c.Name, txt); err != nil {
+					return nil, fmt.Errorf("deliver the share of %s (nothing was removed: the older keys still open the repository): %w", c.Name, err)
+				}
+				testhook.Step("split: share delivered")
+			}
 		}
 	}
 	// Only now are the single-person read slots, and an earlier split,
@@ -228,10 +282,12 @@ func (r *Repository) split(ctx context.Context, threshold int, custodians []Cust
 			if err := r.store.Delete(ctx, old); err != nil && !errors.Is(err, storage.ErrNotFound) {
 				return res, fmt.Errorf("remove the previous custody record: %w", err)
 			}
+			testhook.Step("split: previous custody record removed")
 		}
 	}
 	r.slot = name
 	r.custody = true
+	r.custodyRec = &rec
 	return res, nil
 }
 
@@ -255,9 +311,11 @@ func (r *Repository) deleteSlot(ctx context.Context, id string) error {
 	if err := r.store.Delete(ctx, keysPrefix+id); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("remove key slot %s: %w", id, err)
 	}
+	testhook.Step("slot removed")
 	if err := r.store.Delete(ctx, keyInfoPrefix+id); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("remove key description %s: %w", id, err)
 	}
+	testhook.Step("slot description removed")
 	return nil
 }
 
@@ -375,8 +433,16 @@ func OpenWithShares(ctx context.Context, store *storage.Store, src ShareSource, 
 	var m crypto.MasterKey
 	copy(m[:], secret)
 	clear(secret)
-	r := newRepository(store, Config{}, m)
+	older, err := readKeyring(ctx, store, m)
+	if err != nil {
+		m.Wipe()
+		return nil, fmt.Errorf("%w: the shares of %s combine into a key whose keyring does not open: %w", ErrWrongShare, strings.Join(from, ", "), err)
+	}
+	r := newRepositoryGen(store, Config{}, m, older)
 	m.Wipe()
+	for i := range older {
+		older[i].Wipe()
+	}
 	// The combined key must open this repository before it is used.
 	payload, err := openEnvelope(magicConfig, cfgBytes, configName, r.keyFor(kindConfig), 1<<20)
 	if err != nil {
@@ -387,6 +453,7 @@ func OpenWithShares(ctx context.Context, store *storage.Store, src ShareSource, 
 		return nil, err
 	}
 	r.custody = true
+	r.custodyRec = rec
 	r.slot = custodyName(recSet)
 	if err := r.finishOpen(ctx, store, cfg, o); err != nil {
 		return nil, err

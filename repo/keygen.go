@@ -26,3 +26,8 @@ func (r *Repository) firstMaster() crypto.MasterKey {
 func (r *Repository) hasCustodySplit(ctx context.Context) (bool, error) {
 	return anyObject(ctx, r.store, custodyPrefix)
 }
+
+// Generation returns the master-key generation this session holds: 0
+// until the first rotation (docs/FORMAT.md §17.5). Write-only sessions
+// hold no master key and return 0.
+func (r *Repository) Generation() int { return r.generation() }

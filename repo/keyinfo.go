@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/custodia-backup/custodia/crypto"
+	"github.com/custodia-backup/custodia/internal/testhook"
 	"github.com/custodia-backup/custodia/storage"
 )
 
@@ -134,9 +135,11 @@ func (r *Repository) writeSlot(ctx context.Context, password []byte, b *keyBundl
 	if err := r.writeKeyInfo(ctx, info); err != nil {
 		return KeyInfo{}, err
 	}
+	testhook.Step("slot description written")
 	if err := r.store.Put(ctx, keysPrefix+info.ID, sb); err != nil {
 		return KeyInfo{}, fmt.Errorf("write key slot: %w", err)
 	}
+	testhook.Step("slot written")
 	return info, nil
 }
 
@@ -215,6 +218,9 @@ func (r *Repository) admin() error {
 // It needs full access.
 func (r *Repository) AddKey(ctx context.Context, password []byte, role KeyRole, opts ...KeyOption) (KeyInfo, error) {
 	if err := r.admin(); err != nil {
+		return KeyInfo{}, err
+	}
+	if err := r.newest(ctx); err != nil {
 		return KeyInfo{}, err
 	}
 	o := keyOpts(opts)

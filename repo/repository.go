@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -59,8 +60,10 @@ type Repository struct {
 	bundle    *keyBundle
 	// slot is the key slot that opened this session ("" after Init).
 	slot string
-	// custody is set for a session opened with custody shares.
-	custody bool
+	// custody is set for a session opened with custody shares, and
+	// custodyRec is the record of its split.
+	custody    bool
+	custodyRec *custodyRecord
 	// auditMu serializes this session's audit appends.
 	auditMu sync.Mutex
 
@@ -237,18 +240,32 @@ func anyObject(ctx context.Context, store *storage.Store, name string) (bool, er
 const uploads = 1
 
 func newRepository(store *storage.Store, cfg Config, master crypto.MasterKey) *Repository {
-	hasher, err := chunk.NewIDHasher(func() []byte { k := master.Derive(crypto.PurposeChunkID); return k[:] }())
+	return newRepositoryGen(store, cfg, master, nil)
+}
+
+// newRepositoryGen returns a full-access repository holding the newest
+// master key and the older ones of its keyring, oldest first (§17.5): the
+// chunk-ID, chunker and index keys come from generation 0, the data key
+// that seals new objects and the public key from the newest, and every
+// generation's data key and X25519 private key resolve KeyIDs (§17.6).
+func newRepositoryGen(store *storage.Store, cfg Config, master crypto.MasterKey, older []crypto.MasterKey) *Repository {
+	m0 := master
+	if len(older) > 0 {
+		m0 = older[0]
+	}
+	hasher, err := chunk.NewIDHasher(func() []byte { k := m0.Derive(crypto.PurposeChunkID); return k[:] }())
 	if err != nil {
 		panic(err) // a 32-byte key is always accepted
 	}
-	gk := master.Derive(crypto.PurposeChunker)
+	gk := m0.Derive(crypto.PurposeChunker)
 	r := &Repository{
 		store:     store,
 		cfg:       cfg,
 		master:    master,
+		older:     slices.Clone(older),
 		hasher:    hasher,
 		gear:      chunk.NewGear(gk[:]),
-		indexKey:  newSealKey(keyIndex, master.Derive(crypto.PurposeIndex)),
+		indexKey:  newSealKey(keyIndex, m0.Derive(crypto.PurposeIndex)),
 		dataKey:   newSealKey(keyData, master.Derive(crypto.PurposeData)),
 		idx:       newIndex(),
 		pending:   make(map[BlobHandle]struct{}),
@@ -256,8 +273,15 @@ func newRepository(store *storage.Store, cfg Config, master crypto.MasterKey) *R
 		packBufs:  make(chan []byte, packBuffers),
 	}
 	r.keyring = map[crypto.KeyID]*sealKey{r.dataKey.id: r.dataKey, r.indexKey.id: r.indexKey}
+	r.privs = map[crypto.KeyID]crypto.PrivateKey{}
+	for _, m := range older {
+		dk := newSealKey(keyData, m.Derive(crypto.PurposeData))
+		r.keyring[dk.id] = dk
+		priv, pub := crypto.NewX25519FromSeed(m.Derive(crypto.PurposeX25519))
+		r.privs[pub.ID()] = priv
+	}
 	priv, pub := crypto.NewX25519FromSeed(master.Derive(crypto.PurposeX25519))
-	r.privs = map[crypto.KeyID]crypto.PrivateKey{pub.ID(): priv}
+	r.privs[pub.ID()] = priv
 	r.pub = pub
 	r.idx.trusted = r.trustedKey
 	r.useConfig(cfg)
@@ -319,11 +343,18 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 		cfgPayload []byte
 		slotName   string
 	)
-	b, err := unlock(slots, problems, password, o.limits, func(b *keyBundle) error {
+	accept := func(b *keyBundle) error {
 		var cand *Repository
 		switch b.role {
 		case roleFull:
-			cand = newRepository(store, Config{}, b.master)
+			older, err := readKeyring(ctx, store, b.master)
+			if err != nil {
+				return err
+			}
+			cand = newRepositoryGen(store, Config{}, b.master, older)
+			for i := range older {
+				older[i].Wipe()
+			}
 		case roleWriteOnly:
 			cand = newWriteOnlyRepository(store, b)
 		default:
@@ -343,11 +374,22 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 		}
 		r, cfgPayload = cand, payload
 		return nil
-	}, func(name string) { slotName = name })
+	}
+	b, err := unlock(slots, problems, password, o.limits, accept, func(name string) { slotName = name })
 	if err != nil {
 		return nil, err
 	}
 	b.wipe()
+	// A rotation cut short between writing the new generation's slot and
+	// removing the old one leaves two slots with this password: use the
+	// newest generation's.
+	if newer := r.newerSlots(ctx, slots); len(newer) > 0 {
+		prev := r
+		if b, err := unlock(newer, nil, password, o.limits, accept, func(name string) { slotName = name }); err == nil {
+			b.wipe()
+			prev.wipeKeys()
+		}
+	}
 	cfg, err := decodeConfig(cfgPayload)
 	if err != nil {
 		return nil, err
@@ -492,11 +534,19 @@ func (r *Repository) Stats() WriteStats {
 // opened the store closes it, after Close.
 func (r *Repository) Close(ctx context.Context) error {
 	err := r.Flush(ctx)
+	r.wipeKeys()
+	return err
+}
+
+// wipeKeys wipes the master keys and key bundle the Repository holds.
+func (r *Repository) wipeKeys() {
 	r.master.Wipe()
+	for i := range r.older {
+		r.older[i].Wipe()
+	}
 	if r.bundle != nil {
 		r.bundle.wipe()
 	}
-	return err
 }
 
 // parallel runs fn for i in [0,n) on at most workers goroutines, stopping

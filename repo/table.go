@@ -132,5 +132,6 @@ func (r *Repository) TableKeys() (field, token crypto.Key, err error) {
 	if err := r.readable(); err != nil {
 		return field, token, err
 	}
-	return r.master.Derive(purposeTableField), r.master.Derive(purposeTableToken), nil
+	m0 := r.firstMaster() // of generation 0: tokens stay stable across rotations (§17.5)
+	return m0.Derive(purposeTableField), m0.Derive(purposeTableToken), nil
 }

@@ -25,7 +25,10 @@ Examples:
   custodia key add --label "office safe" --new-password-file /secure/new.txt
   custodia key add --write-only --label nightly --new-password-file /secure/backup-01.txt
   custodia key passwd --new-password-file /secure/changed.txt
-  custodia key remove 4f0c2a9e1b7d3c55`
+  custodia key remove 4f0c2a9e1b7d3c55
+  custodia key rotate                      (a new master-key generation: see 'custodia help key rotate')
+
+Two-person restore: see 'custodia help key split' for the worked example.`
 
 func newKeyCmd(env *cliEnv) *cobra.Command {
 	cmd := &cobra.Command{
@@ -36,7 +39,7 @@ func newKeyCmd(env *cliEnv) *cobra.Command {
 			if len(args) > 0 {
 				return usagef("key: unknown subcommand %q (run 'custodia help key')", args[0])
 			}
-			return usagef("key: name a subcommand: list, add, remove, passwd (run 'custodia help key')")
+			return usagef("key: name a subcommand: list, add, remove, passwd, split, rotate (run 'custodia help key')")
 		},
 		Args: cobra.ArbitraryArgs,
 	}
@@ -72,6 +75,10 @@ func newKeyListCmd(env *cliEnv) *cobra.Command {
 				}
 				return env.printJSON(keys)
 			}
+			newest := r.Generation()
+			for _, k := range keys {
+				newest = max(newest, k.Generation)
+			}
 			tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tROLE\tGEN\tCREATED\tHOST\tLABEL\t")
 			for _, k := range keys {
@@ -85,6 +92,9 @@ func newKeyListCmd(env *cliEnv) *cobra.Command {
 				}
 				if k.Current {
 					label = strings.TrimSpace(label + " (this session)")
+				}
+				if k.Generation < newest {
+					label = strings.TrimSpace(label + " (older generation)")
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t\n", k.ID, k.Role, k.Generation, created, k.Host, label)
 			}

@@ -71,13 +71,8 @@ func newKeySplitCmd(env *cliEnv) *cobra.Command {
 				}
 			}
 			if out != "" {
-				if err := os.MkdirAll(out, 0o700); err != nil {
+				if err := checkShareDir(out, custodians); err != nil {
 					return err
-				}
-				for _, c := range custodians {
-					if _, err := os.Lstat(shareFile(out, c)); err == nil {
-						return fmt.Errorf("%s exists: refusing to overwrite a share", shareFile(out, c))
-					}
 				}
 			}
 			r, err := env.openRepo(cmd.Context(), false)
@@ -97,14 +92,8 @@ func newKeySplitCmd(env *cliEnv) *cobra.Command {
 					cs[i].Password = pw
 				}
 			}
-			res, err := r.Split(cmd.Context(), threshold, cs)
-			if res != nil {
-				for name, text := range res.TextShares {
-					if werr := os.WriteFile(shareFile(out, name), []byte(text+"\n"), 0o600); werr != nil && err == nil {
-						err = werr
-					}
-				}
-			}
+			// Each share file is on disk before any older slot goes.
+			res, err := r.Split(cmd.Context(), threshold, cs, repo.WithShareDelivery(shareWriter(out)))
 			if err != nil {
 				return err
 			}
@@ -130,6 +119,68 @@ func newKeySplitCmd(env *cliEnv) *cobra.Command {
 }
 
 func shareFile(dir, custodian string) string { return filepath.Join(dir, custodian+".share") }
+
+// checkShareDir makes dir (private) and refuses to go on if a share file of
+// one of the custodians is there already.
+func checkShareDir(dir string, custodians []string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for _, c := range custodians {
+		if _, err := os.Lstat(shareFile(dir, c)); err == nil {
+			return fmt.Errorf("%s exists: refusing to overwrite a share", shareFile(dir, c))
+		}
+	}
+	return nil
+}
+
+// shareWriter returns the delivery of text shares to dir: each share is
+// written to a temporary file, synced, and renamed to <custodian>.share
+// (never over an existing file), and the folder synced, so that a crash
+// leaves each share whole or absent.
+func shareWriter(dir string) func(ctx context.Context, custodian, share string) error {
+	return func(ctx context.Context, custodian, share string) error {
+		if strings.ContainsAny(custodian, `/\`) || custodian == "." || custodian == ".." || custodian == "" {
+			return fmt.Errorf("custodian name %q cannot name a file", custodian)
+		}
+		final := shareFile(dir, custodian)
+		if _, err := os.Lstat(final); err == nil {
+			return fmt.Errorf("%s exists: refusing to overwrite a share", final)
+		}
+		f, err := os.CreateTemp(dir, "."+custodian+".share-*")
+		if err != nil {
+			return err
+		}
+		tmp := f.Name()
+		defer os.Remove(tmp)
+		if _, err := f.WriteString(share + "\n"); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if err := os.Link(tmp, final); err != nil {
+			return fmt.Errorf("write the share of %s: %w", custodian, err)
+		}
+		if d, err := os.Open(dir); err == nil {
+			serr := d.Sync()
+			d.Close()
+			if serr != nil {
+				return serr
+			}
+		}
+		return nil
+	}
+}
 
 // custodianPassword asks a custodian for a new password on the terminal.
 func (env *cliEnv) custodianPassword(name string) ([]byte, error) {
