@@ -34,6 +34,9 @@ var (
 	// ErrNotEnoughShares means fewer custodians than the threshold gave
 	// their share.
 	ErrNotEnoughShares = errors.New("not enough custodians")
+	// ErrCustodyOnly means no key slot is left and a custody split
+	// exists: only the custodians' shares open the repository.
+	ErrCustodyOnly = errors.New("no password opens this repository: its read capability is split among custodians, whose shares open it")
 	// ErrWrongShare means a share is not one of the split's shares, or the
 	// shares do not combine into this repository's key.
 	ErrWrongShare = errors.New("wrong custody share")

@@ -114,3 +114,17 @@ func TestCustodyTwoOfThree(t *testing.T) {
 	assert.Contains(t, ops, "key split")
 	assert.Contains(t, ops, "open with custody shares")
 }
+
+// TestCustodyOnly: a repository whose only slots were removed by a split
+// into text shares says so when opened with a password, and init refuses
+// to replace it, even without any snapshot.
+func TestCustodyOnly(t *testing.T) {
+	ctx := context.Background()
+	full, st := newRepo(t, "")
+	_, err := full.Split(ctx, 2, []repo.Custodian{{Name: "alice"}, {Name: "bob"}})
+	require.NoError(t, err)
+	_, err = repo.Open(ctx, st, password)
+	require.ErrorIs(t, err, repo.ErrCustodyOnly)
+	_, err = repo.Init(ctx, st, password, fastArgon)
+	require.ErrorIs(t, err, repo.ErrAlreadyInitialized)
+}

@@ -105,7 +105,8 @@ type RotateOptions struct {
 	// DeliverShare, if set, receives each text share of a re-split before
 	// any older slot is removed (see WithShareDelivery).
 	DeliverShare func(ctx context.Context, custodian, share string) error
-	// Argon2 is the cost of the new slots (default crypto.DefaultArgon2Params).
+	// Argon2 is the cost of the new slot (default: the cost of the slot
+	// it replaces) or custody slots (default crypto.DefaultArgon2Params).
 	Argon2 crypto.Argon2Params
 }
 
@@ -161,7 +162,11 @@ func (r *Repository) Rotate(ctx context.Context, opts RotateOptions) (*RotateRes
 
 func (r *Repository) rotate(ctx context.Context, opts RotateOptions) (*RotateResult, error) {
 	if opts.Argon2 == (crypto.Argon2Params{}) {
-		opts.Argon2 = crypto.DefaultArgon2Params()
+		// The password keeps the cost it had; shares get the default.
+		opts.Argon2 = r.slotParams
+		if r.custody || opts.Argon2 == (crypto.Argon2Params{}) {
+			opts.Argon2 = crypto.DefaultArgon2Params()
+		}
 	}
 	switch {
 	case r.custody && len(opts.Password) > 0:

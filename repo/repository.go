@@ -58,8 +58,10 @@ type Repository struct {
 	// bundle holds its keys (to change its password).
 	writeOnly bool
 	bundle    *keyBundle
-	// slot is the key slot that opened this session ("" after Init).
-	slot string
+	// slot is the key slot that opened this session ("" after Init), and
+	// slotParams its Argon2id cost.
+	slot       string
+	slotParams crypto.Argon2Params
 	// custody is set for a session opened with custody shares, and
 	// custodyRec is the record of its split.
 	custody    bool
@@ -164,7 +166,7 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 	// any key slot, index, snapshot or pack is what an interrupted Init
 	// leaves: nobody can open it, and it is replaced. Anything more is a
 	// repository.
-	for _, name := range []string{keysPrefix, indexPrefix, snapshotPrefix, packsPrefix} {
+	for _, name := range []string{keysPrefix, indexPrefix, snapshotPrefix, packsPrefix, custodyPrefix, keyringPrefix, auditPrefix} {
 		found, err := anyObject(ctx, store, name)
 		if err != nil {
 			return nil, err
@@ -212,7 +214,7 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 	if err != nil {
 		return nil, err
 	}
-	r.slot = keysPrefix + info.ID
+	r.slot, r.slotParams = keysPrefix+info.ID, o.argon
 	if err := r.audit(ctx, "init", map[string]string{"repository": cfg.ID.String()}, nil); err != nil {
 		return nil, err
 	}
@@ -325,6 +327,9 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 		names = append(names, name)
 	}
 	if len(names) == 0 {
+		if found, err := anyObject(ctx, store, custodyPrefix); err == nil && found {
+			return nil, ErrCustodyOnly
+		}
 		if found, err := anyObject(ctx, store, configName); err == nil && found {
 			return nil, fmt.Errorf("%w (a config without key slots: an interrupted init; run init again)", ErrNotInitialized)
 		}
@@ -395,6 +400,9 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 		return nil, err
 	}
 	r.slot = slotName
+	if i := slices.IndexFunc(slots, func(s storedSlot) bool { return s.name == slotName }); i >= 0 {
+		r.slotParams = slots[i].slot.Params
+	}
 	if err := r.finishOpen(ctx, store, cfg, o); err != nil {
 		return nil, err
 	}

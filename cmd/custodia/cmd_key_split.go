@@ -17,7 +17,10 @@ import (
 	"github.com/custodia-backup/custodia/storage"
 )
 
-func init() { keySubcommands = append(keySubcommands, newKeySplitCmd) }
+func init() {
+	keySubcommands = append(keySubcommands, newKeySplitCmd)
+	addHint(repo.ErrCustodyOnly, "give each custodian's share with --share-file, or run on a terminal")
+}
 
 const keySplitHelp = `Split the read capability of the repository among custodians, so that no
 single person can read or restore it (two-person control): any T of the N
