@@ -166,7 +166,7 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 	// any key slot, index, snapshot or pack is what an interrupted Init
 	// leaves: nobody can open it, and it is replaced. Anything more is a
 	// repository.
-	for _, name := range []string{keysPrefix, indexPrefix, snapshotPrefix, packsPrefix, custodyPrefix, keyringPrefix, auditPrefix} {
+	for _, name := range []string{keysPrefix, indexPrefix, snapshotPrefix, packsPrefix, custodyPrefix, keyringPrefix} {
 		found, err := anyObject(ctx, store, name)
 		if err != nil {
 			return nil, err
