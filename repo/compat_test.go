@@ -708,6 +708,13 @@ func specChunks(data []byte, chunkerKey [32]byte, minSize, avg, maxSize int) [][
 // blob by type||ID, checking that every pack is indexed exactly once.
 func specReadBlobs(t *testing.T, dir string, k *specKeySet) map[[33]byte][]byte {
 	t.Helper()
+	return specReadBlobsWith(t, dir, k.index, k.chunkID, func(id [16]byte) ([32]byte, bool) { return k.data, id == k.dataID })
+}
+
+// specReadBlobsWith is specReadBlobs with the index and chunk-ID keys and
+// a resolver of the packs' data KeyIDs (17.6).
+func specReadBlobsWith(t *testing.T, dir string, index, chunkID [32]byte, dataKey func([16]byte) ([32]byte, bool)) map[[33]byte][]byte {
+	t.Helper()
 	blobs := map[[33]byte][]byte{} // type||id -> plaintext
 	indexFiles, err := filepath.Glob(filepath.Join(dir, "index", "*.0"))
 	require.NoError(t, err)
@@ -715,7 +722,7 @@ func specReadBlobs(t *testing.T, dir string, k *specKeySet) map[[33]byte][]byte 
 	packsSeen := 0
 	for _, f := range indexFiles {
 		name := "index/" + strings.TrimSuffix(filepath.Base(f), ".0")
-		p := specEnvelope(t, k, specObject(t, dir, name), "CIDX", name, k.index)
+		p := specEnvelope(t, nil, specObject(t, dir, name), "CIDX", name, index)
 		count := int(binary.BigEndian.Uint32(p))
 		p = p[4:]
 		for range count {
@@ -724,14 +731,15 @@ func specReadBlobs(t *testing.T, dir string, k *specKeySet) map[[33]byte][]byte 
 			n := int(binary.BigEndian.Uint32(p[48:52]))
 			var entries []specPackEntry
 			entries, p = specPackEntries(t, p[52:], n)
-			require.Equal(t, k.dataID, dataKeyID)
+			data, ok := dataKey(dataKeyID)
+			require.True(t, ok, "pack sealed under a known data key")
 
 			hexID := hex.EncodeToString(packID[:])
 			pack := specObject(t, dir, "packs/"+hexID[:2]+"/"+hexID)
 			packsSeen++
 			tl := int(binary.BigEndian.Uint32(pack[len(pack)-4:]))
 			start := len(pack) - 4 - tl
-			trailer, err := specOpen(t, k.index, pack[start:len(pack)-4], append([]byte("CPKT"), packID[:]...))
+			trailer, err := specOpen(t, index, pack[start:len(pack)-4], append([]byte("CPKT"), packID[:]...))
 			require.NoError(t, err)
 			require.Equal(t, "CPK1", string(trailer[:4]))
 			require.Equal(t, dataKeyID, [16]byte(trailer[4:20]))
@@ -742,11 +750,11 @@ func specReadBlobs(t *testing.T, dir string, k *specKeySet) map[[33]byte][]byte 
 			for _, e := range entries {
 				require.LessOrEqual(t, int(e.offset+e.length), start)
 				ad := append([]byte{e.typ}, e.id[:]...)
-				plain, err := specOpen(t, k.data, pack[e.offset:e.offset+e.length], ad)
+				plain, err := specOpen(t, data, pack[e.offset:e.offset+e.length], ad)
 				require.NoError(t, err)
 				content := specPayload(t, plain)
 				require.Len(t, content, int(e.rawLength))
-				h, err := blake3.NewKeyed(k.chunkID[:])
+				h, err := blake3.NewKeyed(chunkID[:])
 				require.NoError(t, err)
 				h.Write(content)
 				require.Equal(t, e.id[:], h.Sum(nil), "blob ID is the keyed hash of its plaintext")

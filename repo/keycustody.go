@@ -72,6 +72,10 @@ type custodyRecord struct {
 	Created    time.Time          `json:"created"`
 	Generation int                `json:"generation"`
 	Custodians []custodyCustodian `json:"custodians"`
+	// PublicKey is the hex X25519 public key of the split's generation,
+	// to which a failed attempt to open with shares wraps the session key
+	// of its audit entry.
+	PublicKey string `json:"public_key,omitempty"`
 }
 
 type custodyCustodian struct {
@@ -214,7 +218,7 @@ func (r *Repository) split(ctx context.Context, threshold int, custodians []Cust
 	if err != nil {
 		return nil, err
 	}
-	rec := custodyRecord{Split: set.String(), Threshold: threshold, Shares: len(custodians), Created: time.Now().UTC().Truncate(time.Second), Generation: r.generation()}
+	rec := custodyRecord{Split: set.String(), Threshold: threshold, Shares: len(custodians), Created: time.Now().UTC().Truncate(time.Second), Generation: r.generation(), PublicKey: hex.EncodeToString(r.pub[:])}
 	slotIDs := make([]string, len(custodians))
 	for i, c := range custodians {
 		cc := custodyCustodian{Name: c.Name, Index: shares[i].Index(), Commitment: shareCommitment(shares[i])}
@@ -358,11 +362,61 @@ type ShareSource interface {
 // repository before using it for this session only (Close wipes it).
 // Fewer shares than the threshold fail with ErrNotEnoughShares; a share
 // of another split, or shares that do not combine, with ErrWrongShare.
+//
+// An attempt that fails once a first share named its split (one custodian
+// alone, a wrong share) is appended to the audit log with the outcome
+// "denied: …" or "failed: …" — never a share — sealed under a session key
+// wrapped to the public key the split's record holds, as write-only
+// sessions do (docs/FORMAT.md §17.4).
 func OpenWithShares(ctx context.Context, store *storage.Store, src ShareSource, opts ...OpenOption) (*Repository, error) {
 	o := openOptions{limits: DefaultSlotLimits()}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	var at custodyAttempt
+	r, err := openWithShares(ctx, store, src, o, &at)
+	if err != nil && at.rec != nil && ctx.Err() == nil {
+		at.audit(ctx, err)
+	}
+	return r, err
+}
+
+// custodyAttempt is what an attempt to open with shares learned.
+type custodyAttempt struct {
+	rec   *custodyRecord
+	set   crypto.ShareSetID
+	from  []string
+	coded *storage.Store // the store with the repository's coding
+}
+
+// audit appends the failed attempt to the audit log. It holds no key of
+// the repository: like a write-only session it wraps a session key to the
+// public key of the split's record. Records without one (older builds)
+// cannot be audited; nor can a failure to append be reported, since the
+// attempt already failed.
+func (at *custodyAttempt) audit(ctx context.Context, cause error) {
+	pub, err := hex.DecodeString(at.rec.PublicKey)
+	if err != nil || len(pub) != crypto.KeySize || at.coded == nil {
+		return
+	}
+	w := newWriteOnlyRepository(at.coded, &keyBundle{role: roleWriteOnly, pub: crypto.PublicKey(pub)})
+	if err := w.startSession(ctx); err != nil {
+		return
+	}
+	outcome := "failed: "
+	if errors.Is(cause, ErrNotEnoughShares) {
+		outcome = "denied: "
+	}
+	_ = w.AppendAudit(ctx, AuditEntry{
+		Op:      "open with custody shares",
+		Slot:    strings.TrimPrefix(custodyName(at.set), custodyPrefix),
+		Role:    RoleCustody,
+		Args:    map[string]string{"split": at.rec.Split, "custodians": strings.Join(at.from, ", ")},
+		Outcome: outcome + oneLineError(cause),
+	})
+}
+
+func openWithShares(ctx context.Context, store *storage.Store, src ShareSource, o openOptions, at *custodyAttempt) (*Repository, error) {
 	cfgBytes, _, err := store.Get(ctx, configName)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, ErrNotInitialized
@@ -376,6 +430,7 @@ func OpenWithShares(ctx context.Context, store *storage.Store, src ShareSource, 
 		got    []crypto.Share
 		from   []string
 	)
+	defer func() { at.rec, at.set, at.from = rec, recSet, from }()
 	names, err := listNames(ctx, store, keysPrefix)
 	if err != nil {
 		return nil, err
@@ -408,10 +463,11 @@ func OpenWithShares(ctx context.Context, store *storage.Store, src ShareSource, 
 			return nil, err
 		}
 		if rec == nil {
-			recSet = s.SetID()
-			if rec, err = readCustodyRecord(ctx, store, recSet); err != nil {
+			var coded *storage.Store
+			if rec, coded, err = readCustodyRecord(ctx, store, s.SetID()); err != nil {
 				return nil, fmt.Errorf("%w: share from %s: %w", ErrWrongShare, describe(in), err)
 			}
+			recSet, at.coded = s.SetID(), coded
 		}
 		who, err := rec.check(s, recSet)
 		if err != nil {
@@ -461,7 +517,7 @@ func OpenWithShares(ctx context.Context, store *storage.Store, src ShareSource, 
 	if err := r.finishOpen(ctx, store, cfg, o); err != nil {
 		return nil, err
 	}
-	if err := r.audit(ctx, "open with custody shares", map[string]string{"custodians": strings.Join(from, ", ")}, nil); err != nil {
+	if err := r.audit(ctx, "open with custody shares", map[string]string{"split": rec.Split, "custodians": strings.Join(from, ", ")}, nil); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -477,12 +533,14 @@ func describe(in ShareInput) string {
 	return "a typed share"
 }
 
-// readCustodyRecord reads the record of the split set.
-func readCustodyRecord(ctx context.Context, store *storage.Store, set crypto.ShareSetID) (*custodyRecord, error) {
+// readCustodyRecord reads the record of the split set, and returns it
+// with a view of store that writes with the record's (the repository's)
+// coding.
+func readCustodyRecord(ctx context.Context, store *storage.Store, set crypto.ShareSetID) (*custodyRecord, *storage.Store, error) {
 	name := custodyName(set)
 	k := custodyKey(set)
 	var payload []byte
-	_, _, err := store.Get(ctx, name, storage.Authenticate(func(b []byte) (err error) {
+	_, h, err := store.Get(ctx, name, storage.Authenticate(func(b []byte) (err error) {
 		payload, err = openEnvelope(magicCustody, b, name, func(id crypto.KeyID) (*sealKey, error) {
 			if id != k.id {
 				return nil, fmt.Errorf("%w: custody record sealed under another key", ErrMalformed)
@@ -492,12 +550,20 @@ func readCustodyRecord(ctx context.Context, store *storage.Store, set crypto.Sha
 		return err
 	}))
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, fmt.Errorf("it belongs to no split of this repository (re-split since, or another repository)")
+		return nil, nil, fmt.Errorf("it belongs to no split of this repository (re-split since, or another repository)")
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return decodeCustodyRecord(payload)
+	rec, err := decodeCustodyRecord(payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	coded, err := store.Coded(h.DataShards, h.Shards-h.DataShards)
+	if err != nil {
+		coded = nil // unusable coding: the record opened, but audit nothing
+	}
+	return rec, coded, nil
 }
 
 // check returns the name of the custodian whose share s is.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -127,4 +128,50 @@ func TestCustodyOnly(t *testing.T) {
 	require.ErrorIs(t, err, repo.ErrCustodyOnly)
 	_, err = repo.Init(ctx, st, password, fastArgon)
 	require.ErrorIs(t, err, repo.ErrAlreadyInitialized)
+}
+
+// TestCustodyFailuresAudited: one custodian alone and a wrong share are
+// appended to the audit log ("denied", "failed") without any share, and
+// the log still verifies.
+func TestCustodyFailuresAudited(t *testing.T) {
+	ctx := context.Background()
+	full, st := newRepo(t, "")
+	res, err := full.Split(ctx, 2, []repo.Custodian{{Name: "alice"}, {Name: "bob"}, {Name: "carol"}})
+	require.NoError(t, err)
+	alice, bob := res.TextShares["alice"], res.TextShares["bob"]
+
+	_, err = repo.OpenWithShares(ctx, st, &shares{in: []repo.ShareInput{text(alice)}})
+	require.ErrorIs(t, err, repo.ErrNotEnoughShares)
+	_, err = repo.OpenWithShares(ctx, st, &shares{in: []repo.ShareInput{text(alice), text(alice)}})
+	require.ErrorIs(t, err, repo.ErrWrongShare)
+	// Nothing can be audited for a share of no split of this repository.
+	other, _ := newRepo(t, "")
+	ores, err := other.Split(ctx, 2, []repo.Custodian{{Name: "x"}, {Name: "y"}})
+	require.NoError(t, err)
+	_, err = repo.OpenWithShares(ctx, st, &shares{in: []repo.ShareInput{text(ores.TextShares["x"])}})
+	require.ErrorIs(t, err, repo.ErrWrongShare)
+
+	r, err := repo.OpenWithShares(ctx, st, &shares{in: []repo.ShareInput{text(bob), text(alice)}})
+	require.NoError(t, err)
+	entries, err := r.Audit(ctx, time.Time{})
+	require.NoError(t, err)
+	var outcomes []string
+	for _, e := range entries {
+		if e.Op == "open with custody shares" {
+			outcomes = append(outcomes, e.Outcome)
+			assert.Equal(t, repo.RoleCustody, e.Role)
+			assert.Equal(t, res.Split, e.Args["split"])
+		}
+		for _, s := range res.TextShares {
+			body := s[len("custodia-share-1-"):]
+			assert.NotContains(t, e.Outcome+e.Args["custodians"], body[:16], "no share in the audit log")
+		}
+	}
+	require.Len(t, outcomes, 3, "%v", outcomes)
+	assert.True(t, strings.HasPrefix(outcomes[0], "denied: not enough custodians"), outcomes[0])
+	assert.Contains(t, outcomes[0], "alice")
+	assert.True(t, strings.HasPrefix(outcomes[1], "failed: wrong custody share"), outcomes[1])
+	assert.Equal(t, "ok", outcomes[2])
+	_, err = r.VerifyAudit(ctx, nil)
+	require.NoError(t, err)
 }

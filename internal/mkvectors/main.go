@@ -4,6 +4,7 @@
 //
 //	go run ./internal/mkvectors repo/testdata/v1
 //	go run ./internal/mkvectors -special repo/testdata/v1-special
+//	go run ./internal/mkvectors -keys repo/testdata/v1-keys
 //
 // The second set (Linux, as root for its device node) holds one file
 // snapshot of source.WriteSpecial's tree: hard links, a sparse file,
@@ -40,8 +41,9 @@ import (
 func main() {
 	replace := flag.Bool("replace", false, "remove the target folder first")
 	special := flag.Bool("special", false, "make the special-files set (v1-special) instead of v1")
+	keys := flag.Bool("keys", false, "make the key-model set (v1-keys) instead of v1")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: mkvectors [-replace] [-special] DIR")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: mkvectors [-replace] [-special | -keys] DIR")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -53,7 +55,13 @@ func main() {
 	if *special {
 		set = specialSet()
 	}
-	if err := run(context.Background(), flag.Arg(0), *replace, set); err != nil {
+	gen := run
+	if *keys {
+		gen = func(ctx context.Context, target string, replace bool, _ vectorSet) error {
+			return runKeys(ctx, target, replace)
+		}
+	}
+	if err := gen(context.Background(), flag.Arg(0), *replace, set); err != nil {
 		fmt.Fprintln(os.Stderr, "mkvectors:", err)
 		os.Exit(1)
 	}
