@@ -33,11 +33,13 @@ a password on the terminal that protects their share inside the repository.
 
 Worked example — a two-person restore:
 
-  # the administrator splits the vault between two of three managers
+  # the backup machine gets a write-only password (before the split, while a
+  # full-access password still administers the keys)
+  custodia key add --write-only --label nightly --new-password-file /secure/nightly.txt
+  # the administrator splits the vault between two of three managers; the
+  # nightly backups go on with the write-only password
   custodia key split --shares 3 --threshold 2 \
       --custodian alice --custodian bob --custodian carol --out /secure/shares
-  # the backup machine keeps backing up with its write-only password
-  custodia key add --write-only --label nightly --new-password-file /secure/nightly.txt
 
   # later, alice and bob restore together (one share alone is refused)
   custodia restore latest --target /srv/restore \
