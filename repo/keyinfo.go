@@ -259,8 +259,10 @@ func (r *Repository) writeOnlyBundle() *keyBundle {
 }
 
 // RemoveKey deletes the key slot with the given ID (see Keys). It refuses
-// with ErrLastKey to remove the last slot whose password can read the
-// repository, unless custody shares exist. It needs full access.
+// with ErrLastKey to remove the last slot of the newest master-key
+// generation whose password can read the repository, unless custody
+// shares exist; slots of older generations can always be removed. It
+// needs full access.
 func (r *Repository) RemoveKey(ctx context.Context, id string) error {
 	if err := r.admin(); err != nil {
 		return err
@@ -277,11 +279,17 @@ func (r *Repository) removeKey(ctx context.Context, id string) error {
 	if i < 0 {
 		return fmt.Errorf("%w: %s", ErrKeyNotFound, id)
 	}
-	if keys[i].canRead() {
+	// Only slots of the newest generation read everything (§17.5): a slot
+	// left on an older one does not count.
+	newest := 0
+	for _, k := range keys {
+		newest = max(newest, k.Generation)
+	}
+	if keys[i].canRead() && keys[i].Generation == newest {
 		readers, custody := 0, false
 		for _, k := range keys {
-			readers += btoi(k.canRead())
-			custody = custody || k.Role == RoleCustody
+			readers += btoi(k.canRead() && k.Generation == newest)
+			custody = custody || (k.Role == RoleCustody && k.Generation == newest)
 		}
 		if readers == 1 && !custody {
 			hasSplit, err := r.hasCustodySplit(ctx)

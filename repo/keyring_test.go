@@ -123,7 +123,11 @@ func TestRotate(t *testing.T) {
 	_, err = c.Split(ctx, 2, []repo.Custodian{{Name: "a"}, {Name: "b"}})
 	require.ErrorIs(t, err, repo.ErrStaleGeneration)
 
-	// ... and can be removed.
+	// The newest generation's only full slot cannot be removed, even
+	// though an older one can read the older data ...
+	err = r.RemoveKey(ctx, res.Slot.ID)
+	require.ErrorIs(t, err, repo.ErrLastKey)
+	// ... and the older one can.
 	require.NoError(t, r.RemoveKey(ctx, old.ID))
 	_, err = repo.Open(ctx, st, colleague)
 	require.ErrorIs(t, err, repo.ErrWrongPassword)
