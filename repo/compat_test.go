@@ -746,7 +746,7 @@ func specReadBlobsWith(t *testing.T, dir string, index, chunkID [32]byte, dataKe
 			tEntries, rest := specPackEntries(t, trailer[24:], int(binary.BigEndian.Uint32(trailer[20:24])))
 			require.Empty(t, rest)
 			require.Equal(t, entries, tEntries, "index and trailer of %s", hexID)
-			specPadding(t, k, pack, packID, entries, start)
+			specPadding(t, &specKeySet{index: index}, pack, packID, entries, start)
 			for _, e := range entries {
 				require.LessOrEqual(t, int(e.offset+e.length), start)
 				ad := append([]byte{e.typ}, e.id[:]...)
