@@ -139,6 +139,20 @@ func TestSecretsNeverShown(t *testing.T) {
 	for _, args := range [][]string{{"key", "list", "--json"}, {"audit", "--json"}, {"audit"}, {"snapshots", "--json"}, {"verify"}, {"status", "--json"}} {
 		runAs(noPW, append(args, "--share-file", share("bob"), "--share-file", share("carol"))...)
 	}
+	// The same with the JSON logs of --log-format json on stderr (the
+	// library's events), for reads with shares and their failures.
+	for _, args := range [][]string{
+		{"restore", "latest", "--target", filepath.Join(t.TempDir(), "j1"), "--share-file", share("alice"), "--share-file", share("bob")},
+		{"restore", "latest", "--target", filepath.Join(t.TempDir(), "j2"), "--share-file", share("alice")},
+		{"restore", "latest", "--target", filepath.Join(t.TempDir(), "j3"), "--share-file", share("alice"), "--share-file", bad},
+		{"verify", "--read-data", "--share-file", share("bob"), "--share-file", share("carol")},
+		{"audit", "--json", "--share-file", share("bob"), "--share-file", share("carol")},
+	} {
+		runAs(noPW, append([]string{"--log-format", "json"}, args...)...)
+	}
+	runAs(c.with("CUSTODIA_PASSWORD", nightPW), "--log-format", "json", "backup", src)
+	res = runAs(c.with("CUSTODIA_PASSWORD", "wrong"), "--log-format", "json", "snapshots")
+	require.Contains(t, res.stderr, `"msg"`, "the error is a JSON log line")
 	newShares := filepath.Join(t.TempDir(), "new-shares")
 	res = runAs(noPW, "key", "rotate", "--json", "--out", newShares, "--share-file", share("bob"), "--share-file", share("carol"))
 	require.Equal(t, exitOK, res.code, res.stderr)
@@ -189,5 +203,5 @@ func TestSecretsNeverShown(t *testing.T) {
 	k := m1.Derive(crypto.PurposeData)
 	require.Positive(t, leaks("key "+hex.EncodeToString(k[:])))
 	require.Positive(t, leaks("share "+texts[4]))
-	require.Greater(t, len(outs), 30)
+	require.Greater(t, len(outs), 35)
 }
