@@ -144,6 +144,9 @@ func TestFailedBackupIsReused(t *testing.T) {
 			}
 		}, time.Millisecond))
 	require.Error(t, err)
+	// A breakSite still running (the backup failed on its rename before it
+	// closed broken) is waited for: Do returns once a concurrent Do is done.
+	once.Do(func() {})
 	select {
 	case <-broken:
 	default:
