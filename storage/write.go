@@ -18,7 +18,10 @@ import (
 // is written as blob "<name>.<i>" on site i mod len(sites). Each blob is
 // published atomically, so no partial shard ever becomes visible; on local
 // sites it is also fsynced with its folders before Put returns. Put
-// returns nil only when every shard was written. Objects are immutable:
+// returns nil only when every shard was written. A failed Put may leave
+// the shards that landed: when k did, the object reads, as exactly what
+// was put (its hash is checked); callers treat a failed Put as not done
+// and write again. Objects are immutable:
 // Put of an existing name overwrites it, so callers use names derived
 // from the content or random names.
 //
