@@ -224,8 +224,12 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 			c.add(Finding{Severity: Lost, Object: names[i], Message: fmt.Sprintf("%s: %v", names[i], err)})
 			return nil
 		}
-		if !h.OK() && (onlyMissing(h) || missingOrUnreachable(h) && unreferencedKind(names[i])) &&
-			(!h.Recoverable() && unreferencedKind(names[i]) || interruptedPruneObject(names[i], inFlight)) {
+		// An interrupted write: an unreferenced object too short to read
+		// with nothing corrupt, or an object of a prune in flight missing
+		// shards.
+		interrupted := unreferencedKind(names[i]) && !h.Recoverable() && missingOrUnreachable(h) ||
+			interruptedPruneObject(names[i], inFlight) && onlyMissing(h)
+		if !h.OK() && interrupted {
 			c.mu.Lock()
 			c.rep.Incomplete = append(c.rep.Incomplete, names[i])
 			c.mu.Unlock()
