@@ -51,7 +51,9 @@ func (s *Store) shardKeys(ctx context.Context, name string) (keys [][]string, of
 
 // Delete removes every shard of object name from every site. Missing
 // shards are ignored; deleting an object that does not exist is not an
-// error. An offline site makes Delete fail after deleting the rest.
+// error. An offline site makes Delete fail after deleting the rest. On a
+// view made by Locked, an object with a shard still locked is not deleted
+// at all: Delete fails with ErrLocked.
 func (s *Store) Delete(ctx context.Context, name string) error {
 	if err := s.check(name); err != nil {
 		return err
@@ -60,6 +62,9 @@ func (s *Store) Delete(ctx context.Context, name string) error {
 	s.recent.remove(name)
 	s.windows.forget(name)
 	keys, offline, listErr := s.shardKeys(ctx, name)
+	if err := s.refuseLocked(ctx, name, keys); err != nil {
+		return err
+	}
 	var mu sync.Mutex
 	errs := append([]error{listErr}, offline...)
 	type job struct {

@@ -97,6 +97,8 @@ type Store struct {
 	k, m int
 	conc int
 	enc  reedsolomon.Encoder
+	// lock is the object lock of a view made by Locked (lock.go), or nil.
+	lock *lockPolicy
 }
 
 // sites is what all views of a Store share: the sites themselves, the
@@ -232,7 +234,7 @@ func (s *Store) Coded(data, parity int) (*Store, error) {
 	if data == s.k && parity == s.m {
 		return s, nil
 	}
-	v := &Store{sites: s.sites}
+	v := &Store{sites: s.sites, lock: s.lock}
 	if err := v.setCoding(data, parity, 0); err != nil {
 		return nil, err
 	}

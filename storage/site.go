@@ -137,6 +137,7 @@ func openSite(ctx context.Context, raw string, create bool) (site, error) {
 			return fail(err)
 		}
 		bs.bucket, bs.remote = b, true
+		bs.locker = siteLocker(raw, b)
 		st = bs
 	}
 	if err := bs.accessible(ctx); err != nil {
@@ -153,6 +154,9 @@ type bucketSite struct {
 	bucket *blob.Bucket
 	owned  bool // opened by the Store, so closed by it
 	remote bool // reached over a network: transient failures are retried
+	// locker sets and reads object locks (lock.go); nil when the site's
+	// kind has none.
+	locker SiteLocker
 	// win reads the site in aligned windows (window.go). Every bucket
 	// site has one; a local folder (localSite) reads exact ranges.
 	win *windowReader
@@ -223,6 +227,9 @@ func (st *bucketSite) writeBlob(ctx context.Context, key string, hdr, data []byt
 			}
 			return nil
 		}
+	}
+	if lk := lockFrom(ctx); lk != nil && st.locker != nil {
+		opts.BeforeWrite = st.locker.BeforeWrite(lk.mode, lk.until)
 	}
 	w, err := st.bucket.NewWriter(ctx, key, opts)
 	if err != nil {

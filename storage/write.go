@@ -101,6 +101,10 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var until time.Time // of a locking view's shards (lock.go)
+	if s.lock != nil {
+		until = time.Now().Add(s.lock.lock.Period)
+	}
 	errs := make([]error, n)
 	var failed atomic.Int64
 	write := func(i int) {
@@ -115,7 +119,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 		st := s.list[s.siteOf(i)]
 		err := s.skipped(i)
 		if err == nil {
-			err = st.writeShard(ctx, shardKey(name, i), hdr, shards[i], ifNotExist)
+			err = st.writeShard(s.lockContext(ctx, name, i, until), shardKey(name, i), hdr, shards[i], ifNotExist)
 		}
 		if err != nil {
 			errs[i] = err
