@@ -23,7 +23,8 @@ import (
 //     BytesAdded (new after deduplication), Errors (files left out, each
 //     also a warning); a warning per site that some shards could not be
 //     written to.
-//   - BackupTable: Records, Bytes, BytesAdded.
+//   - BackupTable: Records (read so far in progress events, the
+//     snapshot's records in the finish), Bytes, BytesAdded.
 //   - Restore: Files, Dirs, Bytes; RestoreStream: Bytes; RestoreTable and
 //     RestoreRecords: Records (the call starts when the iteration does).
 //   - RestoreAll: Files, Bytes, Records, a progress event per item as it

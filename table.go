@@ -42,6 +42,15 @@ type SampleReport = restore.SampleReport
 func (r *Repository) BackupTable(ctx context.Context, name string, key []string, recs iter.Seq2[Record, error], opts ...TableOption) (*Snapshot, error) {
 	run, gaps := r.events.Begin(monitor.OpBackupTable), r.shardGaps()
 	run.Subject("", name)
+	if run != nil {
+		// The caller's own WithTableProgress, after this one, replaces it.
+		progress := backup.WithTableProgress(func(p backup.TableProgress) {
+			if !p.Done {
+				run.Progress("", monitor.Counts{Records: p.Records, Bytes: p.Bytes, BytesAdded: p.Added})
+			}
+		}, r.interval)
+		opts = append([]TableOption{progress}, opts...)
+	}
 	s, err := backup.Table(ctx, r.repo, name, key, recs, opts...)
 	if run != nil {
 		var c monitor.Counts

@@ -99,9 +99,12 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	if err != nil {
 		return nil, err
 	}
-	var size uint64 // protected bytes of the records read
+	var count tableCounter
+	stop := count.start(r, &o, start)
+	defer stop()
 	prot, _, err := protectAll(ctx, recs, sample, decide, func(k, v []byte) error {
-		size += uint64(len(v))
+		count.records.Add(1)
+		count.bytes.Add(uint64(len(v)))
 		return sorter.Add(k, v)
 	})
 	if err != nil {
@@ -154,7 +157,7 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 		Tree:   lay.Tree,
 		Table:  info,
 		Stats: repo.SnapshotStats{
-			Bytes:       size,
+			Bytes:       count.bytes.Load(),
 			BlobsAdded:  ws.Blobs - base0.Blobs,
 			BytesAdded:  ws.Bytes - base0.Bytes,
 			StoredAdded: ws.Stored - base0.Stored,

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"iter"
+	"time"
 
 	"github.com/custodia-backup/custodia/repo"
 )
@@ -24,6 +25,8 @@ type tableOptions struct {
 	deleted      iter.Seq2[[]string, error]
 	watermark    *repo.Watermark
 	priority     int
+	progress     func(TableProgress)
+	interval     time.Duration
 }
 
 // DefaultFullEvery is how many incremental snapshots follow a full before

@@ -118,14 +118,14 @@ func runTableBackup(ctx context.Context, env *cliEnv, cmd *cobra.Command, o *tab
 
 	var s *repo.Snapshot
 	if o.src.from != "" {
-		s, err = backupFromDB(ctx, r, o, key, opts)
+		s, err = backupFromDB(ctx, env, r, o, key, opts)
 	} else {
 		recs, done, ferr := fileRecords(env, args[0])
 		if ferr != nil {
 			return ferr
 		}
 		defer done()
-		s, err = backup.Table(ctx, r, o.name, key, recs, opts...)
+		s, err = env.lib(r).BackupTable(ctx, o.name, key, recs, opts...)
 	}
 	if err != nil {
 		return err
@@ -144,7 +144,7 @@ func runTableBackup(ctx context.Context, env *cliEnv, cmd *cobra.Command, o *tab
 }
 
 // backupFromDB reads the rows in one consistent snapshot of the database.
-func backupFromDB(ctx context.Context, r *repo.Repository, o *tableBackupOptions, key []string, opts []backup.TableOption) (*repo.Snapshot, error) {
+func backupFromDB(ctx context.Context, env *cliEnv, r *repo.Repository, o *tableBackupOptions, key []string, opts []backup.TableOption) (*repo.Snapshot, error) {
 	q, err := o.src.dbQuery(o.name)
 	if err != nil {
 		return nil, err
@@ -171,7 +171,7 @@ func backupFromDB(ctx context.Context, r *repo.Repository, o *tableBackupOptions
 			opts = append(opts, backup.WithWatermark(w))
 		}
 	}
-	return backup.Table(ctx, r, o.name, key, db.Records(ctx, q), opts...)
+	return env.lib(r).BackupTable(ctx, o.name, key, db.Records(ctx, q), opts...)
 }
 
 // recordsRead is how many records of the source a table backup read.

@@ -55,13 +55,14 @@ func runTableRestore(ctx context.Context, env *cliEnv, o *tableRestoreOptions, a
 	if err != nil {
 		return err
 	}
-	seq := restore.Table(ctx, r, s)
+	lib := env.lib(r)
+	seq := lib.RestoreTable(ctx, s)
 	if len(o.keys) > 0 {
 		keys := make([][]string, len(o.keys))
 		for i, k := range o.keys {
 			keys[i] = strings.Split(k, ",")
 		}
-		seq = restore.TableRecords(ctx, r, s, keys)
+		seq = lib.RestoreRecords(ctx, s, keys)
 	}
 	var w io.Writer = env.stdout
 	var file *os.File

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/custodia-backup/custodia/classify"
-	"github.com/custodia-backup/custodia/restore"
 	"github.com/custodia-backup/custodia/source"
 )
 
@@ -85,7 +84,7 @@ func runTableVerify(ctx context.Context, env *cliEnv, o *tableVerifyOptions, arg
 		defer done()
 		recs = seq
 	}
-	rep, err := restore.VerifyTableSample(ctx, r, s, recs, o.sample, nil)
+	rep, err := env.lib(r).VerifyTableSample(ctx, s, recs, o.sample)
 	if err != nil {
 		return err
 	}
