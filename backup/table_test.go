@@ -3,12 +3,14 @@ package backup_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -263,7 +265,7 @@ func TestTableNoLevel1Plaintext(t *testing.T) {
 		return nil
 	}))
 	require.NotZero(t, files)
-	blobs := 0
+	blobs, pagesV3 := 0, 0
 	for _, s := range []*repo.Snapshot{s1, s2} {
 		var walk func(id repo.ID)
 		walk = func(id repo.ID) {
@@ -277,6 +279,10 @@ func TestTableNoLevel1Plaintext(t *testing.T) {
 					b, err := r.LoadBlob(ctx, repo.BlobHandle{Type: repo.DataBlob, ID: c}, nil)
 					require.NoError(t, err)
 					scan("blob "+c.String(), b)
+					if bytes.HasPrefix(b, []byte("CRP3")) {
+						scan("text of record page "+c.String(), pageText(t, b))
+						pagesV3++
+					}
 					blobs++
 				}
 			}
@@ -288,10 +294,34 @@ func TestTableNoLevel1Plaintext(t *testing.T) {
 		scan("decisions", loaded.Table.Plan)
 	}
 	require.NotZero(t, blobs)
+	require.NotZero(t, pagesV3, "the record pages are of version 3")
 	// And the values do come back for the holder of the key.
 	got := readAll(t, restore.Table(ctx, r, s2))
 	f, _ := got[0].Get("resident_id")
 	assert.Contains(t, string(v2), f.Value)
+}
+
+// pageText returns the text of a version-3 record page (docs/FORMAT.md
+// 25.4), decompressed: everything of the page but the encrypted values.
+func pageText(t *testing.T, b []byte) []byte {
+	b = b[4:]
+	method := b[0]
+	n, k := binary.Uvarint(b[1:])
+	require.Positive(t, k)
+	b = b[1+k:]
+	m, k := binary.Uvarint(b)
+	require.Positive(t, k)
+	stored := b[k : k+int(m)]
+	if method == 0 {
+		return stored
+	}
+	d, err := zstd.NewReader(nil)
+	require.NoError(t, err)
+	defer d.Close()
+	text, err := d.DecodeAll(stored, nil)
+	require.NoError(t, err)
+	require.EqualValues(t, n, len(text))
+	return text
 }
 
 func TestTableSnapshotsBesideFiles(t *testing.T) {

@@ -23,7 +23,7 @@ type Pages struct{}
 // same order. Anything else is an error wrapping ErrMalformed.
 func (Pages) Relink(b []byte, relink func(ID) (ID, error)) ([]byte, error) {
 	switch {
-	case bytes.HasPrefix(b, []byte(recordPageMagic)) || bytes.HasPrefix(b, []byte(recordPageMagicV2)):
+	case bytes.HasPrefix(b, []byte(recordPageMagic)) || bytes.HasPrefix(b, []byte(recordPageMagicV2)) || bytes.HasPrefix(b, []byte(recordPageMagicV3)):
 		if _, err := DecodePage(b); err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,7 +70,7 @@ func buildPageV2(t testing.TB, keys, recs [][]byte) []byte {
 	var body []byte
 	for i := range keys {
 		var err error
-		body, err = names.appendEntry(body, keys[i], recs[i])
+		body, err = names.appendEntry(body, nil, keys[i], recs[i])
 		require.NoError(t, err)
 	}
 	b := names.appendHeader([]byte(recordPageMagicV2))
@@ -201,6 +202,12 @@ func FuzzDecodePage(f *testing.F) {
 	raw := bytes.Repeat([]byte{7}, minSealed)
 	f.Add(buildPageV2(f, [][]byte{[]byte("k")}, [][]byte{AppendRecord(nil, classify.Record{{Name: "c", Value: classify.EncryptedPrefix + base64.RawURLEncoding.EncodeToString(raw)}})}))
 	f.Add([]byte("CRP2"))
+	f.Add(buildPageV3(f, [][]byte{[]byte("k")}, [][]byte{AppendRecord(nil, classify.Record{{Name: "c", Value: classify.EncryptedPrefix + base64.RawURLEncoding.EncodeToString(raw)}})}))
+	for _, v := range []string{vecPageV3, vecPageV3Zstd} {
+		b, _ := hex.DecodeString(v)
+		f.Add(b)
+	}
+	f.Add([]byte("CRP3"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := DecodePage(b)
 		if err != nil {
@@ -222,6 +229,17 @@ func FuzzDecodePage(f *testing.F) {
 				keys[i], recs[i] = p.Key(i), p.Record(i)
 			}
 			assert.Equal(t, b, buildPageV2(t, keys, recs))
+		}
+		if string(b[:4]) == recordPageMagicV3 && b[4] == textRaw {
+			// So does a version-3 page whose text is stored raw, when
+			// this writer would not compress it.
+			keys, recs := make([][]byte, p.Len()), make([][]byte, p.Len())
+			for i := range keys {
+				keys[i], recs[i] = p.Key(i), p.Record(i)
+			}
+			if again := buildPageV3(t, keys, recs); again[4] == textRaw {
+				assert.Equal(t, b, again)
+			}
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 const (
 	recordPageMagic   = "CRP1"
 	recordPageMagicV2 = "CRP2"
+	recordPageMagicV3 = "CRP3"
 	indexPageMagic    = "CIX1"
 )
 
@@ -72,7 +73,10 @@ func appendPageRecord(dst, key, rec []byte) []byte {
 // raw), so that a record reads the same from pages of either version.
 func DecodePage(b []byte) (*Page, error) {
 	if len(b) >= 4 && string(b[:4]) == recordPageMagicV2 {
-		return decodePageV2(b[4:])
+		return decodePageV2(b[4:], nil)
+	}
+	if len(b) >= 4 && string(b[:4]) == recordPageMagicV3 {
+		return decodePageV3(b[4:])
 	}
 	if len(b) < 4 || string(b[:4]) != recordPageMagic {
 		return nil, fmt.Errorf("%w: not a record page", ErrMalformed)

@@ -47,8 +47,9 @@ func (n *pageNames) appendHeader(dst []byte) []byte {
 
 // appendEntry appends key and rec (the encoding of AppendRecord) to a
 // version-2 page body, naming rec's fields by their index in the table
-// (added to it if new).
-func (n *pageNames) appendEntry(dst, key, rec []byte) ([]byte, error) {
+// (added to it if new). With sealed not nil (version 3) the bytes of
+// encrypted values go to *sealed instead, only their length to dst.
+func (n *pageNames) appendEntry(dst []byte, sealed *[]byte, key, rec []byte) ([]byte, error) {
 	dst = binary.AppendUvarint(dst, uint64(len(key)))
 	dst = append(dst, key...)
 	fields, b, err := uvarint(rec)
@@ -72,6 +73,10 @@ func (n *pageNames) appendEntry(dst, key, rec []byte) ([]byte, error) {
 		dst = binary.AppendUvarint(dst, i)
 		dst = append(dst, kind)
 		dst = binary.AppendUvarint(dst, uint64(len(value)))
+		if kind == kindSealed && sealed != nil {
+			*sealed = append(*sealed, value...)
+			continue
+		}
 		dst = append(dst, value...)
 	}
 	if len(b) != 0 {
@@ -101,9 +106,14 @@ func (n *pageNames) indexOf(j uint64, name []byte) uint64 {
 }
 
 // decodePageV2 parses a version-2 record page after its magic. The records
-// are rebuilt with their field names, in one buffer.
-func decodePageV2(b []byte) (*Page, error) {
+// are rebuilt with their field names, in one buffer. With sealed not nil
+// (the text of a version-3 page) the bytes of each encrypted value are
+// taken from the front of *sealed, which must be used up.
+func decodePageV2(b []byte, sealed *[]byte) (*Page, error) {
 	total := len(b)
+	if sealed != nil {
+		total += len(*sealed)
+	}
 	nn, b, err := uvarint(b)
 	if err != nil {
 		return nil, err
@@ -164,7 +174,16 @@ func decodePageV2(b []byte) (*Page, error) {
 			}
 			kind := b[0]
 			var value []byte
-			if value, b, err = lenBytes(b[1:]); err != nil {
+			if kind == kindSealed && sealed != nil {
+				var n uint64
+				if n, b, err = uvarint(b[1:]); err != nil {
+					return nil, err
+				}
+				if n > uint64(len(*sealed)) {
+					return nil, fmt.Errorf("%w: encrypted value of %d bytes, %d left", ErrMalformed, n, len(*sealed))
+				}
+				value, *sealed = (*sealed)[:n:n], (*sealed)[n:]
+			} else if value, b, err = lenBytes(b[1:]); err != nil {
 				return nil, err
 			}
 			if err := checkValue(kind, value); err != nil {
@@ -180,6 +199,9 @@ func decodePageV2(b []byte) (*Page, error) {
 	}
 	if used != nn {
 		return nil, fmt.Errorf("%w: %d field names of a record page unused", ErrMalformed, nn-used)
+	}
+	if sealed != nil && len(*sealed) != 0 {
+		return nil, fmt.Errorf("%w: %d stray bytes of encrypted values", ErrMalformed, len(*sealed))
 	}
 	return p.setRecords(b, buf, ends)
 }

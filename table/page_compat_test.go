@@ -3,6 +3,8 @@ package table
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"fmt"
 	"iter"
 	"slices"
 	"testing"
@@ -16,33 +18,59 @@ import (
 	"github.com/custodia-backup/custodia/repo"
 )
 
-// writeFullV1 stores entries (canonical records) as the version-1 writer
-// did: "CRP1" pages whose records hold encrypted values as text.
-func writeFullV1(t *testing.T, r *repo.Repository, entries []Entry) []repo.IndexRef {
+// writeFullOld stores entries (canonical records) as an older writer did:
+// version-1 pages ("CRP1", encrypted values as text) or version-2 pages
+// ("CRP2", encrypted values raw among the rest), 40 records a page.
+func writeFullOld(t *testing.T, r *repo.Repository, entries []Entry, version int) []repo.IndexRef {
 	ctx := context.Background()
 	sv := newSaver(ctx, r)
 	idx := newIndexWriter(r, sv, indexKindPages)
-	rec := newPager(r, sv, []byte(recordPageMagic), minPage, func(first []byte, id ID, n uint64, _ int) error {
+	pages := newPager(r, sv, nil, 0, func(first []byte, id ID, n uint64, _ int) error {
 		return idx.addPageRef(ctx, PageRef{First: first, Page: id, Records: n})
 	})
-	for _, e := range entries {
-		dec, err := DecodeRecord(e.Record)
-		require.NoError(t, err)
-		_, err = rec.add(ctx, e.Key, appendRecordV1(nil, e.Key, dec))
-		require.NoError(t, err)
+	for len(entries) > 0 {
+		n := min(40, len(entries))
+		var page []byte
+		switch version {
+		case 1:
+			page = appendPageHeader(nil)
+			page = binary.AppendUvarint(page, uint64(n))
+			for _, e := range entries[:n] {
+				dec, err := DecodeRecord(e.Record)
+				require.NoError(t, err)
+				page = appendRecordV1(page, e.Key, dec)
+			}
+		case 2:
+			var keys, recs [][]byte
+			for _, e := range entries[:n] {
+				keys, recs = append(keys, e.Key), append(recs, e.Record)
+			}
+			page = buildPageV2(t, keys, recs)
+		}
+		j := &pageJob{data: page, first: entries[0].Key, count: uint64(n), done: make(chan struct{})}
+		require.NoError(t, sv.save(j))
+		pages.queue = append(pages.queue, j)
+		require.NoError(t, pages.drain(false))
+		entries = entries[n:]
 	}
-	require.NoError(t, rec.flush(ctx))
+	require.NoError(t, pages.drain(true))
 	require.NoError(t, idx.finish(ctx))
 	require.NoError(t, sv.wait())
 	require.NoError(t, r.Flush(ctx))
 	return idx.top
 }
 
-// TestVersion1PagesReadAsVersion2 checks that a table stored with
-// version-1 record pages reads back record for record as the version-2
+// TestOldPagesReadAsVersion3 checks that a table stored with version-1 or
+// version-2 record pages reads back record for record as the version-3
 // writer encodes the same source: an incremental after the upgrade finds
 // every unchanged record unchanged, and restores decrypt the old pages.
-func TestVersion1PagesReadAsVersion2(t *testing.T) {
+func TestOldPagesReadAsVersion3(t *testing.T) {
+	for _, version := range []int{1, 2} {
+		t.Run(fmt.Sprintf("version %d", version), func(t *testing.T) { testOldPages(t, version) })
+	}
+}
+
+func testOldPages(t *testing.T, version int) {
 	ctx := context.Background()
 	r, _ := fixture.NewRepo(t, "")
 	var recs []classify.Record
@@ -65,7 +93,7 @@ func TestVersion1PagesReadAsVersion2(t *testing.T) {
 	}
 	slices.SortFunc(entries, func(a, b Entry) int { return bytes.Compare(a.Key, b.Key) })
 
-	old := &repo.Snapshot{Kind: repo.KindTable, Table: &repo.TableInfo{Name: "customers", Index: writeFullV1(t, r, entries)}}
+	old := &repo.Snapshot{Kind: repo.KindTable, Table: &repo.TableInfo{Name: "customers", Index: writeFullOld(t, r, entries, version)}}
 	rd, err := NewReader(r, old)
 	require.NoError(t, err)
 	var st repo.TableChanges
@@ -92,6 +120,6 @@ func TestVersion1PagesReadAsVersion2(t *testing.T) {
 	for _, name := range []string{"resident_id", "bank_card"} {
 		a, _ := rec.Get(name)
 		b, _ := src.Get(name)
-		assert.Equal(t, b.Value, a.Value, "level-1 %s decrypted from a version-1 page", name)
+		assert.Equal(t, b.Value, a.Value, "level-1 %s decrypted from a version-%d page", name, version)
 	}
 }

@@ -22,42 +22,52 @@ const (
 	minIndex = 8 << 10
 )
 
-// pager cuts sorted entries into pages and stores each as a data blob.
+// pager cuts sorted entries into pages and hands each to the saver, which
+// encodes, names and stores it on a goroutine of its own; the cut
+// function sees the stored pages in order.
 type pager struct {
 	r      *repo.Repository
 	s      *saver
-	header []byte     // magic (and kind)
+	header []byte     // magic (and kind) of an index page
 	names  *pageNames // the field names of a record page, or nil
 	min    int
 	ebuf   []byte
 
-	body  []byte
-	count uint64
-	first []byte
+	body   []byte
+	sealed []byte // record pages: the bytes of the encrypted values
+	count  uint64
+	first  []byte
 
-	// cut is called with each stored page: its first key, ID, entry count
-	// and plaintext size.
+	// cut is called with each stored page, in order: its first key, ID,
+	// entry count and plaintext size.
 	cut func(first []byte, id ID, count uint64, size int) error
 
-	stored uint64 // all pages' bytes
+	seq    uint64     // pages handed to the saver
+	queue  []*pageJob // handed to the saver, not yet cut, in order
+	stored uint64     // all cut pages' bytes
 }
+
+// maxQueue is how many pages of one pager may wait for the saver before
+// the pager waits for the oldest.
+const maxQueue = 8
 
 func newPager(r *repo.Repository, s *saver, header []byte, min int, cut func([]byte, ID, uint64, int) error) *pager {
 	return &pager{r: r, s: s, header: header, min: min, cut: cut}
 }
 
-// newRecordPager returns a pager of version-2 record pages.
+// newRecordPager returns a pager of version-3 record pages.
 func newRecordPager(r *repo.Repository, s *saver, cut func([]byte, ID, uint64, int) error) *pager {
-	p := newPager(r, s, []byte(recordPageMagicV2), minPage, cut)
+	p := newPager(r, s, nil, minPage, cut)
 	p.names = newPageNames()
 	return p
 }
 
 // addRecord adds one record (the encoding of AppendRecord) with its key to
-// a record page and returns its position in its page.
+// a record page and returns its position in its page; the page is number
+// p.seq (0-based) of the pager before the call.
 func (p *pager) addRecord(ctx context.Context, key, rec []byte) (uint64, error) {
 	var err error
-	if p.ebuf, err = p.names.appendEntry(p.ebuf[:0], key, rec); err != nil {
+	if p.ebuf, err = p.names.appendEntry(p.ebuf[:0], &p.sealed, key, rec); err != nil {
 		return 0, err
 	}
 	return p.add(ctx, key, p.ebuf)
@@ -73,7 +83,7 @@ func (p *pager) add(ctx context.Context, key []byte, entry []byte) (uint64, erro
 	p.body = append(p.body, entry...)
 	pos := p.count
 	p.count++
-	if len(p.body) >= maxPage || (len(p.body) >= p.min && p.boundary(key)) {
+	if size := len(p.body) + len(p.sealed); size >= maxPage || (size >= p.min && p.boundary(key)) {
 		return pos, p.flush(ctx)
 	}
 	return pos, nil
@@ -84,34 +94,69 @@ func (p *pager) boundary(key []byte) bool {
 	return id[0]&cutMask == 0
 }
 
-// flush stores the current page, if any.
+// flush hands the current page, if any, to the saver.
 func (p *pager) flush(ctx context.Context) error {
 	if p.count == 0 {
 		return nil
 	}
-	names := 0
+	j := &pageJob{first: append([]byte(nil), p.first...), count: p.count, done: make(chan struct{})}
 	if p.names != nil {
-		names = binary.MaxVarintLen64 * (1 + len(p.names.list))
+		size := binary.MaxVarintLen64 * (2 + len(p.names.list))
 		for _, n := range p.names.list {
-			names += len(n)
+			size += len(n)
 		}
-	}
-	buf := make([]byte, 0, len(p.header)+names+binary.MaxVarintLen64+len(p.body))
-	buf = append(buf, p.header...)
-	if p.names != nil {
-		buf = p.names.appendHeader(buf)
+		text := p.names.appendHeader(make([]byte, 0, size+len(p.body)))
 		p.names.reset()
+		text = binary.AppendUvarint(text, p.count)
+		j.text, j.sealed = append(text, p.body...), append([]byte(nil), p.sealed...)
+	} else {
+		buf := make([]byte, 0, len(p.header)+binary.MaxVarintLen64+len(p.body))
+		buf = append(buf, p.header...)
+		buf = binary.AppendUvarint(buf, p.count)
+		j.data = append(buf, p.body...)
 	}
-	buf = binary.AppendUvarint(buf, p.count)
-	buf = append(buf, p.body...)
-	id := p.r.BlobID(buf)
-	if err := p.s.save(id, buf); err != nil {
+	p.body, p.sealed, p.count = p.body[:0], p.sealed[:0], 0
+	if err := p.s.save(j); err != nil {
 		return err
 	}
-	p.stored += uint64(len(buf))
-	count, first := p.count, p.first
-	p.body, p.count = p.body[:0], 0
-	return p.cut(first, id, count, len(buf))
+	p.seq++
+	p.queue = append(p.queue, j)
+	return p.drain(false)
+}
+
+// drain cuts the pages the saver has stored, in order: all of them if all
+// is set, else those done so far, waiting only while too many wait.
+func (p *pager) drain(all bool) error {
+	for len(p.queue) > 0 {
+		j := p.queue[0]
+		if !all && len(p.queue) <= maxQueue {
+			select {
+			case <-j.done:
+			default:
+				return nil
+			}
+		}
+		<-j.done
+		if j.err != nil {
+			return j.err
+		}
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
+		p.stored += uint64(j.size)
+		if err := p.cut(j.first, j.id, j.count, j.size); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish stores the current page and waits until every page is stored
+// and cut.
+func (p *pager) finish(ctx context.Context) error {
+	if err := p.flush(ctx); err != nil {
+		return err
+	}
+	return p.drain(true)
 }
 
 // indexWriter builds a two-level index: entries go into index pages, and
@@ -126,7 +171,7 @@ type indexWriter struct {
 func newIndexWriter(r *repo.Repository, s *saver, kind byte) *indexWriter {
 	w := &indexWriter{}
 	w.p = newPager(r, s, appendIndexHeader(nil, kind), minIndex, func(first []byte, id ID, n uint64, _ int) error {
-		w.top = append(w.top, repo.IndexRef{First: append([]byte(nil), first...), Blob: id, Entries: n})
+		w.top = append(w.top, repo.IndexRef{First: first, Blob: id, Entries: n})
 		w.pages = append(w.pages, id)
 		return nil
 	})
@@ -145,4 +190,4 @@ func (w *indexWriter) addDelta(ctx context.Context, e DeltaEntry) error {
 	return err
 }
 
-func (w *indexWriter) finish(ctx context.Context) error { return w.p.flush(ctx) }
+func (w *indexWriter) finish(ctx context.Context) error { return w.p.finish(ctx) }

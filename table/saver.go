@@ -6,32 +6,46 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/custodia-backup/custodia/repo"
 )
 
-// saver stores pages on background goroutines, so that compressing and
-// sealing one page overlaps with building the next. At most 2×workers pages
-// wait, which bounds its memory.
+// saver encodes, names and stores pages on background goroutines, so that
+// compressing and sealing pages overlaps with building the next ones. At
+// most 2×workers pages wait for a worker, and each pager waits once it has
+// maxQueue pages not yet stored, which bounds its memory.
 type saver struct {
 	r      *repo.Repository
 	parent context.Context // for the repository: packs upload after wait
 	ctx    context.Context // canceled at the first error
 	cancel context.CancelCauseFunc
-	jobs   chan saveJob
+	jobs   chan *pageJob
+	enc    *zstd.Encoder // of record pages' text
 	wg     sync.WaitGroup
 	added  atomic.Uint64
 	stored atomic.Uint64
 }
 
-type saveJob struct {
+// pageJob is one page for the saver: an encoded page (data), or the text
+// and encrypted values of a record page that the saver encodes as version
+// 3. The saver sets id, size and err, then closes done.
+type pageJob struct {
+	data         []byte
+	text, sealed []byte
+	first        []byte
+	count        uint64
+
 	id   ID
-	data []byte
+	size int
+	err  error
+	done chan struct{}
 }
 
 func newSaver(parent context.Context, r *repo.Repository) *saver {
 	ctx, cancel := context.WithCancelCause(parent)
 	n := runtime.GOMAXPROCS(0)
-	s := &saver{r: r, parent: parent, ctx: ctx, cancel: cancel, jobs: make(chan saveJob, n)}
+	s := &saver{r: r, parent: parent, ctx: ctx, cancel: cancel, jobs: make(chan *pageJob, 2*n), enc: textEncoder(r.Config().Compression)}
 	for range n {
 		s.wg.Go(s.work)
 	}
@@ -39,26 +53,43 @@ func newSaver(parent context.Context, r *repo.Repository) *saver {
 }
 
 func (s *saver) work() {
+	var scratch []byte
 	for j := range s.jobs {
-		if s.ctx.Err() != nil {
-			continue
+		j.err = s.store(j, &scratch)
+		if j.err != nil {
+			s.cancel(j.err)
 		}
-		isNew, err := s.r.SaveBlob(s.parent, repo.DataBlob, j.id, j.data, true)
-		if err != nil {
-			s.cancel(err)
-			continue
-		}
-		if isNew {
-			s.added.Add(uint64(len(j.data)))
-		}
-		s.stored.Add(uint64(len(j.data)))
+		close(j.done)
 	}
 }
 
-// save queues a page; data is owned by the saver from now on.
-func (s *saver) save(id ID, data []byte) error {
+// store encodes and stores one page.
+func (s *saver) store(j *pageJob, scratch *[]byte) error {
+	if s.ctx.Err() != nil {
+		return context.Cause(s.ctx)
+	}
+	data, compress := j.data, true
+	if data == nil {
+		data, *scratch = appendPageV3(make([]byte, 0, 32+len(j.text)+len(j.sealed)), s.enc, *scratch, j.text, j.sealed)
+		compress = false // the text is compressed, the rest is ciphertext
+		j.text, j.sealed = nil, nil
+	}
+	j.id, j.size = s.r.BlobID(data), len(data)
+	isNew, err := s.r.SaveBlob(s.parent, repo.DataBlob, j.id, data, compress)
+	if err != nil {
+		return err
+	}
+	if isNew {
+		s.added.Add(uint64(len(data)))
+	}
+	s.stored.Add(uint64(len(data)))
+	return nil
+}
+
+// save queues a page; j is owned by the saver until j.done is closed.
+func (s *saver) save(j *pageJob) error {
 	select {
-	case s.jobs <- saveJob{id, data}:
+	case s.jobs <- j:
 		return nil
 	case <-s.ctx.Done():
 		return context.Cause(s.ctx)

@@ -96,7 +96,7 @@ func writeFull(ctx context.Context, r *repo.Repository, sv *saver, entries iter.
 		}
 		lay.Records++
 	}
-	if err := rec.flush(ctx); err != nil {
+	if err := rec.finish(ctx); err != nil {
 		return nil, err
 	}
 	if err := idx.finish(ctx); err != nil {
@@ -205,7 +205,7 @@ func writeDelta(ctx context.Context, r *repo.Repository, sv *saver, changes iter
 			}
 			continue
 		}
-		seq := uint64(len(pages))
+		seq := rec.seq
 		pos, err := rec.addRecord(ctx, c.Key, c.Record)
 		if err != nil {
 			return nil, err
@@ -226,7 +226,7 @@ func writeDelta(ctx context.Context, r *repo.Repository, sv *saver, changes iter
 	if perr != nil {
 		return nil, perr
 	}
-	if err := rec.flush(ctx); err != nil {
+	if err := rec.finish(ctx); err != nil {
 		return nil, err
 	}
 

@@ -1,0 +1,135 @@
+package table
+
+import (
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/custodia-backup/custodia/repo"
+)
+
+// Version 3 of record pages keeps the encrypted values apart from the rest
+// and compresses only the rest (docs/FORMAT.md §25.4):
+//
+//	"CRP3" || method u8 || uvarint(len(text)) || uvarint(len(stored)) || stored || sealed
+//
+// text is a version-2 page after its magic, except that each encrypted
+// value (kind 5) is written as its kind and length only; sealed holds
+// those values' bytes, one after the other in the order of the text.
+// stored is text itself (method 0) or one zstd frame of it (method 1), at
+// most maxRatio times smaller, compressed at the repository's level. The
+// page is stored as a blob without the repository's compression:
+// ciphertext does not compress, and the text has been.
+
+// Compression methods of a version-3 page's text.
+const (
+	textRaw  byte = 0
+	textZstd byte = 1
+)
+
+// maxRatio bounds how much smaller than its text a version-3 page's
+// compressed text may be, so that a reader never makes a buffer more than
+// maxRatio times the page's size; a writer stores the text raw instead.
+const maxRatio = 1024
+
+// maxText bounds the text of a version-3 page (an object's size, FORMAT.md
+// §23).
+const maxText = 1 << 30
+
+// textEncoders compress the text of version-3 pages at the repository's
+// level (repo.Config.Compression), made when first needed.
+var textEncoders = map[repo.Compression]func() *zstd.Encoder{
+	repo.CompressionFastest: sync.OnceValue(func() *zstd.Encoder { return newTextEncoder(zstd.SpeedFastest) }),
+	repo.CompressionDefault: sync.OnceValue(func() *zstd.Encoder { return newTextEncoder(zstd.SpeedDefault) }),
+	repo.CompressionBetter:  sync.OnceValue(func() *zstd.Encoder { return newTextEncoder(zstd.SpeedBetterCompression) }),
+}
+
+// textEncoder returns the encoder of level c (the fastest for "" or a
+// level this build does not know).
+func textEncoder(c repo.Compression) *zstd.Encoder {
+	if f, ok := textEncoders[c]; ok {
+		return f()
+	}
+	return textEncoders[repo.CompressionFastest]()
+}
+
+func newTextEncoder(level zstd.EncoderLevel) *zstd.Encoder {
+	e, _ := zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(level),
+		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
+		zstd.WithLowerEncoderMem(true),
+		zstd.WithZeroFrames(true),
+		zstd.WithWindowSize(1<<20),
+		// The page is sealed with an AEAD and re-hashed against its ID on
+		// every read: zstd's checksum adds nothing.
+		zstd.WithEncoderCRC(false))
+	return e
+}
+
+var (
+	textDecoder = sync.OnceValue(func() *zstd.Decoder {
+		d, _ := zstd.NewReader(nil,
+			zstd.WithDecoderConcurrency(0),
+			zstd.WithDecoderMaxMemory(maxText),
+			zstd.WithDecodeAllCapLimit(true))
+		return d
+	})
+)
+
+// appendPageV3 appends the version-3 page of text and sealed to dst, its
+// text compressed with enc; scratch is a buffer to reuse for the
+// compressed text, returned grown.
+func appendPageV3(dst []byte, enc *zstd.Encoder, scratch, text, sealed []byte) ([]byte, []byte) {
+	stored, method := enc.EncodeAll(text, scratch[:0]), textZstd
+	scratch = stored
+	if len(stored) >= len(text) || uint64(len(stored))*maxRatio < uint64(len(text)) {
+		stored, method = text, textRaw
+	}
+	dst = append(dst, recordPageMagicV3...)
+	dst = append(dst, method)
+	dst = binary.AppendUvarint(dst, uint64(len(text)))
+	dst = binary.AppendUvarint(dst, uint64(len(stored)))
+	dst = append(dst, stored...)
+	return append(dst, sealed...), scratch
+}
+
+// decodePageV3 parses a version-3 record page after its magic.
+func decodePageV3(b []byte) (*Page, error) {
+	if len(b) < 1 {
+		return nil, fmt.Errorf("%w: truncated record page", ErrMalformed)
+	}
+	method := b[0]
+	textLen, b, err := uvarint(b[1:])
+	if err != nil {
+		return nil, err
+	}
+	stored, sealed, err := lenBytes(b)
+	if err != nil {
+		return nil, err
+	}
+	var text []byte
+	switch method {
+	case textRaw:
+		if textLen != uint64(len(stored)) {
+			return nil, fmt.Errorf("%w: raw page text of %d bytes announced as %d", ErrMalformed, len(stored), textLen)
+		}
+		text = stored
+	case textZstd:
+		if textLen > maxText || textLen > uint64(len(stored))*maxRatio || textLen <= uint64(len(stored)) {
+			return nil, fmt.Errorf("%w: page text of %d bytes compressed to %d", ErrMalformed, textLen, len(stored))
+		}
+		text, err = textDecoder().DecodeAll(stored, make([]byte, 0, textLen))
+		if err != nil {
+			return nil, fmt.Errorf("%w: page text: %v", ErrMalformed, err)
+		}
+		if uint64(len(text)) != textLen {
+			return nil, fmt.Errorf("%w: page text of %d bytes announced as %d", ErrMalformed, len(text), textLen)
+		}
+	default:
+		return nil, fmt.Errorf("%w: page text compression %d", ErrMalformed, method)
+	}
+	return decodePageV2(text, &sealed)
+}
