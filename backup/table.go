@@ -102,9 +102,21 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	var count tableCounter
 	stop := count.start(r, &o, start)
 	defer stop()
+	// A full's pages are written as the records come while they come in
+	// key order.
+	var stream *streamWriter
+	if kind == repo.TableFull && o.deleted == nil {
+		stream = startStream(ctx, r)
+		defer stream.abort()
+	}
 	prot, _, err := protectAll(ctx, recs, sample, decide, func(k, v []byte) error {
 		count.records.Add(1)
 		count.bytes.Add(uint64(len(v)))
+		if stream.streaming() {
+			if ok, err := stream.add(k, v); ok || err != nil {
+				return err
+			}
+		}
 		return sorter.Add(k, v)
 	})
 	if err != nil {
@@ -131,7 +143,15 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	var lay *table.Layout
 	var parentID *repo.ID
 	if kind == repo.TableFull {
-		if lay, err = table.WriteFull(ctx, r, sorted); err != nil {
+		switch {
+		case stream.streaming():
+			lay, err = stream.finish()
+		case stream != nil && stream.prefix != nil:
+			lay, err = stream.mergeWrite(ctx, r, sorted)
+		default:
+			lay, err = table.WriteFull(ctx, r, sorted)
+		}
+		if err != nil {
 			return nil, err
 		}
 		info.Records = lay.Records

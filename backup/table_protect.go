@@ -14,6 +14,7 @@ import (
 const protectBatch = 256
 
 type recordBatch struct {
+	seq   uint64 // the batch's place in the input, from 0
 	prot  *table.Protection
 	first uint64 // position of the first record (1-based)
 	recs  []classify.Record
@@ -21,6 +22,7 @@ type recordBatch struct {
 }
 
 type protectedBatch struct {
+	seq  uint64
 	buf  []byte
 	ends []int // key end, record end, per record
 	err  error
@@ -28,7 +30,7 @@ type protectedBatch struct {
 
 // protectAll reads recs on one goroutine, protects them on GOMAXPROCS
 // workers, and hands each record's stored key and encoding to add, on the
-// calling goroutine. The protection comes from decide, called with the
+// calling goroutine, in the order of recs. The protection comes from decide, called with the
 // first sample records (held in memory) or, when sample is 0, with none.
 // It returns the protection and the number of records read. The first
 // error (a read error, a decision error or a *RecordError) stops
@@ -48,10 +50,12 @@ func protectAll(parent context.Context, recs iter.Seq2[classify.Record, error], 
 		var (
 			held []classify.Record
 			next uint64 = 1
+			seq  uint64
 		)
 		send := func(recs []classify.Record, err error) bool {
-			b := recordBatch{prot: prot, first: next, recs: recs, err: err}
+			b := recordBatch{seq: seq, prot: prot, first: next, recs: recs, err: err}
 			next += uint64(len(recs))
+			seq++
 			select {
 			case jobs <- b:
 				return true
@@ -122,7 +126,7 @@ func protectAll(parent context.Context, recs iter.Seq2[classify.Record, error], 
 	for range workers {
 		wg.Go(func() {
 			for b := range jobs {
-				out := protectedBatch{ends: make([]int, 0, 2*len(b.recs))}
+				out := protectedBatch{seq: b.seq, ends: make([]int, 0, 2*len(b.recs))}
 				if p, ok := bufs.Get().(*[]byte); ok {
 					out.buf = (*p)[:0]
 				}
@@ -150,22 +154,37 @@ func protectAll(parent context.Context, recs iter.Seq2[classify.Record, error], 
 		wg.Wait()
 		close(results)
 	}()
-	var n uint64
+	// Batches come back in any order: those ahead of the next one in the
+	// input wait (at most one per worker and per slot of results).
+	var (
+		n       uint64
+		nextSeq uint64
+		ahead   = map[uint64]protectedBatch{}
+	)
 	for res := range results {
-		start := 0
-		for i := 0; i+1 < len(res.ends); i += 2 {
-			n++
-			if err := add(res.buf[start:res.ends[i]], res.buf[res.ends[i]:res.ends[i+1]]); err != nil {
-				cancel(err)
+		ahead[res.seq] = res
+		for ctx.Err() == nil {
+			res, ok := ahead[nextSeq]
+			if !ok {
 				break
 			}
-			start = res.ends[i+1]
+			delete(ahead, nextSeq)
+			nextSeq++
+			start := 0
+			for i := 0; i+1 < len(res.ends); i += 2 {
+				n++
+				if err := add(res.buf[start:res.ends[i]], res.buf[res.ends[i]:res.ends[i+1]]); err != nil {
+					cancel(err)
+					break
+				}
+				start = res.ends[i+1]
+			}
+			if res.err != nil {
+				cancel(res.err)
+			}
+			buf := res.buf
+			bufs.Put(&buf)
 		}
-		if res.err != nil {
-			cancel(res.err)
-		}
-		buf := res.buf
-		bufs.Put(&buf)
 		if ctx.Err() != nil {
 			break
 		}

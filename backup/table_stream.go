@@ -1,0 +1,181 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"iter"
+
+	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/table"
+)
+
+// streamBatch is how many bytes of protected records go to the page writer
+// at once.
+const streamBatch = 256 << 10
+
+// errStreamStopped ends the page writer of a stream that is given up.
+var errStreamStopped = errors.New("table stream stopped")
+
+// streamWriter writes a full snapshot's pages while the records are still
+// being read, as long as they arrive in key order (exports and queries
+// ordered by key mostly do): no sort, no run files, and parsing and
+// protection overlap with building, compressing and sealing pages.
+//
+// At the first record out of order it falls back: the pages written so
+// far are finished as a layout of their own (the prefix), the rest goes
+// through the external sort, and the snapshot is written from the prefix,
+// read back, merged with the sorted rest. Pages are cut by key, so the
+// prefix's pages are mostly stored again unchanged and deduplicate.
+type streamWriter struct {
+	ch   chan []table.Entry
+	done chan struct{}
+	lay  *table.Layout // set by the writer before done is closed
+	err  error
+
+	batch  []table.Entry
+	buf    []byte
+	prev   []byte
+	closed bool
+	stop   bool // set before ch is closed to give up
+
+	// prefix is the layout of the pages written before the records came
+	// out of order; nil while the stream goes on.
+	prefix *table.Layout
+}
+
+func startStream(ctx context.Context, r *repo.Repository) *streamWriter {
+	s := &streamWriter{ch: make(chan []table.Entry, 4), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		s.lay, s.err = table.WriteFull(ctx, r, func(yield func(table.Entry, error) bool) {
+			for b := range s.ch {
+				for _, e := range b {
+					if !yield(e, nil) {
+						return
+					}
+				}
+			}
+			if s.stop {
+				yield(table.Entry{}, errStreamStopped)
+			}
+		})
+	}()
+	return s
+}
+
+// streaming reports whether records still go to the stream.
+func (s *streamWriter) streaming() bool { return s != nil && s.prefix == nil && !s.closed }
+
+// add passes one record to the page writer; it returns false, with the
+// stream finished as the prefix, if key comes before the previous key.
+func (s *streamWriter) add(key, rec []byte) (bool, error) {
+	if s.prev != nil && bytes.Compare(key, s.prev) < 0 {
+		lay, err := s.finish()
+		if err != nil {
+			return false, err
+		}
+		s.prefix = lay
+		return false, nil
+	}
+	s.prev = append(s.prev[:0], key...)
+	if len(s.buf)+len(key)+len(rec) > cap(s.buf) {
+		if err := s.send(); err != nil {
+			return false, err
+		}
+		s.buf = make([]byte, 0, max(streamBatch, len(key)+len(rec)))
+	}
+	start := len(s.buf)
+	s.buf = append(append(s.buf, key...), rec...)
+	s.batch = append(s.batch, table.Entry{Key: s.buf[start : start+len(key) : start+len(key)], Record: s.buf[start+len(key):]})
+	return true, nil
+}
+
+// send hands the batch to the page writer.
+func (s *streamWriter) send() error {
+	if len(s.batch) == 0 {
+		return nil
+	}
+	select {
+	case s.ch <- s.batch:
+		s.batch = nil
+		return nil
+	case <-s.done:
+		// The writer stops early only on an error.
+		return s.err
+	}
+}
+
+// finish writes the rest and returns the layout of every page written.
+func (s *streamWriter) finish() (*table.Layout, error) {
+	err := s.send()
+	s.closed = true
+	close(s.ch)
+	<-s.done
+	if err != nil {
+		return nil, err
+	}
+	return s.lay, s.err
+}
+
+// abort gives up a stream still going: its pages stay unreferenced.
+func (s *streamWriter) abort() {
+	if s == nil || s.closed {
+		return
+	}
+	s.closed, s.stop = true, true
+	close(s.ch)
+	<-s.done
+}
+
+// mergeWrite writes the full snapshot of the prefix's records merged with
+// rest, the records after the stream fell back, sorted.
+func (s *streamWriter) mergeWrite(ctx context.Context, r *repo.Repository, rest iter.Seq2[table.Entry, error]) (*table.Layout, error) {
+	if len(s.prefix.Index) == 0 {
+		return table.WriteFull(ctx, r, rest)
+	}
+	// The prefix's pages are read back: they must be in the index first.
+	if err := r.Flush(ctx); err != nil {
+		return nil, err
+	}
+	rd, err := table.NewReader(r, &repo.Snapshot{Kind: repo.KindTable, Table: &repo.TableInfo{Index: s.prefix.Index}})
+	if err != nil {
+		return nil, err
+	}
+	return table.WriteFull(ctx, r, mergeEntries(rd.Full(ctx), rest))
+}
+
+// mergeEntries merges two sequences of entries in key order; equal keys
+// are both yielded (the writer reports them as duplicates).
+func mergeEntries(a, b iter.Seq2[table.Entry, error]) iter.Seq2[table.Entry, error] {
+	return func(yield func(table.Entry, error) bool) {
+		nextA, stopA := iter.Pull2(a)
+		defer stopA()
+		nextB, stopB := iter.Pull2(b)
+		defer stopB()
+		ea, erra, okA := nextA()
+		eb, errb, okB := nextB()
+		for {
+			switch {
+			case erra != nil:
+				yield(table.Entry{}, erra)
+				return
+			case errb != nil:
+				yield(table.Entry{}, errb)
+				return
+			case okA && (!okB || bytes.Compare(ea.Key, eb.Key) <= 0):
+				if !yield(ea, nil) {
+					return
+				}
+				ea, erra, okA = nextA()
+			case okB:
+				if !yield(eb, nil) {
+					return
+				}
+				eb, errb, okB = nextB()
+			default:
+				return
+			}
+		}
+	}
+}
