@@ -13,10 +13,13 @@ import (
 
 // checkpointEvery is the longest a completed pack waits for an index
 // file while a writer keeps writing; checkpointPacks is the most packs
-// that wait.
+// that wait, and checkpointEntries the most blob entries (48 bytes each
+// in memory), so that a writer of many small blobs (table pages) holds a
+// bounded number of them.
 const (
-	checkpointEvery = 2 * time.Minute
-	checkpointPacks = 64
+	checkpointEvery   = 2 * time.Minute
+	checkpointPacks   = 64
+	checkpointEntries = 16 << 10
 )
 
 // checkpoints is a writer's state of index files written along the way.
@@ -37,7 +40,11 @@ func (r *Repository) checkpointDueLocked() []IndexPack {
 	if every == 0 {
 		every = checkpointEvery
 	}
-	if len(r.written) < checkpointPacks && now.Sub(r.ckpt.last) < every {
+	entries := 0
+	for _, p := range r.written {
+		entries += len(p.Entries)
+	}
+	if len(r.written) < checkpointPacks && entries < checkpointEntries && now.Sub(r.ckpt.last) < every {
 		return nil
 	}
 	due := r.written

@@ -2,7 +2,9 @@ package repo
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/custodia-backup/custodia/crypto"
@@ -100,12 +102,29 @@ type packInfo struct {
 	condemned bool
 }
 
-// index is the in-memory union of all index files; safe for concurrent use.
+// index is the union of all index files and of the packs this session
+// wrote; safe for concurrent use.
+//
+// Its blobs are held in sorted segments (index_entry.go), newest last,
+// and the places added since the last flush in a small map (recent). A
+// blob listed in several packs has one place: the first one added, unless
+// a later pack ranks higher (rank). The segment built at open resolves
+// this among the places it was given; a later place is added to recent
+// only when it ranks higher than the place the index gives, so the newest
+// place found is the blob's place.
+//
+// Memory is bounded by cfg.memory, not by the number of blobs, when a
+// local cache folder is usable: segments that do not fit are written to
+// it (index_cache.go).
 type index struct {
 	mu     sync.RWMutex
-	blobs  map[BlobHandle]location
+	segs   []*segInfo
+	recent map[BlobHandle]location
 	packs  []packInfo
 	packOf map[ID]int32
+	// count and raw are the number of blobs and their plaintext bytes.
+	count int
+	raw   uint64
 	// trusted reports whether a pack's data key is one a full-access
 	// writer sealed with (a data key of the keyring), as opposed to a
 	// write-only session key (docs/FORMAT.md §17.3). A blob listed in both
@@ -113,10 +132,40 @@ type index struct {
 	trusted func(crypto.KeyID) bool
 	// condemned are the packs prune markers condemn, set before loading.
 	condemned map[ID]bool
+
+	cfg indexConfig
+	// load gathers the entries of the index files read at open.
+	load *indexLoad
+	// cache writes the segments that do not fit in memory; nil keeps
+	// everything in memory.
+	cache *indexCache
+	// err is the first error met reading the cache, returned by Flush.
+	err error
+}
+
+// segInfo is a segment and whether it holds places loaded at open.
+type segInfo struct {
+	segment
+	loaded bool
 }
 
 func newIndex() *index {
-	return &index{blobs: make(map[BlobHandle]location), packOf: make(map[ID]int32)}
+	x := &index{recent: make(map[BlobHandle]location), packOf: make(map[ID]int32)}
+	x.configure(nil)
+	return x
+}
+
+// configure sets the memory bound and the cache folder; the index is
+// empty.
+func (x *index) configure(opts []func(*indexConfig)) {
+	c := defaultIndexConfig()
+	for _, o := range opts {
+		o(&c)
+	}
+	x.cfg, x.cache = c, nil
+	if !c.noDisk {
+		x.cache = newIndexCache(c.dir, c.memory)
+	}
 }
 
 // isTrusted reports whether the blobs of packs sealed under id are trusted.
@@ -151,55 +200,151 @@ func (x *index) addFrom(p IndexPack, file int32) {
 	}
 	info := &x.packs[pi]
 	for _, e := range p.Entries {
-		old, dup := x.blobs[e.Handle]
+		info.size = max(info.size, uint64(e.Offset)+uint64(e.Length))
+	}
+	if x.load != nil {
+		x.load.add(x, pi, p.Entries)
+		return
+	}
+	for _, e := range p.Entries {
+		old, dup, err := x.getLocked(e.Handle)
+		if err != nil {
+			x.setErr(err)
+		}
 		// A blob of a trusted pack replaces one listed in an untrusted
 		// pack: a write-only writer's lying entry (§17.3) never hides the
 		// copy a full-access writer stored. Among equals, a live pack
 		// replaces a condemned one (§19.6).
 		if !dup || x.rank(pi) > x.rank(old.pack) {
-			x.blobs[e.Handle] = location{pack: pi, offset: e.Offset, length: e.Length, rawLength: e.RawLength}
+			x.recent[e.Handle] = location{pack: pi, offset: e.Offset, length: e.Length, rawLength: e.RawLength}
 			info.blobs++
+			x.raw += uint64(e.RawLength)
 			if dup {
 				x.packs[old.pack].blobs--
+				x.raw -= uint64(old.rawLength)
+			} else {
+				x.count++
 			}
 		}
-		info.size = max(info.size, uint64(e.Offset)+uint64(e.Length))
+	}
+	if len(x.recent) >= x.cfg.recentMax() {
+		x.flushRecentLocked()
 	}
 }
 
-func (x *index) has(h BlobHandle) bool {
+// setErr keeps the first error met reading the cache. x.mu is held.
+func (x *index) setErr(err error) {
+	if x.err == nil {
+		x.err = err
+	}
+}
+
+// getLocked returns the place of h: the newest place found. x.mu is held.
+func (x *index) getLocked(h BlobHandle) (location, bool, error) {
+	if loc, ok := x.recent[h]; ok {
+		return loc, true, nil
+	}
+	for i := len(x.segs) - 1; i >= 0; i-- {
+		loc, ok, err := x.segs[i].get(h)
+		if ok || err != nil {
+			return loc, ok, err
+		}
+	}
+	return location{}, false, nil
+}
+
+// get is getLocked for callers not holding x.mu. A cache read error is
+// kept (Flush returns it) and reported as not found.
+func (x *index) get(h BlobHandle) (location, bool) {
 	x.mu.RLock()
-	_, ok := x.blobs[h]
+	loc, ok, err := x.getLocked(h)
 	x.mu.RUnlock()
+	if err != nil {
+		x.mu.Lock()
+		x.setErr(err)
+		x.mu.Unlock()
+		return location{}, false
+	}
+	return loc, ok
+}
+
+func (x *index) has(h BlobHandle) bool {
+	_, ok := x.get(h)
 	return ok
 }
 
 // hasTrusted reports whether the blob is listed in a trusted pack.
 func (x *index) hasTrusted(h BlobHandle) bool {
+	loc, ok := x.get(h)
+	return ok && x.isTrusted(x.pack(loc.pack).keyID)
+}
+
+// pack returns the pack at position pi.
+func (x *index) pack(pi int32) packInfo {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	loc, ok := x.blobs[h]
-	return ok && x.isTrusted(x.packs[loc.pack].keyID)
+	return x.packs[pi]
 }
 
 // live returns the position of the pack holding h when that pack is not
 // condemned by a prune marker and, if trustedOnly, is trusted.
 func (x *index) live(h BlobHandle, trustedOnly bool) (int32, bool) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	loc, ok := x.blobs[h]
-	if !ok || x.packs[loc.pack].condemned || trustedOnly && !x.isTrusted(x.packs[loc.pack].keyID) {
+	loc, ok := x.get(h)
+	if !ok {
+		return 0, false
+	}
+	p := x.pack(loc.pack)
+	if p.condemned || trustedOnly && !x.isTrusted(p.keyID) {
 		return 0, false
 	}
 	return loc.pack, true
 }
 
 func (x *index) lookup(h BlobHandle) (location, packInfo, bool) {
+	loc, p, ok, _ := x.lookupErr(h)
+	return loc, p, ok
+}
+
+// lookupErr is lookup that returns an error reading the cache.
+func (x *index) lookupErr(h BlobHandle) (location, packInfo, bool, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	loc, ok := x.blobs[h]
-	if !ok {
-		return location{}, packInfo{}, false
+	loc, ok, err := x.getLocked(h)
+	if !ok || err != nil {
+		return location{}, packInfo{}, false, err
 	}
-	return loc, x.packs[loc.pack], true
+	return loc, x.packs[loc.pack], true, nil
+}
+
+// totals returns the number of blobs and their plaintext bytes.
+func (x *index) totals() (blobs int, raw uint64) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.count, x.raw
+}
+
+// packList returns a copy of the packs.
+func (x *index) packList() []packInfo {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return slices.Clone(x.packs)
+}
+
+// failed returns the first error met reading the cache.
+func (x *index) failed() error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.err
+}
+
+// close frees the index's segments and removes its cache files.
+func (x *index) close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var errs []error
+	for _, s := range x.segs {
+		errs = append(errs, s.close())
+	}
+	x.segs, x.recent = nil, make(map[BlobHandle]location)
+	return errors.Join(errs...)
 }

@@ -54,6 +54,7 @@ type openOptions struct {
 	limits      SlotLimits
 	rollbackDir string
 	noIndex     bool // WithoutIndex
+	index       []func(*indexConfig)
 }
 
 // WithSlotLimits replaces DefaultSlotLimits, for a repository whose slots

@@ -431,6 +431,7 @@ func (r *Repository) finishOpen(ctx context.Context, store *storage.Store, cfg *
 		return err
 	}
 	if !o.noIndex {
+		r.idx.configure(o.index)
 		return r.loadIndex(ctx)
 	}
 	return nil
@@ -448,7 +449,8 @@ func (r *Repository) loadIndex(ctx context.Context) error {
 	r.gc.indexFiles = names
 	var mu sync.Mutex
 	defer func() { r.gc.packsAtOpen(r.idx) }()
-	return parallel(ctx, len(names), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
+	r.idx.beginLoad()
+	err := parallel(ctx, len(names), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
 		packs, err := r.readIndexFile(ctx, names[i])
 		if err != nil {
 			if ctx.Err() != nil {
@@ -467,6 +469,10 @@ func (r *Repository) loadIndex(ctx context.Context) error {
 		}
 		return nil
 	})
+	if ferr := r.idx.finishLoad(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 func (r *Repository) readIndexFile(ctx context.Context, name string) ([]IndexPack, error) {

@@ -45,16 +45,12 @@ func (r *Repository) RepoStats(ctx context.Context) (*RepoStats, error) {
 		st.TotalBytes += s.Stats.Bytes
 		st.LatestBytes, st.LatestFiles = s.Stats.Bytes, s.Stats.Files
 	}
-	r.idx.mu.RLock()
-	st.Blobs = len(r.idx.blobs)
-	for _, loc := range r.idx.blobs {
-		st.RawBytes += uint64(loc.rawLength)
-	}
-	st.Packs = len(r.idx.packs)
-	for _, p := range r.idx.packs {
+	st.Blobs, st.RawBytes = r.idx.totals()
+	packs := r.idx.packList()
+	st.Packs = len(packs)
+	for _, p := range packs {
 		st.PackBytes += p.size
 	}
-	r.idx.mu.RUnlock()
 	k := uint64(max(1, r.cfg.DataShards))
 	st.StoredBytes = (st.PackBytes + k - 1) / k * uint64(r.cfg.DataShards+r.cfg.ParityShards)
 	return st, nil

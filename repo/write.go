@@ -228,7 +228,7 @@ func (r *Repository) Flush(ctx context.Context) error {
 	if err := r.SaveIndex(ctx); err != nil {
 		return errors.Join(uerr, err)
 	}
-	return uerr
+	return errors.Join(uerr, r.idx.failed())
 }
 
 // LoadBlob returns the plaintext of a blob, appended to buf[:0]. It reads
@@ -238,7 +238,10 @@ func (r *Repository) LoadBlob(ctx context.Context, h BlobHandle, buf []byte) ([]
 	if err := r.readable(); err != nil {
 		return nil, err
 	}
-	loc, pack, ok := r.idx.lookup(h)
+	loc, pack, ok, err := r.idx.lookupErr(h)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", h, err)
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrBlobNotFound, h)
 	}

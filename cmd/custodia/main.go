@@ -152,6 +152,7 @@ type cliEnv struct {
 	getenv func(string) string
 
 	globalFlags
+	index          indexFlags
 	warnedReadable bool         // the password file's mode was warned about
 	logger         *slog.Logger // with --log-format json: stderr's log
 }

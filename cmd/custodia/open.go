@@ -40,6 +40,11 @@ func (env *cliEnv) openRepoSites(ctx context.Context, readOnly bool, sopts []sto
 			return nil, err
 		}
 	}
+	iopts, err := env.indexOptions()
+	if err != nil {
+		return nil, err
+	}
+	opts = append(iopts, opts...)
 	if readOnly {
 		sopts = append(sopts, storage.WithAllowUnreachable())
 	}

@@ -25,6 +25,9 @@ const environmentHelp = `Environment variables read by custodia:
   CUSTODIA_CACHE_DIR      where custodia keeps the newest snapshot time seen per repository, so that
                           'restore latest' warns (exit 3) when a repository was rolled back
                           (default: the user's cache folder)
+  CUSTODIA_INDEX_MEMORY   most MiB the repository's index holds in memory (--index-memory; default 64);
+                          beyond, it is kept in sealed, unlinked files of a temporary folder
+  CUSTODIA_INDEX_DIR      that folder (default: the system's temporary folder)
   CUSTODIA_CPUPROFILE     write a CPU profile to this file
   CUSTODIA_MEMPROFILE     write an allocation profile to this file
   GOGC                    the garbage collector's target (custodia uses 15 unless set)

@@ -1,0 +1,29 @@
+package repo
+
+// WithIndexMemory bounds the memory the index holds to about n bytes
+// (DefaultIndexMemory when n ≤ 0; at least 1 MiB): the places of blobs
+// that do not fit are kept in sealed files of a local cache folder
+// (WithIndexCache) and read back as needed, so that the memory of a
+// session does not grow with the number of blobs in the repository
+// (docs/FORMAT.md §13.2). Below the bound the index is held in memory
+// whole, about 52 bytes per blob.
+func WithIndexMemory(n int) OpenOption {
+	return func(o *openOptions) {
+		o.index = append(o.index, func(c *indexConfig) {
+			if n <= 0 {
+				n = DefaultIndexMemory
+			}
+			c.memory = max(n, minIndexMemory)
+		})
+	}
+}
+
+// WithIndexCache sets the folder of the index's cache files (default
+// os.TempDir()). They are unlinked as soon as they are made where the
+// system allows it, else removed by Close, and hold only keyed blob IDs
+// and their places, sealed under a key that exists only in memory.
+func WithIndexCache(dir string) OpenOption {
+	return func(o *openOptions) {
+		o.index = append(o.index, func(c *indexConfig) { c.dir = dir })
+	}
+}
