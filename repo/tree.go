@@ -233,11 +233,20 @@ func EncodeTree(t *Tree) ([]byte, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
+	if b, ok := appendTree(make([]byte, 0, 384*len(t.Nodes)+16), t); ok {
+		return b, nil
+	}
 	return json.Marshal(t)
 }
 
 // DecodeTree parses and validates the stored form of a tree.
 func DecodeTree(b []byte) (*Tree, error) {
+	if t, ok := decodeTreeFast(b); ok {
+		if err := t.Validate(); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
 	var t Tree
 	if err := json.Unmarshal(b, &t); err != nil {
 		return nil, fmt.Errorf("%w: tree: %v", ErrMalformed, err)
