@@ -49,11 +49,7 @@ type future struct {
 
 func newFuture() *future { return &future{done: make(chan struct{})} }
 
-func doneFuture(n repo.Node) *future {
-	f := &future{done: make(chan struct{}), node: n}
-	close(f.done)
-	return f
-}
+func doneFuture(n repo.Node) *future { return &future{done: closedChan, node: n} }
 
 type fileJob struct {
 	path   string
@@ -89,6 +85,8 @@ type backuper struct {
 	links   map[[2]uint64]*future // first name of each hard-linked file
 
 	nFiles, nDirs, nBytes, nErrors atomic.Uint64
+	nSkipped                       atomic.Uint64 // files kept from the parent snapshot
+	walkSem                        chan struct{} // a place for each folder listed in parallel
 	dirs, fileWG, saveWG           sync.WaitGroup
 	start                          time.Time
 	base                           repo.WriteStats // repository counters when the backup started
@@ -281,6 +279,7 @@ func (b *backuper) findParent(ctx context.Context, kind string, paths []string) 
 
 func (b *backuper) startWorkers() {
 	b.files = make(chan fileJob, 4*b.opts.workers)
+	b.walkSem = make(chan struct{}, b.opts.walkers-1) // the caller of Files lists too
 	b.saves = make(chan saveJob, b.opts.workers)
 	b.fileWG.Add(b.opts.workers)
 	for range b.opts.workers {
@@ -335,6 +334,7 @@ func (b *backuper) commit(ctx context.Context, kind string, paths []string, pare
 	st.Dirs = b.nDirs.Load()
 	st.Bytes = b.nBytes.Load()
 	st.Errors = b.nErrors.Load()
+	st.FilesSkipped += b.nSkipped.Load()
 	st.BlobsAdded = ws.Blobs - b.base.Blobs
 	st.BytesAdded = ws.Bytes - b.base.Bytes
 	st.StoredAdded = ws.Stored - b.base.Stored
@@ -430,72 +430,3 @@ func (b *backuper) entry(path string, fi fs.FileInfo, parent *repo.Node) *future
 var ErrSocket = errors.New("socket not backed up")
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
-
-// dir lists a directory, starts its entries and returns a future that
-// completes when its tree is saved.
-func (b *backuper) dir(path string, node repo.Node, parent *repo.Node) *future {
-	f := newFuture()
-	node.Type = repo.NodeDir
-	node.Xattrs = b.xattrs(path)
-	b.nDirs.Add(1)
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		b.fileError(path, err)
-		if entries == nil {
-			f.skip = true
-			close(f.done)
-			return f
-		}
-	}
-	var parentTree *repo.Tree
-	if parent != nil && parent.Type == repo.NodeDir && parent.Subtree != nil {
-		if t, err := b.r.LoadTree(b.ctx, *parent.Subtree); err == nil {
-			parentTree = t
-		}
-	}
-	children := make([]*future, 0, len(entries))
-	for _, e := range entries {
-		if b.ctx.Err() != nil {
-			break
-		}
-		p := filepath.Join(path, e.Name())
-		fi, err := e.Info()
-		if err != nil {
-			if !errors.Is(err, fs.ErrNotExist) {
-				b.fileError(p, err)
-			}
-			continue
-		}
-		var pn *repo.Node
-		if parentTree != nil {
-			pn, _ = parentTree.Find(e.Name())
-		}
-		children = append(children, b.entry(p, fi, pn))
-	}
-	b.dirs.Add(1)
-	go func() {
-		defer b.dirs.Done()
-		defer close(f.done)
-		t := &repo.Tree{Nodes: make([]repo.Node, 0, len(children))}
-		for _, c := range children {
-			<-c.done
-			if !c.skip {
-				t.Nodes = append(t.Nodes, c.node)
-			}
-		}
-		if b.ctx.Err() != nil {
-			f.skip = true
-			return
-		}
-		t.Sort()
-		id, err := b.r.SaveTree(b.ctx, t)
-		if err != nil {
-			b.fail(err)
-			f.skip = true
-			return
-		}
-		node.Subtree = &id
-		f.node = node
-	}()
-	return f
-}

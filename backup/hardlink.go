@@ -1,33 +1,52 @@
 package backup
 
-// file starts backing up a regular file. A file with several hard links is
+// file starts backing up a regular file: one unchanged since the parent
+// snapshot is settled at once, any other is read by the file workers. A
+// file with several hard links is
 // read once per backup: its other names take the first name's content
 // and metadata when it is done, so that a restore links them again.
 func (b *backuper) file(job fileJob) *future {
+	if job.node.Links <= 1 {
+		if n, ok := b.keep(job); ok {
+			return &future{done: closedChan, node: n}
+		}
+		job.f = newFuture()
+		b.send(job)
+		return job.f
+	}
 	f := newFuture()
 	job.f = f
-	if job.node.Links > 1 {
-		key := [2]uint64{job.node.Device, job.node.Inode}
-		b.mu.Lock()
-		first, seen := b.links[key]
-		if !seen {
-			if b.links == nil {
-				b.links = make(map[[2]uint64]*future)
-			}
-			b.links[key] = f
+	key := [2]uint64{job.node.Device, job.node.Inode}
+	b.mu.Lock()
+	first, seen := b.links[key]
+	if !seen {
+		if b.links == nil {
+			b.links = make(map[[2]uint64]*future)
 		}
-		b.mu.Unlock()
-		if seen {
-			go b.linkName(job, first)
-			return f
-		}
+		b.links[key] = f
+	}
+	b.mu.Unlock()
+	if seen {
+		go b.linkName(job, first)
+		return f
 	}
 	b.queue(job)
 	return f
 }
 
-// queue hands a file to the file workers.
+// queue settles an unchanged file at once and hands any other to the file
+// workers.
 func (b *backuper) queue(job fileJob) {
+	if n, ok := b.keep(job); ok {
+		job.f.node = n
+		close(job.f.done)
+		return
+	}
+	b.send(job)
+}
+
+// send hands a file to the file workers.
+func (b *backuper) send(job fileJob) {
 	select {
 	case b.files <- job:
 	case <-b.ctx.Done():

@@ -18,6 +18,7 @@ type options struct {
 	noParent bool
 	noXattrs bool
 	workers  int
+	walkers  int
 	progress func(Progress)
 	interval time.Duration
 	priority int
@@ -29,6 +30,9 @@ func newOptions(opts []Option) options {
 		opt(&o)
 	}
 	o.workers = max(1, o.workers)
+	if o.walkers <= 0 {
+		o.walkers = defaultWalkers * o.workers
+	}
 	return o
 }
 
@@ -63,6 +67,19 @@ func WithoutXattrs() Option {
 // compressed and sealed in parallel (default GOMAXPROCS).
 func WithWorkers(n int) Option {
 	return func(o *options) { o.workers = n }
+}
+
+// defaultWalkers is how many folders each worker lists in parallel by
+// default: listing waits on the file system, so more than one per core.
+const defaultWalkers = 2
+
+// WithWalkers sets how many folders are listed (read, lstat'ed and compared
+// with the parent snapshot) in parallel; 1 walks them one at a time.
+// Default: twice the workers. Each walker holds at most one folder's
+// listing ahead of the files being read, so this bounds the walk's memory
+// with the largest folder's size.
+func WithWalkers(n int) Option {
+	return func(o *options) { o.walkers = n }
 }
 
 // WithProgress calls fn about every interval (and once at the end) with

@@ -42,19 +42,26 @@ func (b *backuper) unchanged(n repo.Node, p *repo.Node) bool {
 	return true
 }
 
+// keep returns the node of a file unchanged since the parent snapshot,
+// with the parent's content, and counts it; ok is false when the file must
+// be read.
+func (b *backuper) keep(job fileJob) (n repo.Node, ok bool) {
+	n = job.node
+	if !b.unchanged(n, job.parent) {
+		return n, false
+	}
+	b.nFiles.Add(1)
+	n.Xattrs = b.xattrs(job.path)
+	n.Content, n.Sparse, n.Extents = job.parent.Content, job.parent.Sparse, job.parent.Extents
+	b.nBytes.Add(n.DataSize())
+	b.nSkipped.Add(1)
+	return n, true
+}
+
 func (b *backuper) saveFile(c **chunk.Chunker, job fileJob) {
 	node := job.node
 	b.nFiles.Add(1)
 	node.Xattrs = b.xattrs(job.path)
-	if b.unchanged(node, job.parent) {
-		node.Content, node.Sparse, node.Extents = job.parent.Content, job.parent.Sparse, job.parent.Extents
-		b.nBytes.Add(node.DataSize())
-		b.mu.Lock()
-		b.stats.FilesSkipped++
-		b.mu.Unlock()
-		job.f.node = node
-		return
-	}
 	// A file that changes while it is read is read once more; if it
 	// changes again, what was read is kept with a warning.
 	var changed bool
