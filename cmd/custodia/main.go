@@ -84,6 +84,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 
@@ -118,14 +119,20 @@ func limitMemory() {
 	}
 }
 
-// startProfiles writes a CPU profile to $CUSTODIA_CPUPROFILE and a heap
-// profile to $CUSTODIA_MEMPROFILE when they are set (see
+// startProfiles writes a CPU profile to $CUSTODIA_CPUPROFILE, an
+// execution trace (go tool trace) to $CUSTODIA_TRACE and a heap profile to
+// $CUSTODIA_MEMPROFILE when they are set (see
 // docs/PERFORMANCE.md).
 func startProfiles() func() {
 	var stops []func()
 	if p := os.Getenv("CUSTODIA_CPUPROFILE"); p != "" {
 		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
 			stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
+		}
+	}
+	if p := os.Getenv("CUSTODIA_TRACE"); p != "" {
+		if f, err := os.Create(p); err == nil && trace.Start(f) == nil {
+			stops = append(stops, func() { trace.Stop(); f.Close() })
 		}
 	}
 	if p := os.Getenv("CUSTODIA_MEMPROFILE"); p != "" {

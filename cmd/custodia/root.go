@@ -29,6 +29,7 @@ const environmentHelp = `Environment variables read by custodia:
                           beyond, it is kept in sealed, unlinked files of a temporary folder
   CUSTODIA_INDEX_DIR      that folder (default: the system's temporary folder)
   CUSTODIA_CPUPROFILE     write a CPU profile to this file
+  CUSTODIA_TRACE          write an execution trace (go tool trace) to this file
   CUSTODIA_MEMPROFILE     write an allocation profile to this file
   GOGC                    the garbage collector's target (custodia uses 15 unless set)
 
