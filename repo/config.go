@@ -37,6 +37,9 @@ type Config struct {
 	// not know (from a newer one) opens with a warning and writes at the
 	// fastest level.
 	Compression Compression `json:"compression,omitempty"`
+	// ObjectLock, when set, makes new objects locked on the sites that
+	// can lock (objectlock.go). Builds that predate it ignore it.
+	ObjectLock *ObjectLockConfig `json:"object_lock,omitempty"`
 }
 
 // DefaultPackSize is the target pack size: large enough for few objects,
@@ -56,6 +59,9 @@ func (c *Config) validate() error {
 	}
 	if c.PackSize < 1<<20 || c.PackSize > 256<<20 {
 		return fmt.Errorf("%w: config: pack size %d", ErrMalformed, c.PackSize)
+	}
+	if c.ObjectLock != nil {
+		return c.ObjectLock.validate()
 	}
 	return nil
 }

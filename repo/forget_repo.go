@@ -2,10 +2,13 @@ package repo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/custodia-backup/custodia/storage"
 )
 
 // PlanForget reads the repository's snapshots and retention floors and
@@ -36,14 +39,22 @@ func (r *Repository) PlanForget(ctx context.Context, opts ForgetOptions) (*Forge
 		snaps = append(snaps, s)
 	}
 	plan, err := ApplyForget(snaps, opts)
-	return plan, warnings, err
+	if err != nil {
+		return nil, warnings, err
+	}
+	if err := r.keepLocked(ctx, plan, time.Now()); err != nil {
+		return nil, warnings, err
+	}
+	return plan, warnings, nil
 }
 
 // Forget removes the snapshots plan removes, oldest first, and returns
 // those it removed. Just before removing each one it checks it again
 // against the retention floors as they are then, so that a floor set
 // meanwhile is never violated: such a snapshot is left and reported by an
-// error wrapping ErrFloorHolds at the end. It refuses in append-only mode.
+// error wrapping ErrFloorHolds at the end; a snapshot whose object is
+// locked (object lock) is left too, reported by an error wrapping
+// storage.ErrLocked. It refuses in append-only mode.
 // It removes only snapshot objects; the data they alone referenced stays
 // until Prune.
 //
@@ -76,6 +87,9 @@ func (r *Repository) forget(ctx context.Context, plan *ForgetPlan) ([]*Snapshot,
 	if err := r.refuseIfAppendOnly(ctx, "forget snapshots"); err != nil {
 		return nil, err
 	}
+	if err := r.refuseUnlockable("forget snapshots"); err != nil {
+		return nil, err
+	}
 	floors, err := r.RetentionFloors(ctx)
 	if err != nil {
 		return nil, err
@@ -92,7 +106,14 @@ func (r *Repository) forget(ctx context.Context, plan *ForgetPlan) ([]*Snapshot,
 			}
 			continue
 		}
-		if err := r.store.Delete(ctx, snapshotName(s.ID)); err != nil {
+		err := r.store.Delete(ctx, snapshotName(s.ID))
+		if errors.Is(err, storage.ErrLocked) {
+			if held == nil {
+				held = fmt.Errorf("snapshot %s: %w", s.ID.String()[:8], err)
+			}
+			continue
+		}
+		if err != nil {
 			return removed, fmt.Errorf("remove snapshot %s: %w", s.ID, err)
 		}
 		removed = append(removed, s)

@@ -127,6 +127,7 @@ func FuzzDecodeSnapshot(f *testing.F) {
 func FuzzDecodeConfig(f *testing.F) {
 	f.Add([]byte(`{"version":1,"chunker":{"Min":524288,"Avg":1048576,"Max":8388608},"pack_size":16777216,"data_shards":4,"parity_shards":2}`))
 	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(`{"version":1,"chunker":{"Min":524288,"Avg":1048576,"Max":8388608},"pack_size":16777216,"data_shards":4,"parity_shards":2,"object_lock":{"mode":"COMPLIANCE","period_ns":2592000000000000}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, err := decodeConfig(b)
 		requireTyped(t, err)

@@ -97,6 +97,15 @@ type PruneReport struct {
 	UnindexedMarked   int   `json:"unindexed_packs_marked"`
 	IncompleteMarked  int   `json:"incomplete_objects_marked"`
 	BytesMarked       int64 `json:"bytes_marked"`
+
+	// Object lock (docs/FORMAT.md §19.8). PacksLocked counts the packs
+	// left, neither deleted nor rewritten, because they or an index file
+	// naming them are locked; IndexLocked the locked index files that
+	// named a pack to delete; LocksExtended the objects whose locks were
+	// extended.
+	PacksLocked   int `json:"packs_locked,omitempty"`
+	IndexLocked   int `json:"index_files_locked,omitempty"`
+	LocksExtended int `json:"locks_extended,omitempty"`
 }
 
 // ErrPruneUnsafe means prune found the repository in a state where
@@ -167,11 +176,16 @@ func (rep *PruneReport) auditArgs() map[string]string {
 		"unindexed_packs_marked": n(int64(rep.UnindexedMarked)),
 		"incomplete_marked":      n(int64(rep.IncompleteMarked)),
 		"bytes_marked":           n(rep.BytesMarked),
+		"packs_locked":           n(int64(rep.PacksLocked)),
+		"locks_extended":         n(int64(rep.LocksExtended)),
 	}
 }
 
 func (r *Repository) prune(ctx context.Context, opts PruneOptions) (*PruneReport, error) {
 	if err := r.refuseIfAppendOnly(ctx, "prune"); err != nil {
+		return nil, err
+	}
+	if err := r.checkLockPolicy(opts); err != nil {
 		return nil, err
 	}
 	rep := &PruneReport{DryRun: opts.DryRun}
@@ -192,6 +206,7 @@ func (r *Repository) prune(ctx context.Context, opts PruneOptions) (*PruneReport
 	if err := p.readMarkers(ctx); err != nil {
 		return nil, err
 	}
+	p.setupLocks()
 	// Snapshots before the index: every index file a listed snapshot
 	// needs was complete before it, so the index read next has it all.
 	if err := p.readSnapshots(ctx); err != nil {
@@ -210,6 +225,9 @@ func (r *Repository) prune(ctx context.Context, opts PruneOptions) (*PruneReport
 		return p.rep, err
 	}
 	if err := p.mark(ctx); err != nil {
+		return p.rep, err
+	}
+	if err := p.extendLocks(ctx); err != nil {
 		return p.rep, err
 	}
 	return p.rep, nil

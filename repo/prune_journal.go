@@ -56,12 +56,14 @@ func (r *Repository) finishJournals(ctx context.Context, ms *markerSet) error {
 				}
 				continue
 			}
-			if err := r.store.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			// A locked object stays until its lock lapses; the
+			// sweep of a later prune deletes it (prune_lock.go).
+			if err := r.store.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrLocked) {
 				return fmt.Errorf("prune: delete %s: %w", name, err)
 			}
 		}
 		for _, name := range j.Deleting {
-			if err := r.store.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			if err := r.store.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrLocked) {
 				return fmt.Errorf("prune: delete %s: %w", name, err)
 			}
 		}

@@ -78,12 +78,18 @@ func (p *pruner) mark(ctx context.Context) error {
 		if p.condemned[cur] {
 			return nil // pending, or deleted by this run's sweep
 		}
+		repack := float64(total-use) > p.opts.MaxUnused*float64(total) && p.opts.MaxUnused < 1
+		if use > 0 && repack {
+			if keep, err := p.keepLockedPack(ctx, cur); err != nil || keep {
+				return err
+			}
+		}
 		switch {
 		case use == 0:
 			m.Packs = append(m.Packs, cur)
 			p.rep.PacksMarkedUnused++
 			p.rep.BytesMarked += total
-		case float64(total-use) > p.opts.MaxUnused*float64(total) && p.opts.MaxUnused < 1:
+		case repack:
 			if err := rp.copyBlobs(ctx, cur, key, usedOnes); err != nil {
 				return err
 			}
@@ -135,7 +141,11 @@ func (p *pruner) mark(ctx context.Context) error {
 	}
 	p.rep.UnindexedMarked = len(m.Unindexed)
 	p.rep.IncompleteMarked = len(m.Incomplete)
-	if p.opts.DryRun || len(m.Packs)+len(m.Unindexed)+len(m.Incomplete) == 0 {
+	if p.lk != nil {
+		m.Superseded = p.lk.carry
+		p.lk.marker = m
+	}
+	if p.opts.DryRun || len(m.Packs)+len(m.Unindexed)+len(m.Incomplete)+len(m.Superseded) == 0 {
 		return nil
 	}
 	if err := p.r.writePruneMarker(ctx, m); err != nil {

@@ -39,6 +39,10 @@ type pruneMarker struct {
 	// Incomplete are objects left with fewer than k shards, all others
 	// missing (interrupted writes), that nothing references.
 	Incomplete []string `json:"incomplete,omitempty"`
+	// Superseded are locked index files replaced by newer ones naming
+	// their packs still in use (object lock, prune_lock.go): their locks
+	// are not extended, and a sweep deletes them once unlocked.
+	Superseded []string `json:"superseded,omitempty"`
 	// Writing and Deleting make the object a journal (prune_journal.go):
 	// the objects a prune step is writing or deleting.
 	Writing  []string `json:"writing,omitempty"`
@@ -58,6 +62,11 @@ func decodePruneMarker(id ID, b []byte) (*pruneMarker, error) {
 	}
 	if m.Created.IsZero() || m.Margin < 0 {
 		return nil, fmt.Errorf("%w: prune marker %s: no time or a negative margin", ErrMalformed, id)
+	}
+	for _, n := range m.Superseded {
+		if !strings.HasPrefix(n, indexPrefix) {
+			return nil, fmt.Errorf("%w: prune marker %s names %q as a superseded index file", ErrMalformed, id, n)
+		}
 	}
 	for _, n := range append(append(slices.Clone(m.Incomplete), m.Writing...), m.Deleting...) {
 		if !strings.HasPrefix(n, snapshotPrefix) && !strings.HasPrefix(n, indexPrefix) && !strings.HasPrefix(n, prunePrefix) && !strings.HasPrefix(n, packsPrefix) {

@@ -36,6 +36,9 @@ func (p *pruner) sweep(ctx context.Context) error {
 			del[id] = true
 		}
 	}
+	if err := p.holdLocked(ctx, del); err != nil {
+		return err
+	}
 	p.rep.MarkersSwept = len(p.due)
 	if p.opts.DryRun {
 		p.rep.PacksDeleted = len(del)
@@ -44,6 +47,9 @@ func (p *pruner) sweep(ctx context.Context) error {
 	// 1. Index files naming a pack to delete are replaced by files naming
 	// the rest.
 	for _, name := range p.rewrite {
+		if p.skipLockedIndex(name) {
+			continue
+		}
 		packs, err := p.r.readIndexFile(ctx, name)
 		if err != nil {
 			return fmt.Errorf("prune: re-read %s: %w", name, err)
@@ -106,11 +112,14 @@ func (p *pruner) sweep(ctx context.Context) error {
 
 // deleteDue is steps 2 to 4 of the sweep.
 func (p *pruner) deleteDue(ctx context.Context, ids []ID, incomplete []string, del map[ID]bool) error {
-	var freed atomic.Int64
-	var deleted atomic.Int64
+	var freed, deleted, locked atomic.Int64
+	defer func() { p.rep.PacksLocked += int(locked.Load()) }()
 	err := parallel(ctx, len(ids), 2*runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
 		name := packName(ids[i])
-		if err := p.r.store.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		if err := p.r.store.Delete(ctx, name); p.deleteLocked(err) {
+			locked.Add(1) // locked meanwhile: a later prune deletes it
+			return nil
+		} else if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return fmt.Errorf("prune: delete %s: %w", name, err)
 		}
 		deleted.Add(1)
@@ -124,7 +133,9 @@ func (p *pruner) deleteDue(ctx context.Context, ids []ID, incomplete []string, d
 	}
 	// 3. Interrupted writes that are still incomplete.
 	for _, name := range incomplete {
-		if err := p.r.store.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		if err := p.r.store.Delete(ctx, name); p.deleteLocked(err) {
+			continue
+		} else if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return fmt.Errorf("prune: delete %s: %w", name, err)
 		}
 		p.rep.IncompleteDeleted++

@@ -52,6 +52,8 @@ type pruner struct {
 	// rescued: dueDelete packs holding a blob a snapshot now needs that no
 	// live pack holds.
 	rescued map[ID]bool
+	// lk is the object-lock state (prune_lock.go), nil without object lock.
+	lk *pruneLocks
 
 	used, entries, packs *spillSorter
 }

@@ -113,6 +113,7 @@ type initOptions struct {
 	packSize      int
 	compression   Compression
 	allowSiteLoss bool
+	objectLock    *ObjectLockConfig // objectlock.go
 }
 
 // WithAllowSiteLoss lets Init create a repository on two or more sites
@@ -199,6 +200,12 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 		PublicKey:    hex.EncodeToString(pub[:]),
 		Compression:  o.compression,
 	}
+	if o.objectLock != nil {
+		if store, err = checkInitLock(ctx, store, o.objectLock); err != nil {
+			return nil, err
+		}
+		cfg.ObjectLock = o.objectLock
+	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -215,7 +222,7 @@ func Init(ctx context.Context, store *storage.Store, password []byte, opts ...In
 		return nil, err
 	}
 	r.slot, r.slotParams = keysPrefix+info.ID, o.argon
-	if err := r.audit(ctx, "init", map[string]string{"repository": cfg.ID.String()}, nil); err != nil {
+	if err := r.audit(ctx, "init", lockAuditArgs(map[string]string{"repository": cfg.ID.String()}, cfg.ObjectLock), nil); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -420,6 +427,7 @@ func (r *Repository) finishOpen(ctx context.Context, store *storage.Store, cfg *
 	if r.store, err = store.Coded(cfg.DataShards, cfg.ParityShards); err != nil {
 		return fmt.Errorf("%w: config: %w", ErrMalformed, err)
 	}
+	r.useObjectLock(ctx)
 	if r.writeOnly {
 		if err := r.startSession(ctx); err != nil {
 			return err

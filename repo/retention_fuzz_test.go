@@ -50,6 +50,8 @@ func FuzzDecodePruneMarker(f *testing.F) {
 	f.Add([]byte(`{"created":"2026-11-30T09:00:00Z","margin_ns":0,"writing":["index/x"],"deleting":["packs/ab/cd"]}`))
 	f.Add([]byte(`{"created":"2026-11-30T09:00:00Z","margin_ns":-1}`))
 	f.Add([]byte(`{"incomplete":["config"]}`))
+	f.Add([]byte(`{"created":"2026-11-30T09:00:00Z","margin_ns":5,"superseded":["index/` + ID{3}.String() + `"]}`))
+	f.Add([]byte(`{"created":"2026-11-30T09:00:00Z","margin_ns":5,"superseded":["packs/x"]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := decodePruneMarker(ID{1}, b)
 		requireTyped(t, err)
