@@ -143,6 +143,39 @@ func (m Mask) Apply(s string) string {
 
 // maskRange replaces runes [from, to) of s by the mask character.
 func (m Mask) maskRange(s string, from, to int) string {
+	if !utf8.ValidString(s) {
+		return m.maskRunes(s, from, to)
+	}
+	// Valid text: copy the bytes before and after the masked runes as
+	// they are, which is what writing them back rune by rune gives.
+	lo, hi, i := -1, len(s), 0
+	for off := range s {
+		if i == from {
+			lo = off
+		}
+		if i == to {
+			hi = off
+			break
+		}
+		i++
+	}
+	if lo < 0 || i <= from {
+		return s
+	}
+	c := m.char()
+	var b strings.Builder
+	b.Grow(lo + (i-from)*utf8.RuneLen(c) + len(s) - hi)
+	b.WriteString(s[:lo])
+	for range i - from {
+		b.WriteRune(c)
+	}
+	b.WriteString(s[hi:])
+	return b.String()
+}
+
+// maskRunes is maskRange rune by rune: a byte that is not UTF-8 becomes
+// U+FFFD.
+func (m Mask) maskRunes(s string, from, to int) string {
 	c := m.char()
 	var b strings.Builder
 	b.Grow(len(s))

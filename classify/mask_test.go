@@ -45,3 +45,19 @@ func TestMaskValidate(t *testing.T) {
 	assert.Equal(t, "张*", PersonName.DefaultMask().Apply("张三"))
 	assert.Equal(t, "A*C", Identifier.DefaultMask().Apply("ABC"))
 }
+
+// maskRange copies valid text around the masked runes; it gives what
+// masking rune by rune gives, for every range.
+func TestMaskRangeMatchesRunes(t *testing.T) {
+	for _, s := range []string{"a", "13812345678", "张三丰", "北京市朝阳区建国路88号", "zhang@例子.com", "x\xffy", "\xe5\x8c", "ab\u00e9c"} {
+		n := len([]rune(s)) + 2
+		for _, c := range []rune{0, 'X', '＊'} {
+			m := Mask{Char: c}
+			for from := 0; from <= n; from++ {
+				for to := 0; to <= n+1; to++ {
+					assert.Equal(t, m.maskRunes(s, from, to), m.maskRange(s, from, to), "%q [%d,%d) %q", s, from, to, c)
+				}
+			}
+		}
+	}
+}

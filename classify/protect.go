@@ -165,9 +165,11 @@ func (p *Protector) applyDecision(plan *Plan, d *Decision, f Field) (g Field, en
 	case ActionKeep:
 		return f, false, true, nil
 	case ActionMask:
-		m := d.Type.DefaultMask()
+		var m Mask
 		if d.Action.Mask != nil {
 			m = *d.Action.Mask
+		} else {
+			m = d.Type.DefaultMask()
 		}
 		return Field{Name: f.Name, Value: m.Apply(f.Value), Kind: KindString}, false, true, nil
 	case ActionTokenize:
