@@ -10,7 +10,6 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +17,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/custodia-backup/custodia/internal/directio"
 	"github.com/custodia-backup/custodia/internal/ticker"
 	"github.com/custodia-backup/custodia/repo"
 )
@@ -59,8 +57,17 @@ func WithOverwrite() Option { return func(o *options) { o.overwrite = true } }
 // kept in them).
 func WithoutXattrs() Option { return func(o *options) { o.noXattrs = true } }
 
-// WithWorkers sets how many files are written in parallel.
+// WithWorkers sets how many files are created and written in parallel
+// (default: twice the number of CPUs usable, at least 4). Each worker holds
+// at most one blob of content (up to the chunker's maximum, 8 MiB by
+// default) twice, plus 1 MiB for a large file's direct writes, which
+// bounds a restore's memory.
 func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
+
+// defaultWorkers is the number of file workers of a restore: more than the
+// CPUs, because a worker spends much of its time in the kernel creating
+// its file or waiting for a direct write to reach the disk.
+func defaultWorkers() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
 
 // WithProgress calls fn about every interval and once at the end.
 func WithProgress(fn func(Progress), interval time.Duration) Option {
@@ -110,10 +117,15 @@ type dirEntry struct {
 }
 
 type fileJob struct {
-	path   string
-	node   repo.Node
+	path string
+	node repo.Node
+	// f is the file when the walker created it (the first name of a
+	// hard-linked file); nil: the worker creates it.
 	f      *os.File
 	direct bool // f was opened for direct I/O
+	// owned means a file created in the job's folder is owned by the
+	// node's owner and group already (no chown needed).
+	owned bool
 }
 
 // directMinSize is the size from which a file is written with direct I/O
@@ -132,10 +144,18 @@ type restorer struct {
 	jobs chan fileJob
 	wg   sync.WaitGroup
 
-	mu      sync.Mutex
-	res     Result
-	created map[string]bool
-	dirs    []dirEntry
+	mu   sync.Mutex
+	res  Result
+	dirs []dirEntry
+	// folders holds every folder made or found by the restore, and
+	// whether entries created in it take its group (set-group-ID).
+	folders map[string]bool
+	// umask is the process's file mode creation mask, when known
+	// (umaskKnown): files are created with their permissions, and the
+	// chmod is left out when the mask takes none of them away.
+	umask      fs.FileMode
+	umaskKnown bool
+	euid, egid int
 
 	files, dirsN, bytes atomic.Uint64
 	start               time.Time
@@ -148,7 +168,7 @@ type restorer struct {
 
 // Snapshot restores snap into target.
 func Snapshot(ctx context.Context, r *repo.Repository, snap *repo.Snapshot, target string, opts ...Option) (*Result, error) {
-	o := options{workers: runtime.GOMAXPROCS(0), interval: 500 * time.Millisecond}
+	o := options{workers: defaultWorkers(), interval: 500 * time.Millisecond}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -177,7 +197,13 @@ func restoreInto(ctx context.Context, r *repo.Repository, snap *repo.Snapshot, t
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", snap.ID.String()[:8], err)
 	}
-	rs := &restorer{r: r, opts: o, target: target, created: map[string]bool{target: true}, start: time.Now(), root: os.Geteuid() == 0}
+	rs := &restorer{r: r, opts: o, target: target, start: time.Now(), root: os.Geteuid() == 0, euid: os.Geteuid(), egid: os.Getegid()}
+	rs.umask, rs.umaskKnown = processUmask()
+	fi, err := os.Stat(target)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	rs.folders = map[string]bool{target: fi.Mode()&fs.ModeSetgid != 0}
 	rs.ctx, rs.cancel = context.WithCancelCause(ctx)
 	defer rs.cancel(nil)
 	stop := rs.startProgress()
@@ -196,12 +222,7 @@ func restoreInto(ctx context.Context, r *repo.Repository, snap *repo.Snapshot, t
 	if err := context.Cause(rs.ctx); err != nil {
 		return nil, err
 	}
-	// Folders last, deepest first, so writing their entries does not change
-	// their restored times.
-	slices.SortFunc(rs.dirs, func(a, b dirEntry) int { return strings.Compare(b.path, a.path) })
-	for _, d := range rs.dirs {
-		rs.setMeta(d.path, d.node)
-	}
+	rs.setDirsMeta()
 	rs.res.Files, rs.res.Dirs, rs.res.Bytes = rs.files.Load(), rs.dirsN.Load(), rs.bytes.Load()
 	if len(o.include) > 0 && rs.res.Files+rs.res.Dirs+rs.res.Symlinks == 0 {
 		return &rs.res, ErrNothingSelected
@@ -321,19 +342,27 @@ func (rs *restorer) walk(t *repo.Tree, dir string, inside bool) error {
 				}
 				continue
 			}
-			// Files are created here, one at a time, and written by the
-			// workers: creating files in parallel makes the kernel contend
-			// on folder and inode-table locks, which costs more than it
-			// gains.
-			f, direct, err := rs.create(dst, n.Size >= directMinSize && !n.Sparse)
-			if err != nil {
-				return err
+			// Files are created by the workers, in parallel: most of a
+			// restore's kernel time is creating them (on ext4, scanning for
+			// a free inode), and one walker creating them all kept the
+			// other core idle (docs/PERFORMANCE.md, issue 16).
+			job := fileJob{path: dst, node: n, owned: rs.owned(filepath.Dir(dst), n)}
+			if _, ok := linkKey(n); ok {
+				// The first name of a hard-linked file is created here, so
+				// that its other names can be linked to it at once.
+				f, direct, err := rs.create(dst, n)
+				if err != nil {
+					return err
+				}
+				rs.firstName(dst, n)
+				job.f, job.direct = f, direct
 			}
-			rs.firstName(dst, n)
 			select {
-			case rs.jobs <- fileJob{path: dst, node: n, f: f, direct: direct}:
+			case rs.jobs <- job:
 			case <-rs.ctx.Done():
-				f.Close()
+				if job.f != nil {
+					job.f.Close()
+				}
 				return context.Cause(rs.ctx)
 			}
 		case repo.NodeSymlink:
@@ -388,176 +417,43 @@ func (rs *restorer) clear(p string) error {
 }
 
 // mkdir creates a folder of the restore (and its parents), never following
-// a symbolic link that is in the way.
+// a symbolic link that is in the way. Only the walker calls it.
 func (rs *restorer) mkdir(p string) error {
-	rs.mu.Lock()
-	done := rs.created[p]
-	rs.mu.Unlock()
-	if done {
+	if _, done := rs.folders[p]; done {
 		return nil
 	}
-	if parent := filepath.Dir(p); parent != p {
+	parent := filepath.Dir(p)
+	if parent != p {
 		if err := rs.mkdir(parent); err != nil {
 			return err
 		}
 	}
-	fi, err := os.Lstat(p)
-	switch {
-	case err == nil && fi.IsDir():
-	case err == nil && rs.opts.overwrite:
-		if err := os.Remove(p); err != nil {
-			return fmt.Errorf("restore %s: %w", p, err)
+	// A new folder in a set-group-ID folder is set-group-ID too.
+	setgid := rs.folders[parent]
+	// Mkdir first: it fails on anything in the way, a symbolic link
+	// included, and a restore into a new folder finds nothing there.
+	err := os.Mkdir(p, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		fi, lerr := os.Lstat(p)
+		switch {
+		case lerr != nil:
+			return fmt.Errorf("restore: %w", lerr)
+		case fi.IsDir():
+			err, setgid = nil, fi.Mode()&fs.ModeSetgid != 0
+		case !rs.opts.overwrite:
+			return fmt.Errorf("restore %s: a file is in the way of a folder", p)
+		default:
+			if err := os.Remove(p); err != nil {
+				return fmt.Errorf("restore %s: %w", p, err)
+			}
+			err = os.Mkdir(p, 0o700)
 		}
-		fallthrough
-	case errors.Is(err, fs.ErrNotExist):
-		if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("restore: %w", err)
-		}
-	case err != nil:
+	}
+	if err != nil {
 		return fmt.Errorf("restore: %w", err)
-	default:
-		return fmt.Errorf("restore %s: a file is in the way of a folder", p)
 	}
-	rs.mu.Lock()
-	rs.created[p] = true
-	rs.mu.Unlock()
+	rs.folders[p] = setgid
 	return nil
-}
-
-func (rs *restorer) worker() {
-	defer rs.wg.Done()
-	var buf []byte
-	for job := range rs.jobs {
-		if rs.ctx.Err() != nil {
-			job.f.Close()
-			continue
-		}
-		var err error
-		if buf, err = rs.writeFile(job, buf); err != nil {
-			rs.cancel(err)
-			continue
-		}
-		rs.files.Add(1)
-	}
-}
-
-// create creates a file of the restore, replacing what is in the way when
-// overwriting; with direct set, for direct I/O if the file system allows
-// it (reported).
-func (rs *restorer) create(p string, direct bool) (*os.File, bool, error) {
-	if err := rs.clear(p); err != nil {
-		return nil, false, fmt.Errorf("restore %s: %w", p, err)
-	}
-	want := direct && !rs.noDirect.Load()
-	f, direct, err := directio.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600, want)
-	if err != nil {
-		return nil, false, fmt.Errorf("restore: %w", err)
-	}
-	if want && !direct {
-		rs.noDirect.Store(true) // the target's file system refuses it: stop asking
-	}
-	return f, direct, nil
-}
-
-// writeFile writes one file's content, sets its metadata and closes it.
-func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
-	f := job.f
-	w := directio.NewWriter(f, job.direct)
-	closed := false
-	defer func() {
-		if !closed { // a failure: abandon the write
-			w.Discard()
-			f.Close()
-		}
-	}()
-	var out io.Writer = w
-	if job.node.Sparse {
-		out = &extentWriter{f: f, ext: job.node.Extents}
-	}
-	var err error
-	var written uint64
-	for _, id := range job.node.Content {
-		buf, err = rs.r.LoadBlob(rs.ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, buf)
-		if err != nil {
-			return buf, fmt.Errorf("restore %s: %w", job.path, err)
-		}
-		if _, err := out.Write(buf); err != nil {
-			return buf, fmt.Errorf("restore %s: %w", job.path, err)
-		}
-		written += uint64(len(buf))
-		rs.bytes.Add(uint64(len(buf)))
-	}
-	err = w.Flush()
-	if w.Refused() {
-		rs.noDirect.Store(true)
-	}
-	if err != nil {
-		return buf, fmt.Errorf("restore: %w", err)
-	}
-	if written != job.node.DataSize() {
-		return buf, fmt.Errorf("restore %s: wrote %d bytes, the snapshot records %d", job.path, written, job.node.DataSize())
-	}
-	if job.node.Sparse { // the holes up to the end
-		if err := f.Truncate(int64(job.node.Size)); err != nil {
-			return buf, fmt.Errorf("restore: %w", err)
-		}
-	}
-	// Metadata through the open file: no path lookups, and the times are
-	// set after the last write.
-	rs.setFileMeta(f, job.path, job.node)
-	closed = true
-	if err := f.Close(); err != nil {
-		return buf, fmt.Errorf("restore: %w", err)
-	}
-	return buf, nil
-}
-
-// setFileMeta is setMeta for an open regular file.
-func (rs *restorer) setFileMeta(f *os.File, p string, n repo.Node) {
-	errs := rs.setXattrs(p, n)
-	if rs.root {
-		if err := f.Chown(int(n.UID), int(n.GID)); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := f.Chmod(n.Mode & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)); err != nil {
-		errs = append(errs, err)
-	}
-	if err := setFileTimes(f, n.ModTime); err != nil {
-		errs = append(errs, fmt.Errorf("set times of %s: %w", p, err))
-	}
-	rs.metaFailed(errs)
-}
-
-// setMeta restores ownership (as root), permissions and times. Failures are
-// recorded, not fatal: the content is there.
-func (rs *restorer) setMeta(p string, n repo.Node) {
-	errs := rs.setXattrs(p, n)
-	if rs.root {
-		if err := os.Lchown(p, int(n.UID), int(n.GID)); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if n.Type != repo.NodeSymlink {
-		if err := os.Chmod(p, n.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	ts := []unix.Timespec{unix.NsecToTimespec(n.ModTime.UnixNano()), unix.NsecToTimespec(n.ModTime.UnixNano())}
-	if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		errs = append(errs, fmt.Errorf("set times of %s: %w", p, err))
-	}
-	rs.metaFailed(errs)
-}
-
-// metaFailed records the failures of setting one entry's metadata: they
-// are not fatal, the content is there.
-func (rs *restorer) metaFailed(errs []error) {
-	if len(errs) > 0 {
-		rs.mu.Lock()
-		rs.res.Errors = append(rs.res.Errors, errors.Join(errs...))
-		rs.mu.Unlock()
-	}
 }
 
 func (rs *restorer) startProgress() func() {

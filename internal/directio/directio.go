@@ -36,13 +36,13 @@ var stagePool = sync.Pool{New: func() any {
 	return &b
 }}
 
-// OpenFile is os.OpenFile, and then, when direct is true, turns direct I/O
+// OpenFile is os.OpenFile (of perm's permission bits only), and then, when direct is true, turns direct I/O
 // on for the open file if the file system accepts it. It reports whether
 // direct I/O is on. (Direct I/O is not asked for in the open itself: on a
 // file system without it, Linux creates the file and then fails the open,
 // which would leave the file behind and make an O_EXCL retry fail.)
 func OpenFile(path string, flags int, perm os.FileMode, direct bool) (*os.File, bool, error) {
-	f, err := os.OpenFile(path, flags, perm)
+	f, err := open(path, flags, perm)
 	if err != nil || !direct || flagDirect == 0 {
 		return f, false, err
 	}

@@ -1,0 +1,115 @@
+package restore
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/custodia-backup/custodia/internal/directio"
+	"github.com/custodia-backup/custodia/repo"
+)
+
+// worker creates and writes the files the walker hands over.
+func (rs *restorer) worker() {
+	defer rs.wg.Done()
+	var buf []byte
+	for job := range rs.jobs {
+		if rs.ctx.Err() != nil {
+			if job.f != nil {
+				job.f.Close()
+			}
+			continue
+		}
+		var err error
+		if job.f == nil {
+			if job.f, job.direct, err = rs.create(job.path, job.node); err != nil {
+				rs.cancel(err)
+				continue
+			}
+		}
+		if buf, err = rs.writeFile(job, buf); err != nil {
+			rs.cancel(err)
+			continue
+		}
+		rs.files.Add(1)
+	}
+}
+
+// create creates the file of node n at p, replacing what is in the way
+// when overwriting. Large files are opened for direct I/O if the file
+// system allows it (reported). The file gets n's permissions at once
+// (less the umask; setFileMeta sets them exactly where that differs).
+func (rs *restorer) create(p string, n repo.Node) (*os.File, bool, error) {
+	if err := rs.clear(p); err != nil {
+		return nil, false, fmt.Errorf("restore %s: %w", p, err)
+	}
+	want := n.Size >= directMinSize && !n.Sparse && !rs.noDirect.Load()
+	f, direct, err := directio.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, n.Mode.Perm(), want)
+	if err != nil {
+		return nil, false, fmt.Errorf("restore: %w", err)
+	}
+	if want && !direct {
+		rs.noDirect.Store(true) // the target's file system refuses it: stop asking
+	}
+	return f, direct, nil
+}
+
+// writeFile writes one file's content, sets its metadata and closes it.
+func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
+	f := job.f
+	w := directio.NewWriter(f, job.direct)
+	closed := false
+	defer func() {
+		if !closed { // a failure: abandon the write
+			w.Discard()
+			f.Close()
+		}
+	}()
+	var out io.Writer = w
+	if job.node.Sparse {
+		out = &extentWriter{f: f, ext: job.node.Extents}
+	}
+	var err error
+	var written uint64
+	for _, id := range job.node.Content {
+		buf, err = rs.r.LoadBlob(rs.ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, buf)
+		if err != nil {
+			return buf, fmt.Errorf("restore %s: %w", job.path, err)
+		}
+		if _, err := out.Write(buf); err != nil {
+			return buf, fmt.Errorf("restore %s: %w", job.path, err)
+		}
+		written += uint64(len(buf))
+		rs.bytes.Add(uint64(len(buf)))
+	}
+	err = w.Flush()
+	if w.Refused() {
+		rs.noDirect.Store(true)
+	}
+	if err != nil {
+		return buf, fmt.Errorf("restore: %w", err)
+	}
+	if written != job.node.DataSize() {
+		return buf, fmt.Errorf("restore %s: wrote %d bytes, the snapshot records %d", job.path, written, job.node.DataSize())
+	}
+	if job.node.Sparse { // the holes up to the end
+		if err := f.Truncate(int64(job.node.Size)); err != nil {
+			return buf, fmt.Errorf("restore: %w", err)
+		}
+	}
+	// Metadata through the open file: no path lookups, and the times are
+	// set after the last write.
+	rs.setFileMeta(f, job)
+	closed = true
+	if err := f.Close(); err != nil {
+		return buf, fmt.Errorf("restore: %w", err)
+	}
+	return buf, nil
+}
+
+// specialBits are the mode bits besides the permissions that a restore
+// sets.
+const specialBits = fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
