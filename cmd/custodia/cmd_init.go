@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,12 +21,14 @@ type initOptions struct {
 	compression string
 	insecure    bool
 	siteLoss    bool
+	lockMode    string
+	lockPeriod  string
 }
 
 func newInitCmd(env *cliEnv) *cobra.Command {
 	var o initOptions
 	cmd := &cobra.Command{
-		Use:   "init [--data-shards K --parity-shards M] [--compression LEVEL]",
+		Use:   "init [--data-shards K --parity-shards M] [--compression LEVEL] [--object-lock MODE [--lock-period SPAN]]",
 		Short: "create a repository",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := cmd.Flags()
@@ -38,6 +41,8 @@ func newInitCmd(env *cliEnv) *cobra.Command {
 	f.BoolVar(&o.siteLoss, "allow-site-loss", false, "accept shard counts with which losing one of several sites loses the repository")
 	f.IntVar(&o.packMiB, "pack-size", repo.DefaultPackSize>>20, "target pack size in `MiB` (1-256): larger packs mean fewer objects, smaller ones less memory")
 	f.StringVar(&o.compression, "compression", string(repo.CompressionFastest), "zstd `LEVEL` of the backed-up data: fastest (shortest backup), default (2-6% smaller, ~35% slower backups) or better")
+	f.StringVar(&o.lockMode, "object-lock", "", "write every object a restore needs locked on the S3 sites whose bucket has object lock enabled, in `MODE` governance or compliance (docs/FORMAT.md 19.8)")
+	f.StringVar(&o.lockPeriod, "lock-period", "30d", "how long a new object stays locked, a `SPAN` such as 30d, 12w or 1y (at least 1d); prune extends the locks of what snapshots still use")
 	f.BoolVar(&o.insecure, "insecure-password", false, fmt.Sprintf("accept a password shorter than %d characters (not recommended)", minPasswordLength))
 	return cmd
 }
@@ -49,6 +54,8 @@ type initJSON struct {
 	DataShards   int      `json:"data_shards"`
 	ParityShards int      `json:"parity_shards"`
 	Compression  string   `json:"compression"`
+	ObjectLock   string   `json:"object_lock,omitempty"`
+	LockPeriod   string   `json:"lock_period,omitempty"`
 }
 
 func runInit(ctx context.Context, env *cliEnv, o *initOptions, kSet, mSet bool, pos []string) error {
@@ -62,6 +69,10 @@ func runInit(ctx context.Context, env *cliEnv, o *initOptions, kSet, mSet bool, 
 	case repo.CompressionFastest, repo.CompressionDefault, repo.CompressionBetter:
 	default:
 		return usagef("init: --compression must be fastest, default or better (got %q)", o.compression)
+	}
+	lock, err := o.objectLock()
+	if err != nil {
+		return err
 	}
 	urls, err := env.siteURLs()
 	if err != nil {
@@ -95,6 +106,9 @@ func runInit(ctx context.Context, env *cliEnv, o *initOptions, kSet, mSet bool, 
 	if o.siteLoss {
 		initOpts = append(initOpts, repo.WithAllowSiteLoss())
 	}
+	if lock != nil {
+		initOpts = append(initOpts, repo.WithObjectLock(lock.Mode, lock.Period))
+	}
 	r, err := repo.Init(ctx, st, pw, initOpts...)
 	if se := (*storage.SiteLossError)(nil); errors.As(err, &se) {
 		return fmt.Errorf("%w; choose other --data-shards/--parity-shards, or --allow-site-loss to accept it", err)
@@ -104,13 +118,20 @@ func runInit(ctx context.Context, env *cliEnv, o *initOptions, kSet, mSet bool, 
 	}
 	cfg := r.Config()
 	if env.json {
-		return env.printJSON(initJSON{
+		out := initJSON{
 			ID: cfg.ID.String(), Sites: st.Sites(), DataShards: cfg.DataShards, ParityShards: cfg.ParityShards,
 			Compression: o.compression,
-		})
+		}
+		if lock != nil {
+			out.ObjectLock, out.LockPeriod = strings.ToLower(string(lock.Mode)), o.lockPeriod
+		}
+		return env.printJSON(out)
 	}
 	if !env.quiet {
 		fmt.Fprintf(env.stdout, "created repository %s at %v (%d+%d shards per object)\n", cfg.ID.String()[:8], st.Sites(), cfg.DataShards, cfg.ParityShards)
+		if lock != nil {
+			printLockedSites(ctx, env, r, o.lockPeriod)
+		}
 		fmt.Fprintln(env.stdout, "Keep the password safe: without it the data cannot be read by anyone.")
 	}
 	return nil

@@ -97,6 +97,9 @@ func runPrune(ctx context.Context, env *cliEnv, r *repo.Repository, opts repo.Pr
 	}
 	fmt.Fprintf(w, "%smark %d unused packs, %d mostly unused packs rewritten (%d blobs, %s copied), %d unindexed packs, %d interrupted writes: %s to free\n",
 		would, rep.PacksMarkedUnused, rep.PacksRepacked, rep.BlobsCopied, fmtBytes(uint64(rep.BytesCopied)), rep.UnindexedMarked, rep.IncompleteMarked, fmtBytes(uint64(rep.BytesMarked)))
+	if rep.PacksLocked > 0 || rep.LocksExtended > 0 {
+		fmt.Fprintf(w, "object lock: %d packs left in place while locked (a later prune deletes them once unlocked), %d objects' locks extended\n", rep.PacksLocked, rep.LocksExtended)
+	}
 	if rep.TemporariesRemoved > 0 {
 		fmt.Fprintf(w, "removed %d temporary files of interrupted writes older than the margin\n", rep.TemporariesRemoved)
 	}
