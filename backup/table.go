@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/custodia-backup/custodia/classify"
+	"github.com/custodia-backup/custodia/crypto"
 	"github.com/custodia-backup/custodia/internal/extsort"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/storage"
@@ -53,9 +54,20 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	}
 	start := time.Now()
 	base0 := r.Stats()
-	snaps, err := table.Snapshots(ctx, r, name)
-	if err != nil {
-		return nil, err
+	if r.WriteOnly() {
+		// A write-only key reads no snapshot: every backup is a full one
+		// with decisions of its own.
+		if o.changedRows || o.differential || o.deleted != nil {
+			return nil, fmt.Errorf("%w: it makes full table snapshots only (changed rows and differential snapshots build on the previous one)", repo.ErrWriteOnly)
+		}
+		o.full = true
+	}
+	var snaps []*repo.Snapshot
+	if !r.WriteOnly() {
+		var err error
+		if snaps, err = table.Snapshots(ctx, r, name); err != nil {
+			return nil, err
+		}
 	}
 	var parent *repo.Snapshot
 	if len(snaps) > 0 {
@@ -82,15 +94,25 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	}
 	// A chain keeps the keys of its full (another repository's, for a
 	// copied one: repo.TableInfo.Keys); a full uses the repository's.
-	fk, tk, err := r.TableKeys()
-	var keysRef *repo.ID
-	if kind != repo.TableFull {
+	var (
+		fk, tk     crypto.Key
+		keysRef    *repo.ID
+		wrappedKey []byte
+		err        error
+	)
+	switch {
+	case kind != repo.TableFull:
 		fk, tk, err = r.SnapshotTableKeys(ctx, parent)
-		keysRef = parent.Table.Keys
+		keysRef, wrappedKey = parent.Table.Keys, parent.Table.FieldKey
+	case r.WriteOnly():
+		fk, tk, wrappedKey, err = r.WriteOnlyTableKeys()
+	default:
+		fk, tk, err = r.TableKeys()
 	}
 	if err != nil {
 		return nil, err
 	}
+	defer fk.Wipe()
 	keys := table.Keys{Field: fk[:], Token: tk[:]}
 
 	sorter := extsort.New(o.tempDir, o.memory)
@@ -105,7 +127,7 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	// A full's pages are written as the records come while they come in
 	// key order.
 	var stream *streamWriter
-	if kind == repo.TableFull && o.deleted == nil {
+	if kind == repo.TableFull && o.deleted == nil && !r.WriteOnly() { // a fallback reads the pages back
 		stream = startStream(ctx, r)
 		defer stream.abort()
 	}
@@ -136,7 +158,7 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	if err != nil {
 		return nil, err
 	}
-	info := &repo.TableInfo{Name: name, Kind: kind, Key: key, Plan: plan, Policy: o.policy, Watermark: o.watermark, Keys: keysRef}
+	info := &repo.TableInfo{Name: name, Kind: kind, Key: key, Plan: plan, Policy: o.policy, Watermark: o.watermark, Keys: keysRef, FieldKey: wrappedKey}
 	if !o.policySet && parent != nil {
 		info.Policy = parent.Table.Policy
 	}

@@ -70,7 +70,7 @@ func decodeTableKeys(b []byte) (field, token crypto.Key, err error) {
 // copy brought along. It needs read access (ErrWriteOnly otherwise).
 func (r *Repository) SnapshotTableKeys(ctx context.Context, s *Snapshot) (field, token crypto.Key, err error) {
 	if s.Table == nil || s.Table.Keys == nil {
-		return r.TableKeys()
+		return r.ownTableKeys(s)
 	}
 	if err := r.readable(); err != nil {
 		return field, token, err

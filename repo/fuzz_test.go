@@ -137,6 +137,7 @@ func FuzzDecodeConfig(f *testing.F) {
 func FuzzDecodeBundle(f *testing.F) {
 	f.Add((&keyBundle{role: roleFull, master: crypto.MasterKey{1}}).encode())
 	f.Add((&keyBundle{role: roleWriteOnly, chunkID: crypto.Key{1}, chunker: crypto.Key{2}, index: crypto.Key{3}, pub: crypto.PublicKey{4}}).encode())
+	f.Add((&keyBundle{role: roleWriteOnly, chunkID: crypto.Key{1}, chunker: crypto.Key{2}, index: crypto.Key{3}, pub: crypto.PublicKey{4}, token: crypto.Key{5}}).encode())
 	f.Add((&keyBundle{role: roleCustody, share: make([]byte, shareSize)}).encode())
 	f.Add([]byte("CKB1\x02"))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -13,15 +13,18 @@ import (
 //
 // role 1 (full access): the 32-byte master key of the newest generation.
 // role 2 (write-only): chunk-ID key | chunker key | index key (all of
-// generation 0) | X25519 public key of the newest generation, 32 bytes each.
+// generation 0) | X25519 public key of the newest generation [| table
+// token key of generation 0], 32 bytes each; bundles written before table
+// backups by write-only keys lack the token key.
 // role 3 (custody share): one Shamir share of the master key, binary form.
 const (
-	keyBundleMagic           = "CKB1"
-	roleFull           uint8 = 1
-	roleWriteOnly      uint8 = 2
-	roleCustody        uint8 = 3
-	keyBundleFullSize        = 4 + 1 + 32
-	keyBundleWriteSize       = 4 + 1 + 4*32
+	keyBundleMagic                = "CKB1"
+	roleFull                uint8 = 1
+	roleWriteOnly           uint8 = 2
+	roleCustody             uint8 = 3
+	keyBundleFullSize             = 4 + 1 + 32
+	keyBundleWriteSize            = 4 + 1 + 4*32
+	keyBundleWriteTableSize       = keyBundleWriteSize + 32
 	// shareSize is the binary size of a share of a 32-byte key (§6.6).
 	shareSize = crypto.KeySize + 27
 )
@@ -35,6 +38,9 @@ type keyBundle struct {
 	// writer holds, and pub the newest X25519 public key (role 2).
 	chunkID, chunker, index crypto.Key
 	pub                     crypto.PublicKey
+	// token is the generation-0 table token key (role 2; zero in a
+	// bundle that predates it).
+	token crypto.Key
 	// share is one custody share in binary form (role 3).
 	share []byte
 }
@@ -51,6 +57,9 @@ func (b *keyBundle) encode() []byte {
 		out = append(out, b.chunker[:]...)
 		out = append(out, b.index[:]...)
 		out = append(out, b.pub[:]...)
+		if !b.token.IsZero() {
+			out = append(out, b.token[:]...)
+		}
 	case roleCustody:
 		out = append(out, b.share...)
 	}
@@ -63,6 +72,7 @@ func (b *keyBundle) wipe() {
 	b.chunkID.Wipe()
 	b.chunker.Wipe()
 	b.index.Wipe()
+	b.token.Wipe()
 	clear(b.share)
 }
 
@@ -84,13 +94,19 @@ func decodeBundle(b []byte) (*keyBundle, error) {
 			return nil, fmt.Errorf("%w: all-zero master key", ErrMalformed)
 		}
 	case roleWriteOnly:
-		if len(b) != keyBundleWriteSize {
+		if len(b) != keyBundleWriteSize && len(b) != keyBundleWriteTableSize {
 			return nil, fmt.Errorf("%w: write-only key bundle of %d bytes", ErrMalformed, len(b))
 		}
 		copy(kb.chunkID[:], body[0:32])
 		copy(kb.chunker[:], body[32:64])
 		copy(kb.index[:], body[64:96])
 		copy(kb.pub[:], body[96:128])
+		if len(b) == keyBundleWriteTableSize {
+			copy(kb.token[:], body[128:160])
+			if kb.token.IsZero() {
+				return nil, fmt.Errorf("%w: all-zero key in a write-only bundle", ErrMalformed)
+			}
+		}
 		if kb.chunkID.IsZero() || kb.chunker.IsZero() || kb.index.IsZero() {
 			return nil, fmt.Errorf("%w: all-zero key in a write-only bundle", ErrMalformed)
 		}

@@ -246,7 +246,8 @@ func (r *Repository) bundleFor(role KeyRole) (*keyBundle, error) {
 }
 
 // writeOnlyBundle returns the bundle of a write-only slot: the
-// generation-0 chunk-ID, chunker and index keys and the newest public key.
+// generation-0 chunk-ID, chunker, index and table token keys and the
+// newest public key.
 func (r *Repository) writeOnlyBundle() *keyBundle {
 	m0 := r.firstMaster()
 	return &keyBundle{
@@ -255,6 +256,7 @@ func (r *Repository) writeOnlyBundle() *keyBundle {
 		chunker: m0.Derive(crypto.PurposeChunker),
 		index:   m0.Derive(crypto.PurposeIndex),
 		pub:     r.pub,
+		token:   m0.Derive(purposeTableToken),
 	}
 }
 

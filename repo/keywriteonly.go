@@ -34,7 +34,7 @@ func newWriteOnlyRepository(store *storage.Store, b *keyBundle) *Repository {
 		packBufs:  make(chan []byte, packBuffers),
 		pub:       b.pub,
 		writeOnly: true,
-		bundle:    &keyBundle{role: roleWriteOnly, chunkID: b.chunkID, chunker: b.chunker, index: b.index, pub: b.pub},
+		bundle:    &keyBundle{role: roleWriteOnly, chunkID: b.chunkID, chunker: b.chunker, index: b.index, pub: b.pub, token: b.token},
 		privs:     map[crypto.KeyID]crypto.PrivateKey{},
 	}
 	r.keyring = map[crypto.KeyID]*sealKey{r.indexKey.id: r.indexKey}

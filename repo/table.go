@@ -2,6 +2,7 @@ package repo
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/custodia-backup/custodia/crypto"
@@ -59,6 +60,13 @@ type TableInfo struct {
 	// and differential snapshots built on it (docs/FORMAT.md 19.9). Nil
 	// means the repository's keys (TableKeys).
 	Keys *ID `json:"keys,omitempty"`
+	// FieldKey, when set, is the field key the records' level-1 values
+	// are encrypted under, wrapped to the repository's public key
+	// (docs/FORMAT.md 6.5): a full snapshot written with a write-only key,
+	// which cannot derive the repository's field key, and the snapshots
+	// of its chain. Nil means the repository's field key. Keys, when also
+	// set, takes precedence.
+	FieldKey []byte `json:"field_key,omitempty"`
 }
 
 // IndexRef names one index page and its first key.
@@ -106,6 +114,11 @@ func (t *TableInfo) validate() error {
 	default:
 		return fmt.Errorf("table snapshot kind %q", t.Kind)
 	}
+	if t.FieldKey != nil {
+		if _, err := crypto.WrappedKeyRecipient(t.FieldKey); err != nil {
+			return fmt.Errorf("table snapshot's wrapped field key: %w", err)
+		}
+	}
 	for _, list := range [][]IndexRef{t.Index, t.Delta} {
 		for i, r := range list {
 			if len(r.First) == 0 || r.Entries == 0 || (i > 0 && string(list[i-1].First) >= string(r.First)) {
@@ -122,16 +135,67 @@ const (
 	purposeTableToken = "table-token"
 )
 
+// ErrNoTableKeys means a write-only key cannot back up tables: its key
+// slot predates table backups by write-only keys and lacks the token key.
+var ErrNoTableKeys = errors.New("this write-only key predates table backups (its slot has no table token key): add a new write-only key")
+
 // TableKeys returns the keys of table protection: the field key under which
 // level-1 values are encrypted, and the token key of keyed tokens. Both are
 // derived from the master key, so tokens are stable across snapshots and
 // tables, and only a holder of the master key decrypts. A repository opened
-// with a write-only key has neither (ErrWriteOnly): it cannot back up
-// tables in this version (docs/FORMAT.md 25.7).
+// with a write-only key has neither (ErrWriteOnly): see WriteOnlyTableKeys.
 func (r *Repository) TableKeys() (field, token crypto.Key, err error) {
 	if err := r.readable(); err != nil {
 		return field, token, err
 	}
 	m0 := r.firstMaster() // of generation 0: tokens stay stable across rotations (§17.5)
 	return m0.Derive(purposeTableField), m0.Derive(purposeTableToken), nil
+}
+
+// WriteOnlyTableKeys returns the keys a write-only session protects a full
+// table snapshot with (docs/FORMAT.md 25.7): a fresh random field key,
+// that key wrapped to the repository's public key (for
+// TableInfo.FieldKey: the session cannot unwrap it again), and the
+// repository's token key, which its key slot holds, so that tokens are
+// those every other writer makes. It fails with ErrNoTableKeys for a slot
+// that predates it, and is for write-only sessions only.
+func (r *Repository) WriteOnlyTableKeys() (field, token crypto.Key, wrapped []byte, err error) {
+	if !r.writeOnly {
+		return field, token, nil, fmt.Errorf("%w: the repository's own table keys serve a full-access key", ErrUnsupported)
+	}
+	if r.bundle == nil || r.bundle.token.IsZero() {
+		return field, token, nil, ErrNoTableKeys
+	}
+	if field, err = crypto.RandomKey(); err != nil {
+		return field, token, nil, err
+	}
+	if wrapped, err = crypto.WrapKey(r.pub, field); err != nil {
+		field.Wipe()
+		return field, token, nil, fmt.Errorf("%w: write-only key: %w", ErrMalformed, err)
+	}
+	return field, r.bundle.token, wrapped, nil
+}
+
+// ownTableKeys returns the keys of a table snapshot protected with this
+// repository's keys: the repository's, or its own field key unwrapped with
+// the repository's private key (TableInfo.FieldKey).
+func (r *Repository) ownTableKeys(s *Snapshot) (field, token crypto.Key, err error) {
+	if field, token, err = r.TableKeys(); err != nil || s.Table == nil || s.Table.FieldKey == nil {
+		return field, token, err
+	}
+	to, err := crypto.WrappedKeyRecipient(s.Table.FieldKey)
+	if err == nil {
+		r.kmu.RLock()
+		priv, ok := r.privs[to]
+		r.kmu.RUnlock()
+		if !ok {
+			err = fmt.Errorf("wrapped for public key %s, which this repository's keys do not hold", to)
+		} else {
+			field, err = crypto.UnwrapKey(priv, s.Table.FieldKey)
+		}
+	}
+	if err != nil {
+		return field, token, fmt.Errorf("%w: snapshot %s: field key: %w", ErrTableKeys, s.ID.String()[:8], err)
+	}
+	return field, token, nil
 }

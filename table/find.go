@@ -13,13 +13,17 @@ import (
 var ErrNoTable = errors.New("no snapshot of this table")
 
 // Snapshots returns the snapshots of table name, oldest first. Unreadable
-// snapshots are skipped (a check reports them).
+// snapshots are skipped (a check reports them); a write-only key reads
+// none (repo.ErrWriteOnly).
 func Snapshots(ctx context.Context, r *repo.Repository, name string) ([]*repo.Snapshot, error) {
 	var out []*repo.Snapshot
 	for s, err := range r.Snapshots(ctx) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			if errors.Is(err, repo.ErrWriteOnly) {
+				return nil, err
 			}
 			continue
 		}
