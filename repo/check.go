@@ -353,10 +353,13 @@ func (c *checker) checkPacks(ctx context.Context) error {
 	toRead := c.packsToRead(len(packs))
 	var read, blobs, bytesRead atomic.Int64
 	workers := runtime.GOMAXPROCS(0)
-	// One pack buffer per worker, reused from pack to pack.
+	// One pack buffer and one blob buffer per worker, reused from pack
+	// to pack (fresh memory costs page faults).
 	bufs := make(chan []byte, workers)
+	blobBufs := make(chan []byte, workers)
 	for range workers {
 		bufs <- nil
+		blobBufs <- nil
 	}
 	err := parallel(ctx, len(packs), workers, func(ctx context.Context, i int) error {
 		p := packs[i]
@@ -390,7 +393,9 @@ func (c *checker) checkPacks(ctx context.Context) error {
 		}
 		read.Add(1)
 		bytesRead.Add(int64(len(whole)))
-		n, err := c.verifyPack(ctx, p, whole)
+		blobBuf := <-blobBufs
+		n, blobBuf, err := c.verifyPack(ctx, p, whole, blobBuf)
+		blobBufs <- blobBuf
 		blobs.Add(int64(n))
 		if err != nil {
 			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: %v", name, err)})
@@ -422,21 +427,21 @@ func (c *checker) packsToRead(n int) []bool {
 }
 
 // verifyPack checks a pack's trailer against the index and opens and
-// re-hashes every blob in it.
-func (c *checker) verifyPack(ctx context.Context, p packInfo, pack []byte) (int, error) {
+// re-hashes every blob in it, decoding them into buf; it returns the
+// number of blobs and buf for reuse.
+func (c *checker) verifyPack(ctx context.Context, p packInfo, pack, buf []byte) (int, []byte, error) {
 	keyID, entries, err := parsePack(c.r.indexKey, p.id, pack)
 	if err != nil {
-		return 0, err
+		return 0, buf, err
 	}
 	if keyID != p.keyID {
-		return 0, fmt.Errorf("%w: trailer names key %s, index %s", ErrMalformed, keyID, p.keyID)
+		return 0, buf, fmt.Errorf("%w: trailer names key %s, index %s", ErrMalformed, keyID, p.keyID)
 	}
 	key, err := c.r.keyForCtx(ctx, kindBlob)(keyID)
 	if err != nil {
-		return 0, err
+		return 0, buf, err
 	}
 	var errs []error
-	var buf []byte
 	// A blob may be in a pack twice (two writers of one pack's blobs, as
 	// a prune copying duplicates); the index names one of its places.
 	places := make(map[BlobHandle][]PackEntry, len(entries))
@@ -455,5 +460,5 @@ func (c *checker) verifyPack(ctx context.Context, p packInfo, pack []byte) (int,
 		}
 		buf = out
 	}
-	return len(entries), errors.Join(errs...)
+	return len(entries), buf, errors.Join(errs...)
 }

@@ -255,13 +255,20 @@ func (r *Repository) loadBlobAt(ctx context.Context, h BlobHandle, loc location,
 		return nil, err
 	}
 	name := packName(pack.id)
-	sealed, err := r.store.GetRange(ctx, name, int64(loc.offset), int64(loc.length))
+	// The sealed bytes are read into a pooled buffer and opened in place:
+	// a restore reads every blob once, and fresh memory per blob cost
+	// page faults and collections.
+	sealed := bufpool.Get(int(loc.length))
+	err = r.store.GetRangeInto(ctx, name, int64(loc.offset), sealed)
 	if err == nil {
 		var out []byte
-		if out, err = r.openBlob(key, h, sealed, buf, loc); err == nil {
+		out, err = r.openBlob(key, h, sealed, buf, loc)
+		if err == nil {
+			bufpool.Put(sealed)
 			return out, nil
 		}
 	}
+	bufpool.Put(sealed)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}

@@ -174,3 +174,22 @@ func TestAuthenticateChoosesTheAuthenticWrite(t *testing.T) {
 	_, _, err = s.Get(ctx, "snapshots/ab", Authenticate(func([]byte) error { return errForged }))
 	assert.ErrorIs(t, err, errForged)
 }
+
+// A forged byte of a parity shard past the first block that verification
+// codes parity in (parityBlock) is found: every block is compared.
+func TestForgedParityLateInLargeShard(t *testing.T) {
+	dirs := fileDirs(t, 6)
+	s := openStore(t, dirs)
+	data := randBytes(3<<20+5, 7) // shards of 768 KiB: three blocks and a bit
+	name := "packs/la/rge"
+	require.NoError(t, s.Put(context.Background(), name, data))
+	path := shardFile(dirs, name, 5)
+	h, shard, err := DecodeShard(name, mustRead(t, path))
+	require.NoError(t, err)
+	shard = bytes.Clone(shard)
+	shard[len(shard)-1] ^= 1 // in the last, partial block
+	forged, err := EncodeShard(name, h, shard)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, forged, 0o600))
+	assertForgedRepaired(t, s, dirs, name, data, []int{5})
+}

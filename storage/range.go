@@ -17,33 +17,48 @@ import (
 // missing, short or of the wrong size, GetRange falls back to Get.
 // A range outside the object is ErrInvalidRange.
 func (s *Store) GetRange(ctx context.Context, name string, off, length int64) ([]byte, error) {
-	if err := s.check(name); err != nil {
-		return nil, err
-	}
-	if off < 0 || length < 0 {
+	if length < 0 {
 		return nil, fmt.Errorf("%w: %s: offset %d length %d", ErrInvalidRange, name, off, length)
 	}
+	out := make([]byte, length)
+	if err := s.GetRangeInto(ctx, name, off, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetRangeInto is GetRange into dst: it reads bytes [off, off+len(dst)) of
+// object name into dst, so that a reader of many ranges can reuse one
+// buffer.
+func (s *Store) GetRangeInto(ctx context.Context, name string, off int64, dst []byte) error {
+	if err := s.check(name); err != nil {
+		return err
+	}
+	length := int64(len(dst))
+	if off < 0 {
+		return fmt.Errorf("%w: %s: offset %d length %d", ErrInvalidRange, name, off, length)
+	}
 	if data, ok := s.recent.get(name); ok {
-		return sliceRange(name, data, off, length)
+		return copyRange(name, data, off, dst)
 	}
 	h, ok := s.headers.get(name)
 	if !ok {
 		var err error
 		if h, err = s.findHeader(ctx, name); err != nil {
 			if errors.Is(err, ErrNotFound) || ctx.Err() != nil {
-				return nil, err
+				return err
 			}
-			return s.rangeFromGet(ctx, name, off, length)
+			return s.rangeFromGet(ctx, name, off, dst)
 		}
 		s.headers.put(name, h)
 	}
 	end := uint64(off) + uint64(length)
 	if end > h.ObjectLen {
-		return nil, fmt.Errorf("%w: %s: bytes [%d, %d) of a %d-byte object", ErrInvalidRange, name, off, end, h.ObjectLen)
+		return fmt.Errorf("%w: %s: bytes [%d, %d) of a %d-byte object", ErrInvalidRange, name, off, end, h.ObjectLen)
 	}
-	out := make([]byte, length)
+	out := dst
 	if length == 0 {
-		return out, nil
+		return nil
 	}
 	L := h.ShardLen
 	first, last := uint64(off)/L, (end-1)/L
@@ -54,15 +69,15 @@ func (s *Store) GetRange(ctx context.Context, name string, off, length int64) ([
 		errs[j] = s.readRange(ctx, shardKey(name, int(i)), int(i), int64(HeaderSize+a-i*L), out[a-uint64(off):b-uint64(off)], int64(HeaderSize+L))
 	})
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	if joinErrors(errs...) != nil {
 		s.headers.remove(name)
 		s.windows.forget(name)
-		return s.rangeFromGet(ctx, name, off, length)
+		return s.rangeFromGet(ctx, name, off, dst)
 	}
 	s.readAhead(ctx, name, h, uint64(off), end)
-	return out, nil
+	return nil
 }
 
 // readRange reads len(dst) bytes at offset off of the blob holding shard
@@ -127,20 +142,22 @@ func (s *Store) findHeader(ctx context.Context, name string) (ShardHeader, error
 // rangeFromGet serves a range from a whole (reconstructed) object, which
 // is kept in a small cache: readers of a damaged object usually read many
 // ranges of it in a row.
-func (s *Store) rangeFromGet(ctx context.Context, name string, off, length int64) ([]byte, error) {
+func (s *Store) rangeFromGet(ctx context.Context, name string, off int64, dst []byte) error {
 	data, _, err := s.Get(ctx, name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.recent.put(name, data)
-	return sliceRange(name, data, off, length)
+	return copyRange(name, data, off, dst)
 }
 
-func sliceRange(name string, data []byte, off, length int64) ([]byte, error) {
-	if uint64(off)+uint64(length) > uint64(len(data)) {
-		return nil, fmt.Errorf("%w: %s: bytes [%d, %d) of a %d-byte object", ErrInvalidRange, name, off, uint64(off)+uint64(length), len(data))
+// copyRange copies bytes [off, off+len(dst)) of the object data into dst.
+func copyRange(name string, data []byte, off int64, dst []byte) error {
+	if end := uint64(off) + uint64(len(dst)); end > uint64(len(data)) {
+		return fmt.Errorf("%w: %s: bytes [%d, %d) of a %d-byte object", ErrInvalidRange, name, off, end, len(data))
 	}
-	return slices.Clone(data[off : off+length]), nil
+	copy(dst, data[off:])
+	return nil
 }
 
 // objectCache keeps the most recently reconstructed objects, up to a total

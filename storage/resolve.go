@@ -8,6 +8,8 @@ import (
 
 	"github.com/klauspost/reedsolomon"
 	"github.com/zeebo/blake3"
+
+	"github.com/custodia-backup/custodia/internal/bufpool"
 )
 
 // The shard and object hashes are unkeyed: anyone who can write a site can
@@ -189,35 +191,59 @@ func (rs *readSet) verifiedData(g *group, buf []byte) ([]byte, map[int]bool, err
 	return nil, nil, fmt.Errorf("%w: %s: %w", ErrUnrecoverable, rs.name, errNoConsistentSubset)
 }
 
+// parityBlock is how much of each shard disagreeing codes at a time.
+const parityBlock = 256 << 10
+
 // disagreeing returns the members outside subset whose data differs from
-// the shard of the object whose data shards are shards[:k].
+// the shard of the object whose data shards are shards[:k]. Parity is
+// computed a block at a time into one small pooled buffer and compared
+// while it is in the cache (a verify does this for every object it
+// reads).
 func disagreeing(enc reedsolomon.Encoder, shards [][]byte, k int, members []*shardRead, subset []int) (map[int]bool, error) {
 	in := make(map[int]bool, len(subset))
 	for _, j := range subset {
 		in[j] = true
 	}
 	var forged map[int]bool
-	parityDone := false
+	mark := func(i int) {
+		if forged == nil {
+			forged = map[int]bool{}
+		}
+		forged[i] = true
+	}
+	var parity []*shardRead
 	for j, r := range members {
-		if in[j] {
-			continue
+		switch {
+		case in[j]:
+		case r.idx >= k:
+			parity = append(parity, r)
+		case !bytes.Equal(r.data, shards[r.idx]):
+			mark(r.idx)
 		}
-		if r.idx >= k && !parityDone {
-			// Compute the parity shards the object has.
-			L := len(shards[0])
-			for i := k; i < len(shards); i++ {
-				shards[i] = make([]byte, L)
-			}
-			if err := enc.Encode(shards); err != nil {
-				return nil, err
-			}
-			parityDone = true
+	}
+	if len(parity) == 0 {
+		return forged, nil
+	}
+	L, m := len(shards[0]), len(shards)-k
+	b := min(L, parityBlock)
+	scratch := bufpool.Get(m * b)
+	defer bufpool.Put(scratch)
+	sub := make([][]byte, len(shards))
+	for off := 0; off < L; off += b {
+		end := min(off+b, L)
+		for i := range k {
+			sub[i] = shards[i][off:end]
 		}
-		if !bytes.Equal(r.data, shards[r.idx]) {
-			if forged == nil {
-				forged = map[int]bool{}
+		for i := k; i < len(shards); i++ {
+			sub[i] = scratch[(i-k)*b : (i-k)*b+end-off]
+		}
+		if err := enc.Encode(sub); err != nil {
+			return nil, err
+		}
+		for _, r := range parity {
+			if !forged[r.idx] && !bytes.Equal(r.data[off:end], sub[r.idx]) {
+				mark(r.idx)
 			}
-			forged[r.idx] = true
 		}
 	}
 	return forged, nil

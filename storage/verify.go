@@ -50,7 +50,11 @@ func (s *Store) Check(ctx context.Context, name string, readData bool, opts ...R
 	}
 	if readData {
 		o := readOpts(opts)
-		_, _, h, err := s.examine(ctx, s.newReadSet(name, o), o, nil)
+		rs := s.newReadSet(name, o)
+		var pooled pooledShards
+		rs.place = pooled.place(o, nil)
+		_, _, h, err := s.examine(ctx, rs, o, nil)
+		pooled.release()
 		if errors.Is(err, ErrUnrecoverable) || (err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil) {
 			err = nil // damage, reported in h
 		}
@@ -116,7 +120,11 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte, opts ...Rea
 		out  []byte
 		outL = -1
 	)
-	place := func(i int, h ShardHeader) []byte {
+	// Parity shards (and data shards that do not fit the object) are
+	// read into pooled buffers, released when the object is found.
+	var pooled pooledShards
+	defer pooled.release()
+	place := pooled.place(o, func(i int, h ShardHeader) []byte {
 		// Only data shards of an object coded as the store is; the header
 		// is checked (ShardLen agrees with ObjectLen and the file size,
 		// ObjectLen is at most MaxSize), so the buffer is at most
@@ -139,7 +147,7 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte, opts ...Rea
 			return nil // not of the same write as the first shard read
 		}
 		return out[i*l : (i+1)*l : (i+1)*l]
-	}
+	})
 	rs := s.newReadSet(name, o)
 	rs.place = place
 	data, _, h, err := s.examine(ctx, rs, o, func() []byte {
@@ -149,6 +157,44 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte, opts ...Rea
 		return buf
 	})
 	return data, h, err
+}
+
+// pooledShards lends whole-shard reads from local sites pooled buffers
+// (see readSet.place) and takes them back in release, once the object's
+// shards are no longer needed.
+type pooledShards struct {
+	mu   sync.Mutex
+	bufs []*[]byte
+}
+
+// place returns a placeFunc giving shard i the buffer first gives it, or
+// else a pooled one (for a header that passed readShardInto's checks and
+// an object of at most o's maximum size).
+func (p *pooledShards) place(o *readOptions, first placeFunc) placeFunc {
+	return func(i int, h ShardHeader) []byte {
+		if first != nil {
+			if b := first(i, h); b != nil {
+				return b
+			}
+		}
+		if h.ObjectLen > uint64(o.maxObject) {
+			return nil
+		}
+		b := getBuf(int(h.ShardLen))
+		p.mu.Lock()
+		p.bufs = append(p.bufs, b)
+		p.mu.Unlock()
+		return *b
+	}
+}
+
+func (p *pooledShards) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, b := range p.bufs {
+		putBuf(b)
+	}
+	p.bufs = nil
 }
 
 // Repair reads every shard of object name, finds the object as Verify
