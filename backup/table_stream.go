@@ -6,6 +6,7 @@ import (
 	"errors"
 	"iter"
 
+	"github.com/custodia-backup/custodia/internal/bufpool"
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/table"
 )
@@ -13,6 +14,13 @@ import (
 // streamBatch is how many bytes of protected records go to the page writer
 // at once.
 const streamBatch = 256 << 10
+
+// streamBatchOf is a batch of entries and the buffer they point into,
+// which goes back to the pool once the page writer has taken them.
+type streamBatchOf struct {
+	entries []table.Entry
+	buf     []byte
+}
 
 // errStreamStopped ends the page writer of a stream that is given up.
 var errStreamStopped = errors.New("table stream stopped")
@@ -28,7 +36,7 @@ var errStreamStopped = errors.New("table stream stopped")
 // read back, merged with the sorted rest. Pages are cut by key, so the
 // prefix's pages are mostly stored again unchanged and deduplicate.
 type streamWriter struct {
-	ch   chan []table.Entry
+	ch   chan streamBatchOf
 	done chan struct{}
 	lay  *table.Layout // set by the writer before done is closed
 	err  error
@@ -45,16 +53,18 @@ type streamWriter struct {
 }
 
 func startStream(ctx context.Context, r *repo.Repository) *streamWriter {
-	s := &streamWriter{ch: make(chan []table.Entry, 4), done: make(chan struct{})}
+	s := &streamWriter{ch: make(chan streamBatchOf, 4), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		s.lay, s.err = table.WriteFull(ctx, r, func(yield func(table.Entry, error) bool) {
 			for b := range s.ch {
-				for _, e := range b {
+				for _, e := range b.entries {
 					if !yield(e, nil) {
 						return
 					}
 				}
+				// The writer copies what it keeps of an entry.
+				bufpool.Put(b.buf)
 			}
 			if s.stop {
 				yield(table.Entry{}, errStreamStopped)
@@ -83,7 +93,7 @@ func (s *streamWriter) add(key, rec []byte) (bool, error) {
 		if err := s.send(); err != nil {
 			return false, err
 		}
-		s.buf = make([]byte, 0, max(streamBatch, len(key)+len(rec)))
+		s.buf = bufpool.Get(max(streamBatch, len(key)+len(rec)))[:0]
 	}
 	start := len(s.buf)
 	s.buf = append(append(s.buf, key...), rec...)
@@ -97,8 +107,8 @@ func (s *streamWriter) send() error {
 		return nil
 	}
 	select {
-	case s.ch <- s.batch:
-		s.batch = nil
+	case s.ch <- streamBatchOf{s.batch, s.buf}:
+		s.batch, s.buf = nil, nil
 		return nil
 	case <-s.done:
 		// The writer stops early only on an error.

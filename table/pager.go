@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 
+	"github.com/custodia-backup/custodia/internal/bufpool"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -105,12 +106,12 @@ func (p *pager) flush(ctx context.Context) error {
 		for _, n := range p.names.list {
 			size += len(n)
 		}
-		text := p.names.appendHeader(make([]byte, 0, size+len(p.body)))
+		text := p.names.appendHeader(bufpool.Get(size + len(p.body))[:0])
 		p.names.reset()
 		text = binary.AppendUvarint(text, p.count)
-		j.text, j.sealed = append(text, p.body...), append([]byte(nil), p.sealed...)
+		j.text, j.sealed = append(text, p.body...), append(bufpool.Get(len(p.sealed))[:0], p.sealed...)
 	} else {
-		buf := make([]byte, 0, len(p.header)+binary.MaxVarintLen64+len(p.body))
+		buf := bufpool.Get(len(p.header) + binary.MaxVarintLen64 + len(p.body))[:0]
 		buf = append(buf, p.header...)
 		buf = binary.AppendUvarint(buf, p.count)
 		j.data = append(buf, p.body...)

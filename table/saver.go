@@ -8,6 +8,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/custodia-backup/custodia/internal/bufpool"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -70,10 +71,15 @@ func (s *saver) store(j *pageJob, scratch *[]byte) error {
 	}
 	data, compress := j.data, true
 	if data == nil {
-		data, *scratch = appendPageV3(make([]byte, 0, 32+len(j.text)+len(j.sealed)), s.enc, *scratch, j.text, j.sealed)
+		data, *scratch = appendPageV3(bufpool.Get(32 + len(j.text) + len(j.sealed))[:0], s.enc, *scratch, j.text, j.sealed)
 		compress = false // the text is compressed, the rest is ciphertext
+		bufpool.Put(j.text)
+		bufpool.Put(j.sealed)
 		j.text, j.sealed = nil, nil
 	}
+	// The repository copies what it stores: the page's buffer goes back.
+	defer bufpool.Put(data)
+	j.data = nil
 	j.id, j.size = s.r.BlobID(data), len(data)
 	isNew, err := s.r.SaveBlob(s.parent, repo.DataBlob, j.id, data, compress)
 	if err != nil {
