@@ -2,6 +2,7 @@ package table
 
 import (
 	"bytes"
+	"encoding/hex"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -24,6 +25,10 @@ func FuzzRelink(f *testing.F) {
 	f.Add(appendDeltaEntry(d, DeltaEntry{Key: []byte("b"), Deleted: true}))
 	f.Add(buildPage([2]string{"a", "1"}, [2]string{"b", "2"}))
 	f.Add([]byte("CIX1\x03\x01"))
+	for _, v := range []string{vecPageV2, vecPageV3, vecPageV3Zstd} {
+		b, _ := hex.DecodeString(v)
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		same, err := Pages{}.Relink(b, func(id ID) (ID, error) { return id, nil })
 		if err != nil {
