@@ -93,6 +93,7 @@ func TestIndexBenchChild(t *testing.T) {
 		require.False(t, r.HasBlob(BlobHandle{Type: DataBlob, ID: id}))
 	}
 	absent := time.Since(start)
+	rssOpen := vmHWM(t)
 
 	start = time.Now()
 	buf := make([]byte, 64)
@@ -124,8 +125,8 @@ func TestIndexBenchChild(t *testing.T) {
 	require.Equal(t, indexBenchSnapshot, n)
 	restored := time.Since(start)
 	blobs, _ := r.idx.totals()
-	fmt.Printf("RESULT open=%.3f existing_us=%.2f absent_us=%.2f save_s=%.3f restore_s=%.3f blobs=%d\n",
-		open.Seconds(), float64(existing.Microseconds())/float64(lookups), float64(absent.Microseconds())/float64(indexBenchLookups),
+	fmt.Printf("RESULT open=%.3f rssOpen-MiB=%.1f existing_us=%.2f absent_us=%.2f save_s=%.3f restore_s=%.3f blobs=%d\n",
+		open.Seconds(), rssOpen, float64(existing.Microseconds())/float64(lookups), float64(absent.Microseconds())/float64(indexBenchLookups),
 		saved.Seconds(), restored.Seconds(), blobs)
 }
 
@@ -214,6 +215,21 @@ func BenchmarkIndexScale(b *testing.B) {
 		b.ReportMetric(cpu.Seconds(), "cpu-s")
 		b.ReportMetric(float64(total), "entries")
 	}
+}
+
+// vmHWM returns the process's peak RSS so far in MiB.
+func vmHWM(t *testing.T) float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	require.NoError(t, err)
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kib, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			require.NoError(t, err)
+			return float64(kib) / 1024
+		}
+	}
+	t.Fatal("no VmHWM in /proc/self/status")
+	return 0
 }
 
 func randomTestID(rng *rand.Rand) (id ID) {
