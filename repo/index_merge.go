@@ -141,7 +141,9 @@ func firstErr(errs ...error) error {
 // memory up to the index's share of the bound, then in an external sorter
 // spilling to the cache folder.
 type indexLoad struct {
-	e      []idxEntry
+	// chunks hold the places in memory: slices that are never copied to
+	// grow, so gathering holds no more than the places themselves.
+	chunks [][]idxEntry
 	sorter *extsort.Sorter
 	n      int // places added
 	rec    []byte
@@ -165,18 +167,31 @@ func (l *indexLoad) add(x *index, pi int32, entries []PackEntry) {
 		// Spill: the sorter's buffer takes a quarter of the bound, its
 		// merge a sixteenth.
 		l.sorter = extsort.New(x.cache.dir, x.cfg.memory/4)
-		for i := range l.e {
-			l.sorterAdd(&l.e[i])
+		for i, c := range l.chunks {
+			for j := range c {
+				l.sorterAdd(&c[j])
+			}
+			l.chunks[i] = nil
 		}
-		l.e = nil
+		l.chunks = nil
 	}
 	for _, e := range entries {
 		ent := idxEntry{id: e.Handle.ID, typ: e.Handle.Type, loc: location{pack: pi, offset: e.Offset, length: e.Length, rawLength: e.RawLength}}
 		if l.sorter != nil {
 			l.sorterAdd(&ent)
-		} else {
-			l.e = append(l.e, ent)
+			continue
 		}
+		last := len(l.chunks) - 1
+		if last < 0 || len(l.chunks[last]) == cap(l.chunks[last]) {
+			// Chunks double from 1,024 places to 65,536 (3.3 MB).
+			size := 1 << 10
+			if last >= 0 {
+				size = min(2*cap(l.chunks[last]), 1<<16)
+			}
+			l.chunks = append(l.chunks, make([]idxEntry, 0, size))
+			last++
+		}
+		l.chunks[last] = append(l.chunks[last], ent)
 	}
 }
 
@@ -213,20 +228,28 @@ func (x *index) finishLoad() error {
 		x.segs = append(x.segs, &segInfo{segment: seg, loaded: true})
 		return nil
 	}
-	if len(l.e) == 0 {
+	if l.n == 0 {
 		return nil
 	}
-	slices.SortStableFunc(l.e, cmpEntry)
+	// One slice, each chunk dropped once copied: at most twice the
+	// places for a moment, within the bound since they fit in half of it.
+	all := make([]idxEntry, 0, l.n)
+	for i, c := range l.chunks {
+		all = append(all, c...)
+		l.chunks[i] = nil
+	}
+	l.chunks = nil
+	slices.SortStableFunc(all, cmpEntry)
 	// In place: the k-th place yielded comes from at or after position k.
 	k := 0
-	for e, err := range x.resolve(seqOK(slices.Values(l.e))) {
+	for e, err := range x.resolve(seqOK(slices.Values(all))) {
 		if err != nil {
 			return err
 		}
-		l.e[k] = e
+		all[k] = e
 		k++
 	}
-	x.segs = append(x.segs, &segInfo{segment: &memSegment{e: slices.Clip(l.e[:k])}, loaded: true})
+	x.segs = append(x.segs, &segInfo{segment: &memSegment{e: slices.Clip(all[:k])}, loaded: true})
 	return nil
 }
 
