@@ -171,19 +171,31 @@ func (r *Repository) choosePackLocked(t BlobType, n int) int {
 // it blocks while the maximum number of uploads run, which bounds the
 // memory of a backup. r.wmu is held and released while waiting.
 func (r *Repository) startUploadLocked(ctx context.Context, i int) {
+	r.uploadLocked(ctx, i, true)
+}
+
+// uploadLocked seals open pack i and uploads it in the background. With
+// limit it first waits for a place among the uploads that may run at once
+// (releasing r.wmu meanwhile); Flush uploads its last open packs without
+// waiting, side by side, as their buffers exist already.
+func (r *Repository) uploadLocked(ctx context.Context, i int, limit bool) {
 	p := r.open[i]
 	r.open[i] = nil
 	p.finish(r.indexKey, r.dataKey.id)
 	r.uploads.Add(1)
-	r.wmu.Unlock()
-	r.uploadSem <- struct{}{}
-	r.wmu.Lock()
+	if limit {
+		r.wmu.Unlock()
+		r.uploadSem <- struct{}{}
+		r.wmu.Lock()
+	}
 	go func() {
 		defer r.uploads.Done()
 		err := r.store.Put(ctx, packName(p.id), p.buf)
 		r.packBufs <- p.buf[:0] // never blocks: it has room for every buffer
 		p.buf = nil
-		<-r.uploadSem
+		if limit {
+			<-r.uploadSem
+		}
 		r.wmu.Lock()
 		defer r.wmu.Unlock()
 		for _, e := range p.entries {
@@ -217,7 +229,7 @@ func (r *Repository) Flush(ctx context.Context) error {
 	r.wmu.Lock()
 	for i, p := range r.open {
 		if p != nil && len(p.entries) > 0 && r.uploadErr == nil {
-			r.startUploadLocked(ctx, i)
+			r.uploadLocked(ctx, i, false)
 		}
 	}
 	r.wmu.Unlock()
