@@ -87,6 +87,7 @@ type backuper struct {
 	nFiles, nDirs, nBytes, nErrors atomic.Uint64
 	nSkipped                       atomic.Uint64 // files kept from the parent snapshot
 	walkSem                        chan struct{} // a place for each folder listed in parallel
+	chunkBufs                      *chunkBufs
 	dirs, fileWG, saveWG           sync.WaitGroup
 	start                          time.Time
 	base                           repo.WriteStats // repository counters when the backup started
@@ -281,6 +282,9 @@ func (b *backuper) startWorkers() {
 	b.files = make(chan fileJob, 4*b.opts.workers)
 	b.walkSem = make(chan struct{}, b.opts.walkers-1) // the caller of Files lists too
 	b.saves = make(chan saveJob, b.opts.workers)
+	// A chunk copy is in the queue, with a save worker, or being made by
+	// a file worker.
+	b.chunkBufs = newChunkBufs(3*b.opts.workers, b.params.Avg, b.params.Max)
 	b.fileWG.Add(b.opts.workers)
 	for range b.opts.workers {
 		go b.fileWorker()

@@ -8,7 +8,6 @@ import (
 	"syscall"
 
 	"github.com/custodia-backup/custodia/chunk"
-	"github.com/custodia-backup/custodia/internal/bufpool"
 	"github.com/custodia-backup/custodia/internal/testhook"
 	"github.com/custodia-backup/custodia/repo"
 )
@@ -180,7 +179,7 @@ func (b *backuper) chunkStream(c *chunk.Chunker) ([]repo.ID, uint64, error) {
 		if b.r.HasBlob(repo.BlobHandle{Type: repo.DataBlob, ID: id}) {
 			continue
 		}
-		buf := bufpool.Get(len(data))
+		buf := b.chunkBufs.get(len(data))
 		copy(buf, data)
 		select {
 		case b.saves <- saveJob{id: id, buf: buf}:
@@ -203,6 +202,6 @@ func (b *backuper) saveWorker() {
 				b.fail(err)
 			}
 		}
-		bufpool.Put(job.buf)
+		b.chunkBufs.put(job.buf)
 	}
 }

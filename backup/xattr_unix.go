@@ -36,18 +36,26 @@ func readXattrs(path string) ([]repo.Xattr, error) {
 	return out, nil
 }
 
+// listXattrs returns the names of the extended attributes of path. Most
+// files have none: one call with no buffer says so, without allocating.
 func listXattrs(path string) ([]string, error) {
-	for size := 1024; ; size *= 4 {
-		buf := make([]byte, size)
-		n, err := unix.Llistxattr(path, buf)
-		if errors.Is(err, unix.ERANGE) && size < 1<<24 {
-			continue
-		}
+	size, err := unix.Llistxattr(path, nil)
+	for {
 		if errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EOPNOTSUPP) {
 			return nil, nil
 		}
-		if err != nil {
+		if err != nil || size == 0 {
 			return nil, err
+		}
+		buf := make([]byte, size)
+		var n int
+		n, err = unix.Llistxattr(path, buf)
+		if errors.Is(err, unix.ERANGE) && size < 1<<24 {
+			size, err = 4*size, nil // attributes were added since the size was asked
+			continue
+		}
+		if err != nil {
+			continue
 		}
 		var names []string
 		for _, name := range bytes.Split(buf[:n], []byte{0}) {
