@@ -107,7 +107,9 @@ func (s *Store) examine(ctx context.Context, rs *readSet, o *readOptions, buf fu
 // readData does, and also returns the object, reconstructed if need be, so
 // that a full verification downloads each shard once. The object is
 // written to buf when it has the capacity (so a caller verifying many
-// objects can reuse one buffer), else to a new slice.
+// objects can reuse one buffer), else to a new slice; reading a local
+// site, Verify reads the parity shards there too, after the object, and
+// a new slice has room for them.
 func (s *Store) Verify(ctx context.Context, name string, buf []byte, opts ...ReadOption) ([]byte, Health, error) {
 	if err := s.check(name); err != nil {
 		return nil, Health{Object: name}, err
@@ -120,16 +122,20 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte, opts ...Rea
 		out  []byte
 		outL = -1
 	)
-	// Parity shards (and data shards that do not fit the object) are
-	// read into pooled buffers, released when the object is found.
+	// Shards that do not fit the object's buffer (of another write, or
+	// beyond k+m) are read into pooled buffers, released when the object
+	// is found.
 	var pooled pooledShards
 	defer pooled.release()
 	place := pooled.place(o, func(i int, h ShardHeader) []byte {
-		// Only data shards of an object coded as the store is; the header
-		// is checked (ShardLen agrees with ObjectLen and the file size,
-		// ObjectLen is at most MaxSize), so the buffer is at most
-		// the object's size rounded up to whole shards.
-		if i >= s.k || h.DataShards != s.k || h.ObjectLen > uint64(o.maxObject) {
+		// Only shards of an object coded as the store is; the header is
+		// checked (ShardLen agrees with ObjectLen and the file size,
+		// ObjectLen is at most MaxSize), so the buffer is at most the
+		// object's size rounded up to whole shards, and its parity. The
+		// data shards are read into their place in the object, the parity
+		// shards after it: a caller reusing the returned buffer needs no
+		// fresh memory for the next object of the same size.
+		if i >= s.k+s.m || h.DataShards != s.k || h.ObjectLen > uint64(o.maxObject) {
 			return nil
 		}
 		l := int(h.ShardLen)
@@ -137,7 +143,7 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte, opts ...Rea
 		defer mu.Unlock()
 		if outL < 0 {
 			outL = l
-			if need := s.k * l; cap(buf) >= need {
+			if need := (s.k + s.m) * l; cap(buf) >= need {
 				out = buf[:need]
 			} else {
 				out = make([]byte, need)
