@@ -158,6 +158,64 @@ func BenchmarkTableDataset(b *testing.B) {
 	}
 }
 
+// BenchmarkTableDatasetFull backs up each of the dataset's version-1
+// tables as a full snapshot and reports the CSV throughput three ways:
+// wall-clock MB/s (what this machine gave, with whatever else ran),
+// cpu-MB/s (per second of the process's CPU time, user + system) and
+// cores_busy (the average number of Go processors busy, see procTime), and
+// their product est_quiet_MB/s, what a quiet machine with GOMAXPROCS cores
+// would give. Set CUSTODIA_TABLE_DATASET=V1DIR[:V2DIR]; it is skipped
+// otherwise.
+func BenchmarkTableDatasetFull(b *testing.B) {
+	dir, _, _ := strings.Cut(os.Getenv("CUSTODIA_TABLE_DATASET"), ":")
+	if dir == "" {
+		b.Skip("set CUSTODIA_TABLE_DATASET=V1DIR (gen-dataset --version 1)")
+	}
+	ctx := context.Background()
+	for _, tb := range datasetTables {
+		b.Run(tb.name, func(b *testing.B) {
+			_, files, err := partsOf(dir, tb.glob)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var size int64
+			for _, f := range files {
+				st, err := os.Stat(f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size += st.Size()
+			}
+			b.SetBytes(size)
+			var cpu, wall time.Duration
+			var busy float64
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				r, _ := fixture.NewRepo(b, "")
+				seq, _, _ := partsOf(dir, tb.glob)
+				runtime.GC()
+				b.StartTimer()
+				start, startCPU, startProc := time.Now(), cpuTime(), readProcTime()
+				if _, err := backup.Table(ctx, r, tb.name, tb.key, seq, backup.WithTempDir(b.TempDir())); err != nil {
+					b.Fatal(err)
+				}
+				cpu += cpuTime() - startCPU
+				wall += time.Since(start)
+				busy += startProc.coresBusy()
+			}
+			mb := float64(size) * float64(b.N) / (1 << 20)
+			if cpu > 0 {
+				cpuMB := mb / cpu.Seconds()
+				cores := busy / float64(b.N)
+				b.ReportMetric(cpuMB, "cpu-MB/s")
+				b.ReportMetric(cores, "cores_busy")
+				b.ReportMetric(cpuMB*cores, "est_quiet_MB/s")
+			}
+			b.ReportMetric(mb/wall.Seconds(), "wall-MB/s")
+		})
+	}
+}
+
 // worstLookup restores n random records of s one at a time and returns the
 // most objects one needed: the snapshot and the blobs read (each blob one
 // range read of one pack).

@@ -328,6 +328,16 @@ func equalUnits(a, b []string) bool {
 // string, null, NULL, \N, -, 无, N/A, ...); such values are ignored when
 // profiling.
 func isNull(v string) bool {
+	if len(v) > 6 {
+		// Most values are longer than any null spelling and do not start
+		// or end with a space: they are not null, without trimming
+		// (which goes rune by rune through non-ASCII text).
+		first, _ := utf8.DecodeRuneInString(v)
+		last, _ := utf8.DecodeLastRuneInString(v)
+		if !unicode.IsSpace(first) && !unicode.IsSpace(last) {
+			return false
+		}
+	}
 	return isNullTrimmed(strings.TrimSpace(v))
 }
 

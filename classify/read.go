@@ -231,6 +231,11 @@ func fieldCountError(line, got, want int) error {
 // row with more or fewer fields than the header (ragged rows are an error,
 // not padded, because a shifted column would be misclassified), duplicate
 // header names, invalid UTF-8, a record larger than the maximum size.
+// recordBlock is how many records' fields a reader allocates at once. A
+// record stays valid after the next is read (it is never written again);
+// a block stays in memory while any of its records does.
+const recordBlock = 64
+
 func readCSV(r io.Reader, comma byte, cfg config) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
 		p := &csvParser{lr: newLineReader(r, cfg.maxRecord), comma: comma}
@@ -238,6 +243,7 @@ func readCSV(r io.Reader, comma byte, cfg config) iter.Seq2[Record, error] {
 		if err == io.EOF {
 			return
 		}
+		var slab Record
 		if err != nil {
 			yield(nil, err)
 			return
@@ -255,7 +261,13 @@ func readCSV(r io.Reader, comma byte, cfg config) iter.Seq2[Record, error] {
 				yield(nil, fieldCountError(p.start, len(ends), len(names)))
 				return
 			}
-			rec := make(Record, len(names))
+			// Records are cut from a block of fields made for many at
+			// once: one allocation per recordBlock records, not one each.
+			if len(slab) < len(names) {
+				slab = make(Record, len(names)*recordBlock)
+			}
+			rec := slab[:len(names):len(names)]
+			slab = slab[len(names):]
 			prev := 0
 			for i, e := range ends {
 				rec[i] = Field{Name: names[i], Value: s[prev:e]}

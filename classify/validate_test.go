@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -230,5 +231,10 @@ func TestIsNull(t *testing.T) {
 	}
 	for _, s := range []string{"0", "无锡", "nullable", "张三"} {
 		assert.False(t, isNull(s), s)
+	}
+	// Long values skip the trimming only when no space surrounds them:
+	// the answer is always that of trimming first.
+	for _, s := range []string{"    null    ", "\u3000\u3000无\u3000\u3000", "\u00a0\u00a0N/A\u00a0\u00a0", "\t\t\t\t\t\t\t", "  NULL\r\n\r\n", "北京市朝阳区", "13800138000", "\xff\xfenull\xff", " 张三李四王五 "} {
+		assert.Equal(t, isNullTrimmed(strings.TrimSpace(s)), isNull(s), "%q", s)
 	}
 }
