@@ -67,10 +67,14 @@ func WithTablePages(p TablePages) CopyOption {
 }
 
 func copySnapshots(ctx context.Context, src, dst *Repository, snaps []*Snapshot, verify bool, opts []CopyOption) (*CopyReport, error) {
-	c := &copier{src: src, dst: dst, trees: map[ID]ID{}, tableTrees: map[ID]ID{}, tableBlobs: map[ID]ID{}, rep: &CopyReport{}}
+	c := &copier{src: src, dst: dst, rep: &CopyReport{}, memory: DefaultCopyMemory}
 	for _, o := range opts {
 		o(c)
 	}
+	// The bound is shared by the three maps: file trees get half, table
+	// trees and pages a quarter each.
+	entries := max(c.memory, 0) / copyEntryBytes
+	c.trees, c.tableTrees, c.tableBlobs = newIDMap(entries/2), newIDMap(entries/4), newIDMap(entries/4)
 	for _, s := range snaps {
 		switch {
 		case s.Kind == KindFiles || s.Kind == KindStream:
@@ -139,14 +143,15 @@ func (c *copier) verify(ctx context.Context, s, copied *Snapshot) error {
 
 type copier struct {
 	src, dst *Repository
-	trees    map[ID]ID // source tree → destination tree
+	trees    *idMap // source tree → destination tree (copy_cache.go)
 	rep      *CopyReport
 	buf      []byte
+	memory   int // bound of the three maps, in bytes
 
 	// Table snapshots (copy_table.go).
 	pages      TablePages
-	tableTrees map[ID]ID // source table tree → destination tree
-	tableBlobs map[ID]ID // source page → destination page
+	tableTrees *idMap // source table tree → destination tree
+	tableBlobs *idMap // source page → destination page
 	keys       map[[2]crypto.Key]*ID
 }
 
@@ -156,9 +161,9 @@ func (c *copier) tree(ctx context.Context, id ID) (ID, error) {
 }
 
 // copyTree copies a tree, copying its files' blobs with blob, and returns
-// its ID in dst; done holds the trees already copied.
-func (c *copier) copyTree(ctx context.Context, id ID, done map[ID]ID, blob func(context.Context, ID) (ID, error)) (ID, error) {
-	if out, ok := done[id]; ok {
+// its ID in dst; done remembers trees already copied.
+func (c *copier) copyTree(ctx context.Context, id ID, done *idMap, blob func(context.Context, ID) (ID, error)) (ID, error) {
+	if out, ok := done.get(id); ok {
 		return out, nil
 	}
 	t, err := c.src.LoadTree(ctx, id)
@@ -186,7 +191,7 @@ func (c *copier) copyTree(ctx context.Context, id ID, done map[ID]ID, blob func(
 	if err != nil {
 		return ID{}, err
 	}
-	done[id] = out
+	done.put(id, out)
 	return out, nil
 }
 

@@ -68,7 +68,7 @@ func (c *copier) tableKeys(ctx context.Context, s *Snapshot) (*ID, error) {
 // page copies a table page (and, for an index page, the record pages it
 // names) and returns its ID in dst.
 func (c *copier) page(ctx context.Context, id ID) (ID, error) {
-	if out, ok := c.tableBlobs[id]; ok {
+	if out, ok := c.tableBlobs.get(id); ok {
 		return out, nil
 	}
 	data, err := c.src.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: id}, nil)
@@ -84,6 +84,6 @@ func (c *copier) page(ctx context.Context, id ID) (ID, error) {
 	if err != nil {
 		return ID{}, err
 	}
-	c.tableBlobs[id] = nid
+	c.tableBlobs.put(id, nid)
 	return nid, nil
 }

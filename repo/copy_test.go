@@ -68,3 +68,20 @@ func TestCopySnapshots(t *testing.T) {
 	}
 	requireRestorable(t, dstStore)
 }
+
+// TestCopyWithLittleMemory: with room for two remembered trees, shared
+// trees are copied again when met again, to the same result.
+func TestCopyWithLittleMemory(t *testing.T) {
+	ctx := context.Background()
+	src, _ := newRepo(t, "", repo.WithPackSize(1<<20))
+	for i := range uint64(4) {
+		saveFiles(t, src, "h", 1, 2, 3, 10+i)
+	}
+	dst, dstStore := newRepo(t, "")
+	rep, err := repo.CopySnapshots(ctx, src, dst, allSnapshots(t, src), true, repo.WithCopyMemory(1))
+	require.NoError(t, err)
+	assert.Equal(t, 4, rep.Copied)
+	assert.Equal(t, 4, rep.Verified)
+	assert.Equal(t, uint64(7), rep.BlobsNew, "blobs met again are not stored again")
+	requireRestorable(t, dstStore)
+}

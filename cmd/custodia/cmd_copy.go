@@ -16,6 +16,7 @@ type copyOptions struct {
 	to         []string
 	toPassword string
 	verify     bool
+	memoryMiB  int
 }
 
 func newCopyCmd(env *cliEnv) *cobra.Command {
@@ -42,12 +43,16 @@ their protected fields were encrypted and tokenized under, so that
 	cmd.Flags().StringArrayVar(&o.to, "to", nil, "destination site `URL` or path (repeatable, one per site)")
 	cmd.Flags().StringVar(&o.toPassword, "to-password-file", "", "read the destination's password from the first line of `FILE`")
 	cmd.Flags().BoolVar(&o.verify, "verify", false, "read every copy back and compare it with the source")
+	cmd.Flags().IntVar(&o.memoryMiB, "max-memory", repo.DefaultCopyMemory>>20, "memory in `MiB` for remembering the trees and table pages already copied; beyond it, shared ones are read again")
 	return cmd
 }
 
 func runCopy(ctx context.Context, env *cliEnv, o *copyOptions, refs []string) error {
 	if len(o.to) == 0 {
 		return usagef("copy: name the destination with --to URL (one per site)")
+	}
+	if o.memoryMiB < 1 {
+		return usagef("copy: --max-memory wants at least 1 MiB")
 	}
 	src, err := env.openRepo(ctx, true)
 	if err != nil {
@@ -97,7 +102,7 @@ func runCopy(ctx context.Context, env *cliEnv, o *copyOptions, refs []string) er
 		}
 		snaps = append(snaps, s)
 	}
-	rep, err := repo.CopySnapshots(ctx, src, dst, snaps, o.verify, repo.WithTablePages(table.Pages{}))
+	rep, err := repo.CopySnapshots(ctx, src, dst, snaps, o.verify, repo.WithTablePages(table.Pages{}), repo.WithCopyMemory(o.memoryMiB<<20))
 	if err != nil {
 		return err
 	}
