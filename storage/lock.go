@@ -170,8 +170,9 @@ func lockerOf(st site) *bucketSite {
 // Locked returns a view of s whose Put and Create write every shard of an
 // object whose name applies accepts, on each site that can lock
 // (LockableSites), locked in l.Mode until the write time plus l.Period,
-// and whose Delete refuses, with ErrLocked, an object any shard of which
-// is still locked. Shards on other sites are written as usual. It fails
+// and whose Delete refuses, with ErrLocked, an object applies accepts any
+// shard of which is still locked (read first, since on a versioned S3
+// bucket a plain delete would add a delete marker rather than fail). Shards on other sites are written as usual. It fails
 // with ErrLockUnsupported when no site can lock. The view shares the sites
 // of s, like Coded.
 func (s *Store) Locked(ctx context.Context, l ObjectLock, applies func(name string) bool) (*Store, error) {
@@ -318,11 +319,12 @@ func (s *Store) ExtendLock(ctx context.Context, name string, until time.Time) (i
 	return n, nil
 }
 
-// refuseLocked fails with ErrLocked when a shard among keys (by site) is
-// locked now; it is what a locking view's Delete checks first.
+// refuseLocked fails with ErrLocked when a shard among keys (by site) of
+// an object the view locks is locked now; it is what a locking view's
+// Delete checks first.
 func (s *Store) refuseLocked(ctx context.Context, name string, keys [][]string) error {
-	if s.lock == nil {
-		return nil
+	if s.lock == nil || !s.lock.applies(name) {
+		return nil // the view never locks it
 	}
 	r, err := s.retentionOf(ctx, keys)
 	if err != nil {
