@@ -104,9 +104,8 @@ func TestObjectLockInit(t *testing.T) {
 // locks lapse. Forget keeps a snapshot whose object is locked.
 func TestObjectLockPrune(t *testing.T) {
 	ctx := context.Background()
-	const period = 8 * time.Second
+	const period = 16 * time.Second
 	r, st, _ := lockedRepo(t, storage.LockGovernance, period)
-	t0 := time.Now()
 	seeds := func(a, b uint64) []uint64 {
 		var s []uint64
 		for i := a; i <= b; i++ {
@@ -135,20 +134,21 @@ func TestObjectLockPrune(t *testing.T) {
 	require.Len(t, policy.Groups[0].Keep, 3)
 	assert.True(t, strings.HasPrefix(policy.Groups[0].Keep[2].Reasons[0], "object lock until "), policy.Groups[0].Keep[2].Reasons)
 
-	// Past half the period, prune extends the packs' locks (not the
-	// snapshots').
-	time.Sleep(time.Until(t0.Add(period/2 + 500*time.Millisecond)))
-	// The checks are relative to when prune ran and to the locks before
-	// it, not to t0: on a loaded machine the saves above take seconds.
+	// Shortly before the snapshot's lock lapses, every pack's lock ends
+	// within half the period (the packs were written before it), and
+	// prune extends them all to a period from then, leaving the snapshots'
+	// locks alone. The checks are relative to when prune ran and to the
+	// locks before it: on a loaded machine the saves above take seconds.
 	sretBefore, err := r.Store().Retention(ctx, "snapshots/"+second.String())
 	require.NoError(t, err)
+	time.Sleep(time.Until(sretBefore.Latest.Add(-2 * time.Second)))
 	opts := repo.PruneOptions{Margin: time.Second, Memory: 1 << 20, TempDir: t.TempDir()}
 	pruned := time.Now()
 	rep, err := r.Prune(ctx, opts)
 	require.NoError(t, err)
 	assert.Positive(t, rep.LocksExtended)
 	for name, ret := range packRetentions(t, r) {
-		assert.False(t, ret.Earliest.Before(pruned.Add(period/2)), "%s: %v", name, ret.Earliest)
+		assert.False(t, ret.Earliest.Before(pruned.Add(period).Truncate(time.Second)), "%s: %v", name, ret.Earliest)
 	}
 	sret, err := r.Store().Retention(ctx, "snapshots/"+second.String())
 	require.NoError(t, err)
