@@ -216,6 +216,7 @@ func (x *index) finishLoad() error {
 	if l == nil {
 		return nil
 	}
+	x.indexPacksByID()
 	if l.sorter != nil {
 		defer l.sorter.Close()
 		if l.err != nil {
