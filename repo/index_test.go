@@ -70,7 +70,7 @@ func TestIndexMatchesMapModel(t *testing.T) {
 	cases := []indexModelCase{
 		{name: "memory", loaded: 200, later: 400, pool: 3000},
 		{name: "cache-small", memory: 16 << 10, loaded: 200, later: 400, pool: 3000},
-		{name: "cache-tiny-all-spilled", memory: 4 << 10, loaded: 300, later: 500, pool: 8000},
+		{name: "cache-tiny-all-spilled", memory: 4 << 10, loaded: 300, later: 500, pool: 5000},
 		{name: "cache-big", memory: 64 << 20, loaded: 200, later: 400, pool: 3000},
 		{name: "nothing-loaded", memory: 8 << 10, loaded: 0, later: 600, pool: 5000},
 	}
@@ -135,7 +135,7 @@ func TestIndexMatchesMapModel(t *testing.T) {
 				for i, p := range randomIndexPacks(rng, tc.later, pool, keys, packIDs) {
 					x.add(p)
 					m.addFrom(p, -1, condemned)
-					if i%151 == 0 {
+					if i == tc.later/2 {
 						compareIndex(t, x, m, pool)
 					}
 				}
