@@ -219,7 +219,7 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 		return err
 	}
 	return parallel(ctx, len(names), 2*runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
-		h, err := c.r.store.Check(ctx, names[i], c.opts.ReadData)
+		h, indexErr, err := c.checkMetadataObject(ctx, names[i])
 		if err != nil {
 			c.add(Finding{Severity: Lost, Object: names[i], Message: fmt.Sprintf("%s: %v", names[i], err)})
 			return nil
@@ -243,13 +243,48 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 			c.add(Finding{Severity: Lost, Object: names[i], Message: msg})
 		}
 		c.health(ctx, names[i], h)
-		if strings.HasPrefix(names[i], indexPrefix) {
-			if _, err := c.r.readIndexFile(ctx, names[i]); err != nil {
-				c.add(Finding{Severity: Lost, Object: names[i], Message: err.Error()})
-			}
+		if indexErr != nil {
+			c.add(Finding{Severity: Lost, Object: names[i], Message: indexErr.Error()})
 		}
 		return nil
 	})
+}
+
+// checkMetadataObject examines the shards of one metadata object (as
+// Store.Check, reading them with ReadData), and reads an index file:
+// indexErr says why it cannot be read. err is ErrNotFound or why the check
+// could not run; damage alone is in the health. With ReadData an index
+// file is read once: Store.Verify checks every shard and returns the
+// object, authenticated as the index reader does (the index of a large
+// repository is large).
+func (c *checker) checkMetadataObject(ctx context.Context, name string) (h storage.Health, indexErr, err error) {
+	if !strings.HasPrefix(name, indexPrefix) {
+		h, err = c.r.store.Check(ctx, name, c.opts.ReadData)
+		return h, nil, err
+	}
+	if !c.opts.ReadData {
+		if h, err = c.r.store.Check(ctx, name, false); err == nil {
+			_, indexErr = c.r.readIndexFile(ctx, name)
+		}
+		return h, indexErr, err
+	}
+	var payload []byte
+	_, h, verr := c.r.store.Verify(ctx, name, nil, storage.MaxSize(int64(maxIndexPayload)+envelopeSlack), storage.Authenticate(func(b []byte) (err error) {
+		payload, err = openEnvelope(magicIndex, b, name, c.r.keyForCtx(ctx, kindIndexFile), maxIndexPayload)
+		return err
+	}))
+	switch {
+	case verr == nil:
+		_, indexErr = decodeIndexFile(payload)
+	case errors.Is(verr, storage.ErrNotFound) || ctx.Err() != nil:
+		return h, nil, verr
+	default: // damage, or no write of it authenticates: the health says which shards
+		indexErr = verr
+	}
+	if indexErr != nil {
+		indexErr = fmt.Errorf("read %s: %w", name, indexErr)
+	}
+	return h, indexErr, nil
 }
 
 // unreferencedKind reports whether objects under name's prefix are

@@ -3,12 +3,15 @@ package repo_test
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/custodia-backup/custodia/repo"
+	"github.com/custodia-backup/custodia/storage"
 )
 
 // TestCheckReadDataSubset: a fraction of the packs reads ceil(fraction ×
@@ -45,4 +48,51 @@ func TestCheckReadDataSubset(t *testing.T) {
 	none, err := r.Check(ctx, repo.CheckOptions{})
 	require.NoError(t, err)
 	assert.Zero(t, none.PacksRead)
+}
+
+// An index file with three of its six shards corrupt cannot be read: verify
+// with ReadData (which reads index files once, through Store.Verify)
+// reports it lost, as too few intact shards and as unreadable; with one
+// corrupt shard it is damaged and read.
+func TestCheckIndexFileDamage(t *testing.T) {
+	for _, bad := range []int{1, 3} {
+		ctx := context.Background()
+		dir := t.TempDir()
+		st, err := storage.Open(ctx, []string{dir}, storage.WithCreate())
+		require.NoError(t, err)
+		r, err := repo.Init(ctx, st, password, fastArgon)
+		require.NoError(t, err)
+		data := []byte("indexed blob")
+		_, err = r.SaveBlob(ctx, repo.DataBlob, r.BlobID(data), data, false)
+		require.NoError(t, err)
+		require.NoError(t, r.Flush(ctx))
+		files, err := filepath.Glob(filepath.Join(dir, "index", "*"))
+		require.NoError(t, err)
+		require.Len(t, files, 6, "one index file of 4+2 shards") // sorted: .0 to .5
+		for _, f := range files[:bad] {
+			b, err := os.ReadFile(f)
+			require.NoError(t, err)
+			b[len(b)-1] ^= 1
+			require.NoError(t, os.WriteFile(f, b, 0o600))
+		}
+		rep, err := r.Check(ctx, repo.CheckOptions{ReadData: true})
+		require.NoError(t, err)
+		var lost, damaged []string
+		for _, f := range rep.Findings {
+			if f.Severity == repo.Lost {
+				lost = append(lost, f.Message)
+			} else {
+				damaged = append(damaged, f.Message)
+			}
+		}
+		assert.Len(t, damaged, bad, "each corrupt shard is named")
+		if bad == 1 {
+			assert.Empty(t, lost)
+			continue
+		}
+		require.Len(t, lost, 2, "%v", lost)
+		assert.Contains(t, lost[0]+lost[1], "too few intact shards")
+		assert.Contains(t, lost[0]+lost[1], "read index/")
+		require.NoError(t, st.Close())
+	}
 }
