@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -74,16 +75,29 @@ func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
 	}
 	var err error
 	var written uint64
-	for _, id := range job.node.Content {
-		buf, err = rs.r.LoadBlob(rs.ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, buf)
-		if err != nil {
-			return buf, fmt.Errorf("restore %s: %w", job.path, err)
+	write := func(b []byte) error {
+		if _, err := out.Write(b); err != nil {
+			return fmt.Errorf("restore %s: %w", job.path, err)
 		}
-		if _, err := out.Write(buf); err != nil {
-			return buf, fmt.Errorf("restore %s: %w", job.path, err)
+		written += uint64(len(b))
+		rs.bytes.Add(uint64(len(b)))
+		return nil
+	}
+	if len(job.node.Content) >= prefetchMin {
+		err = rs.writeAhead(job, write)
+	} else {
+		for _, id := range job.node.Content {
+			if buf, err = rs.r.LoadBlob(rs.ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, buf); err != nil {
+				err = fmt.Errorf("restore %s: %w", job.path, err)
+				break
+			}
+			if err = write(buf); err != nil {
+				break
+			}
 		}
-		written += uint64(len(buf))
-		rs.bytes.Add(uint64(len(buf)))
+	}
+	if err != nil {
+		return buf, err
 	}
 	err = w.Flush()
 	if w.Refused() {
@@ -108,6 +122,67 @@ func (rs *restorer) writeFile(job fileJob, buf []byte) ([]byte, error) {
 		return buf, fmt.Errorf("restore: %w", err)
 	}
 	return buf, nil
+}
+
+// prefetchMin is the number of blobs from which a file's next blob is
+// loaded (read, authenticated, decompressed, re-hashed) while the one
+// before is written: a large file (a database dump) then keeps two cores
+// busy on its own.
+const prefetchMin = 4
+
+// writeAhead loads the blobs of job's file one ahead of write, on another
+// goroutine, with two buffers taking turns: memory stays at two blobs.
+func (rs *restorer) writeAhead(job fileJob, write func([]byte) error) error {
+	ctx, cancel := context.WithCancel(rs.ctx)
+	type loaded struct {
+		buf []byte
+		err error
+	}
+	free := make(chan []byte, 2)
+	free <- nil
+	free <- nil
+	ready := make(chan loaded, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, id := range job.node.Content {
+			var b []byte
+			select {
+			case b = <-free:
+			case <-ctx.Done():
+				return
+			}
+			b, err := rs.r.LoadBlob(ctx, repo.BlobHandle{Type: repo.DataBlob, ID: id}, b)
+			select {
+			case ready <- loaded{b, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		<-done // the loader has stopped before the buffers go
+	}()
+	for range job.node.Content {
+		var l loaded
+		select {
+		case l = <-ready:
+		case <-ctx.Done():
+			return context.Cause(rs.ctx)
+		}
+		if l.err != nil {
+			return fmt.Errorf("restore %s: %w", job.path, l.err)
+		}
+		if err := write(l.buf); err != nil {
+			return err
+		}
+		free <- l.buf
+	}
+	return nil
 }
 
 // specialBits are the mode bits besides the permissions that a restore
