@@ -13,6 +13,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/custodia-backup/custodia/internal/testservers"
+	"github.com/custodia-backup/custodia/repo"
 )
 
 // Issue 13's object lock through the CLI: init refuses without a site
@@ -42,6 +43,12 @@ func TestCLIObjectLock(t *testing.T) {
 	c.ok("forget", "--keep-last", "1")
 	require.Len(t, c.snapshotsJSON(), 2, "a locked snapshot is kept")
 	c.ok("prune", "--margin", "1s")
+
+	// A key slot is locked too: removing one is refused in one line.
+	added := c.ok("key", "add", "--json", "--label", "colleague", "--new-password-file", passwordFile(t, "a colleague's long passphrase"))
+	var slot repo.KeyInfo
+	decodeJSON(t, added.stdout, &slot)
+	requireOneLineError(t, c.run("key", "remove", slot.ID), exitFailure, "locked", "retention date")
 
 	// The attack: the local folder is wiped, and every object of the
 	// bucket is deleted with the bucket's own credential.
