@@ -189,6 +189,7 @@ func BenchmarkTableDatasetFull(b *testing.B) {
 			b.SetBytes(size)
 			var cpu, wall time.Duration
 			var busy float64
+			var stored uint64
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				r, _ := fixture.NewRepo(b, "")
@@ -196,12 +197,14 @@ func BenchmarkTableDatasetFull(b *testing.B) {
 				runtime.GC()
 				b.StartTimer()
 				start, startCPU, startProc := time.Now(), cpuTime(), readProcTime()
-				if _, err := backup.Table(ctx, r, tb.name, tb.key, seq, backup.WithTempDir(b.TempDir())); err != nil {
+				s, err := backup.Table(ctx, r, tb.name, tb.key, seq, backup.WithTempDir(b.TempDir()))
+				if err != nil {
 					b.Fatal(err)
 				}
 				cpu += cpuTime() - startCPU
 				wall += time.Since(start)
 				busy += startProc.coresBusy()
+				stored = s.Stats.StoredAdded
 			}
 			mb := float64(size) * float64(b.N) / (1 << 20)
 			if cpu > 0 {
@@ -212,6 +215,7 @@ func BenchmarkTableDatasetFull(b *testing.B) {
 				b.ReportMetric(cpuMB*cores, "est_quiet_MB/s")
 			}
 			b.ReportMetric(mb/wall.Seconds(), "wall-MB/s")
+			b.ReportMetric(float64(stored)/(1<<20), "stored_MB")
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -312,9 +313,16 @@ func pageText(t *testing.T, b []byte) []byte {
 	m, k := binary.Uvarint(b)
 	require.Positive(t, k)
 	stored := b[k : k+int(m)]
-	if method == 0 {
+	switch method {
+	case 0:
 		return stored
+	case 2:
+		text, err := s2.Decode(nil, stored)
+		require.NoError(t, err)
+		require.EqualValues(t, n, len(text))
+		return text
 	}
+	require.EqualValues(t, 1, method)
 	d, err := zstd.NewReader(nil)
 	require.NoError(t, err)
 	defer d.Close()

@@ -3,10 +3,12 @@ package repo_test
 // The independent reader of compat_table_test.go, on the vectors of
 // docs/FORMAT.md section 25.4 for version-3 record pages: the text of a
 // version-2 page with each encrypted value's bytes moved to a section of
-// their own after it, the text stored raw or as one zstd frame.
+// their own after it, the text stored raw, as one zstd frame or as one S2
+// block.
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -32,6 +34,8 @@ func pageV3(t *testing.T, b []byte) (text, sealed []byte) {
 		defer d.Close()
 		text, err = d.DecodeAll(stored, nil)
 		require.NoError(t, err)
+	case 2:
+		text = s2Block(t, stored)
 	default:
 		t.Fatalf("method %d", method[0])
 	}
@@ -83,6 +87,13 @@ func TestCompatTableVectorsV3(t *testing.T) {
 				{{"id", "3", 0}, {"note", note, 0}},
 				{{"id", "4", 0}, {"note", note, 0}},
 			}},
+		{"43525033028204588204a003026964046e6f74650463617264040300013102000001310100707061696420696e2066756c6c3b20110e15005220030001320300000132117c150063180205290300013301fb003315006e0034017c003415006b000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728",
+			[][]indField{
+				{{"id", "1", 0}, {"note", note, 0}},
+				{{"id", "2", 0}, {"note", note, 0}, {"card", enc, 0}},
+				{{"id", "3", 0}, {"note", note, 0}},
+				{{"id", "4", 0}, {"note", note, 0}},
+			}},
 	} {
 		text, sealedBytes := pageV3(t, unhex(t, c.page))
 		r, sealed := &indReader{b: text}, &indReader{b: sealedBytes}
@@ -101,4 +112,70 @@ func TestCompatTableVectorsV3(t *testing.T) {
 		assert.Empty(t, r.b)
 		assert.Empty(t, sealed.b, "every encrypted value's bytes used")
 	}
+}
+
+// s2Block decodes an S2 block (github.com/klauspost/compress/s2's block
+// format, Snappy's plus repeat copies), written from the format's
+// description rather than with the library: uvarint(decoded length), then
+// elements by the low two bits of their tag byte — 0 a literal, 1 a copy
+// with an 11-bit offset (offset 0: repeat the last offset, with a longer
+// length), 2 and 3 copies with 16- and 32-bit offsets.
+func s2Block(t *testing.T, b []byte) []byte {
+	n, k := binary.Uvarint(b)
+	require.Positive(t, k)
+	b = b[k:]
+	le := func(m int) int { // m little-endian bytes after the tag
+		require.Greater(t, len(b), m)
+		v := 0
+		for i := m; i >= 1; i-- {
+			v = v<<8 | int(b[i])
+		}
+		return v
+	}
+	var out []byte
+	offset := 0
+	for len(b) > 0 {
+		tag := b[0]
+		var length int
+		switch tag & 3 {
+		case 0:
+			x, h := int(tag>>2), 1
+			if x >= 60 {
+				h = x - 58
+				x = le(h - 1)
+			}
+			require.GreaterOrEqual(t, len(b), h+x+1)
+			out = append(out, b[h:h+x+1]...)
+			b = b[h+x+1:]
+			continue
+		case 1:
+			code := int(tag>>2) & 7
+			o := int(tag&0xe0)<<3 | le(1)
+			b = b[2:]
+			length = code + 4
+			if o != 0 {
+				offset = o
+			} else {
+				extra := map[int]int{5: 1, 6: 2, 7: 3}[code]
+				if extra > 0 {
+					b = append([]byte{0}, b...) // le reads after a tag byte
+					v := le(extra)
+					b = b[1+extra:]
+					length = 4 + v + map[int]int{5: 4, 6: 1 << 8, 7: 1 << 16}[code]
+				}
+			}
+		case 2:
+			length, offset = 1+int(tag>>2), le(2)
+			b = b[3:]
+		case 3:
+			length, offset = 1+int(tag>>2), le(4)
+			b = b[5:]
+		}
+		require.True(t, offset > 0 && offset <= len(out), "copy offset %d at %d", offset, len(out))
+		for range length {
+			out = append(out, out[len(out)-offset])
+		}
+	}
+	require.EqualValues(t, n, len(out))
+	return out
 }

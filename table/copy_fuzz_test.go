@@ -25,7 +25,7 @@ func FuzzRelink(f *testing.F) {
 	f.Add(appendDeltaEntry(d, DeltaEntry{Key: []byte("b"), Deleted: true}))
 	f.Add(buildPage([2]string{"a", "1"}, [2]string{"b", "2"}))
 	f.Add([]byte("CIX1\x03\x01"))
-	for _, v := range []string{vecPageV2, vecPageV3, vecPageV3Zstd} {
+	for _, v := range []string{vecPageV2, vecPageV3, vecPageV3Zstd, vecPageV3S2} {
 		b, _ := hex.DecodeString(v)
 		f.Add(b)
 	}

@@ -203,7 +203,7 @@ func FuzzDecodePage(f *testing.F) {
 	f.Add(buildPageV2(f, [][]byte{[]byte("k")}, [][]byte{AppendRecord(nil, classify.Record{{Name: "c", Value: classify.EncryptedPrefix + base64.RawURLEncoding.EncodeToString(raw)}})}))
 	f.Add([]byte("CRP2"))
 	f.Add(buildPageV3(f, [][]byte{[]byte("k")}, [][]byte{AppendRecord(nil, classify.Record{{Name: "c", Value: classify.EncryptedPrefix + base64.RawURLEncoding.EncodeToString(raw)}})}))
-	for _, v := range []string{vecPageV3, vecPageV3Zstd} {
+	for _, v := range []string{vecPageV3, vecPageV3Zstd, vecPageV3S2} {
 		b, _ := hex.DecodeString(v)
 		f.Add(b)
 	}

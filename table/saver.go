@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/custodia-backup/custodia/internal/bufpool"
 	"github.com/custodia-backup/custodia/repo"
 )
@@ -22,7 +20,7 @@ type saver struct {
 	ctx    context.Context // canceled at the first error
 	cancel context.CancelCauseFunc
 	jobs   chan *pageJob
-	enc    *zstd.Encoder // of record pages' text
+	enc    textCompressor // of record pages' text
 	wg     sync.WaitGroup
 	added  atomic.Uint64
 	stored atomic.Uint64
