@@ -2,6 +2,7 @@ package repo_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -237,4 +238,41 @@ func TestObjectLockAttack(t *testing.T) {
 	}
 	assert.Positive(t, deleted, "the retention floor is not locked")
 	requireRestorable(t, st)
+}
+
+// TestObjectLockSitesUnreachable: when the S3 site cannot be reached, a
+// locked repository still opens (with a warning) and reads, but prune and
+// forget refuse, since they could not tell locked objects from others.
+func TestObjectLockSitesUnreachable(t *testing.T) {
+	ctx := context.Background()
+	t.Cleanup(repo.SetMinLockPeriod(time.Second))
+	local := t.TempDir()
+	bucket := testservers.S3Locked(t)
+	st, err := storage.Open(ctx, []string{local, bucket}, storage.WithShards(2, 2))
+	require.NoError(t, err)
+	r, err := repo.Init(ctx, st, password, fastArgon, repo.WithObjectLock(storage.LockGovernance, time.Hour))
+	require.NoError(t, err)
+	id := saveFiles(t, r, "h", 1, 2)
+	require.NoError(t, r.Close(ctx))
+	require.NoError(t, st.Close())
+
+	// The same bucket behind a port nobody listens on.
+	gone := strings.Replace(bucket, "endpoint=http%3A%2F%2F127.0.0.1%3A", "endpoint=http%3A%2F%2F127.0.0.1%3A1", 1)
+	require.NotEqual(t, bucket, gone)
+	st2, err := storage.Open(ctx, []string{local, gone}, storage.WithAllowUnreachable())
+	require.NoError(t, err)
+	defer st2.Close()
+	r2, err := repo.Open(ctx, st2, password)
+	require.NoError(t, err)
+	warned := false
+	for _, w := range r2.Warnings() {
+		warned = warned || errors.Is(w, repo.ErrLockConfigured)
+	}
+	assert.True(t, warned, "opening warns that new objects are written unlocked: %v", r2.Warnings())
+	_, err = r2.LoadSnapshot(ctx, id)
+	require.NoError(t, err, "reads work from the local shards")
+	_, err = r2.Prune(ctx, repo.PruneOptions{Margin: time.Second})
+	require.ErrorIs(t, err, repo.ErrLockConfigured)
+	_, _, err = r2.PlanForget(ctx, repo.ForgetOptions{Policy: repo.KeepPolicy{Last: 1}})
+	require.ErrorIs(t, err, repo.ErrLockConfigured)
 }
