@@ -249,11 +249,14 @@ func (r *Repository) AppendAudit(ctx context.Context, e AuditEntry) error {
 	}
 	r.auditMu.Lock()
 	defer r.auditMu.Unlock()
+	r.completeNewestAudit(ctx)
 	seq, h, err := r.appendAudit(ctx, payload, nil)
 	// Writers that appended meanwhile may have left this entry more than
 	// auditWindow seq values behind, where appends no longer look for
 	// heads: link it from a merge entry, so that no branch stays forked.
-	for range 3 {
+	// A writer starved on a loaded machine may be overtaken again while
+	// it writes the merge, hence a generous bound.
+	for range 16 {
 		if err != nil {
 			return err
 		}
@@ -265,6 +268,43 @@ func (r *Repository) AppendAudit(ctx context.Context, e AuditEntry) error {
 		seq, h, err = r.appendAudit(ctx, merge, &h)
 	}
 	return err
+}
+
+// newestAuditEntries returns the names of the entries among the newest
+// auditWindow seq values: those an append killed mid-write may have left
+// with missing shards (verify reports them as an interrupted write, the
+// next append completes them).
+func (r *Repository) newestAuditEntries(ctx context.Context) (map[string]bool, error) {
+	entries, _, err := r.listAudit(ctx)
+	if err != nil || len(entries) == 0 {
+		return nil, err
+	}
+	top := entries[len(entries)-1].seq
+	out := make(map[string]bool)
+	for _, e := range entries {
+		if e.seq+auditWindow >= top {
+			out[e.name] = true
+		}
+	}
+	return out, nil
+}
+
+// completeNewestAudit rewrites the missing shards of the newest audit
+// entries, those an append killed after writing k of its shards leaves
+// readable but short of redundancy. Corrupt shards are left for verify to
+// report; failures are not the append's concern.
+func (r *Repository) completeNewestAudit(ctx context.Context) {
+	newest, err := r.newestAuditEntries(ctx)
+	if err != nil {
+		return
+	}
+	for name := range newest {
+		h, err := r.store.Check(ctx, name, false)
+		if err != nil || h.OK() || !h.Recoverable() || !onlyMissing(h) {
+			continue
+		}
+		_, _ = r.store.Repair(ctx, name)
+	}
 }
 
 // appendAudit writes one entry linking the heads (and extra, if not nil)

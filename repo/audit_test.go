@@ -163,3 +163,41 @@ func TestAuditConcurrentWriters(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, rep.Heads, 1, "one append merges every head: %s", strings.Join(rep.Heads, " "))
 }
+
+// An append killed after writing k of its shards leaves a readable entry
+// short of redundancy: verify reports it as an interrupted write while it
+// is among the newest entries, the next append completes it, and a shard
+// missing from an older entry is damage.
+func TestAuditAppendKilledMidWrite(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	r, st := newRepo(t, dir)
+	require.NoError(t, r.AppendAudit(ctx, repo.AuditEntry{Op: "backup"}))
+	var name string
+	for n, err := range st.List(ctx, "audit/") {
+		require.NoError(t, err)
+		name = n
+	}
+	require.NotEmpty(t, name)
+	require.NoError(t, deleteShard(st, dir, name, 0))
+
+	rep, err := r.Check(ctx, repo.CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	assert.Empty(t, rep.Findings)
+	assert.Equal(t, []string{name}, rep.Incomplete)
+
+	require.NoError(t, r.AppendAudit(ctx, repo.AuditEntry{Op: "verify"}))
+	h, err := st.Check(ctx, name, true)
+	require.NoError(t, err)
+	assert.True(t, h.OK(), "the next append completes the entry: %v", h.Bad)
+
+	// Past the newest entries, a missing shard is damage.
+	for range 6 {
+		require.NoError(t, r.AppendAudit(ctx, repo.AuditEntry{Op: "backup"}))
+	}
+	require.NoError(t, deleteShard(st, dir, name, 1))
+	rep, err = r.Check(ctx, repo.CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	assert.True(t, rep.Damaged())
+	assert.Empty(t, rep.Incomplete)
+}

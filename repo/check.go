@@ -218,6 +218,10 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	newestAudit, err := c.r.newestAuditEntries(ctx)
+	if err != nil {
+		return err
+	}
 	return parallel(ctx, len(names), 2*runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
 		h, indexErr, err := c.checkMetadataObject(ctx, names[i])
 		if err != nil {
@@ -225,10 +229,11 @@ func (c *checker) checkMetadataObjects(ctx context.Context) error {
 			return nil
 		}
 		// An interrupted write: an unreferenced object too short to read
-		// with nothing corrupt, or an object of a prune in flight missing
-		// shards.
+		// with nothing corrupt, or an object of a prune in flight or one
+		// of the newest audit entries (an append killed after k of its
+		// shards; the next append completes it) missing shards.
 		interrupted := unreferencedKind(names[i]) && !h.Recoverable() && missingOrUnreachable(h) ||
-			interruptedPruneObject(names[i], inFlight) && onlyMissing(h)
+			(interruptedPruneObject(names[i], inFlight) || newestAudit[names[i]]) && onlyMissing(h)
 		if !h.OK() && interrupted {
 			c.mu.Lock()
 			c.rep.Incomplete = append(c.rep.Incomplete, names[i])
