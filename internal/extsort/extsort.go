@@ -8,6 +8,7 @@ package extsort
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"container/heap"
 	"encoding/binary"
 	"errors"
@@ -112,8 +113,21 @@ func (s *Sorter) value(e entry) []byte {
 	return s.chunks[e.chunk][e.off+e.klen : e.off+e.klen+e.vlen]
 }
 
+// sortBuffer sorts the buffer by key, pairs of equal keys in the order
+// they were added: the entries are in that order, which is that of their
+// place in the chunks, so an unstable sort ordered by key and then place
+// gives the stable order, without the stable sort's rotations (which
+// moved entries O(n log² n) times).
 func (s *Sorter) sortBuffer() {
-	slices.SortStableFunc(s.entries, func(a, b entry) int { return bytes.Compare(s.key(a), s.key(b)) })
+	slices.SortFunc(s.entries, func(a, b entry) int {
+		if c := bytes.Compare(s.key(a), s.key(b)); c != 0 {
+			return c
+		}
+		if a.chunk != b.chunk {
+			return cmp.Compare(a.chunk, b.chunk)
+		}
+		return cmp.Compare(a.off, b.off)
+	})
 }
 
 // spill writes the sorted buffer to a new run file.

@@ -112,3 +112,23 @@ func TestMergeHoldsOnlyReadBuffers(t *testing.T) {
 		})
 	}
 }
+
+// Equal keys keep the order in which they were added when their pairs lie
+// in different chunks of the buffer.
+func TestSortStableAcrossChunks(t *testing.T) {
+	s := New(t.TempDir(), 64<<20)
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(3, 4))
+	var want [][2]string
+	pad := bytes.Repeat([]byte{'x'}, 1000)
+	for i := range 4000 {
+		k := fmt.Sprintf("k%03d", rng.IntN(300))
+		v := fmt.Sprintf("v%d-%s", i, pad)
+		want = append(want, [2]string{k, v})
+		require.NoError(t, s.Add([]byte(k), []byte(v)))
+	}
+	require.Greater(t, len(s.chunks), 2, "the pairs span chunks")
+	slices.SortStableFunc(want, func(a, b [2]string) int { return bytes.Compare([]byte(a[0]), []byte(b[0])) })
+	assert.Equal(t, want, sortAll(t, s))
+	assert.Zero(t, s.Spilled())
+}
