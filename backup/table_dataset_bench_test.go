@@ -196,14 +196,17 @@ func BenchmarkTableDatasetFull(b *testing.B) {
 				seq, _, _ := partsOf(dir, tb.glob)
 				runtime.GC()
 				b.StartTimer()
-				start, startCPU, startProc := time.Now(), cpuTime(), readProcTime()
+				startProc := readProcTime()
+				start, startCPU := time.Now(), cpuTime()
 				s, err := backup.Table(ctx, r, tb.name, tb.key, seq, backup.WithTempDir(b.TempDir()))
 				if err != nil {
 					b.Fatal(err)
 				}
 				cpu += cpuTime() - startCPU
 				wall += time.Since(start)
+				b.StopTimer()
 				busy += startProc.coresBusy()
+				b.StartTimer()
 				stored = s.Stats.StoredAdded
 			}
 			mb := float64(size) * float64(b.N) / (1 << 20)

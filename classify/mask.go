@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // MaskMethod names a masking algorithm, as used by database middleware.
@@ -162,15 +163,18 @@ func (m Mask) maskRange(s string, from, to int) string {
 	if lo < 0 || i <= from {
 		return s
 	}
+	// One allocation, the mask character written once and copied.
 	c := m.char()
-	var b strings.Builder
-	b.Grow(lo + (i-from)*utf8.RuneLen(c) + len(s) - hi)
-	b.WriteString(s[:lo])
-	for range i - from {
-		b.WriteRune(c)
+	n := utf8.RuneLen(c)
+	buf := make([]byte, lo+(i-from)*n+len(s)-hi)
+	copy(buf, s[:lo])
+	mid := buf[lo : lo+(i-from)*n]
+	utf8.EncodeRune(mid, c)
+	for done := n; done < len(mid); done *= 2 {
+		copy(mid[done:], mid[:done])
 	}
-	b.WriteString(s[hi:])
-	return b.String()
+	copy(buf[lo+len(mid):], s[hi:])
+	return unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written again
 }
 
 // maskRunes is maskRange rune by rune: a byte that is not UTF-8 becomes
