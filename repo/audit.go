@@ -327,7 +327,7 @@ func (r *Repository) appendAudit(ctx context.Context, payload []byte, extra *[32
 	obj := sealAuditEntry(r.dataKey, seq, heads, payload)
 	h := auditHash(obj)
 	name := auditName(seq, h)
-	if err := r.store.Put(ctx, name, obj); err != nil {
+	if err := r.putAuditEntry(ctx, name, func() error { return r.store.Put(ctx, name, obj) }); err != nil {
 		// An append cut short (a site down without degraded writes)
 		// removes the shards it wrote, leaving no fragment for verify to
 		// find: the name is this entry's own (seq and content hash).

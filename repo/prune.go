@@ -154,7 +154,13 @@ func (r *Repository) Prune(ctx context.Context, opts PruneOptions) (*PruneReport
 	if opts.DryRun {
 		return rep, err
 	}
-	return rep, r.audit(ctx, "prune", rep.auditArgs(), err)
+	actx := ctx
+	if rep != nil {
+		// It ran: a kill while its entry is written must leave an
+		// interrupted prune step, which the next prune finishes.
+		actx = journalAudit(ctx)
+	}
+	return rep, r.audit(actx, "prune", rep.auditArgs(), err)
 }
 
 // auditArgs are the audit log's arguments of a prune: what it deleted

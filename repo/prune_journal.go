@@ -19,6 +19,25 @@ import (
 // delete what was being written, delete what was being deleted
 // (docs/FORMAT.md §19.6).
 
+// journalAuditKey marks a context whose audit appends are journaled.
+type journalAuditKey struct{}
+
+// journalAudit returns ctx in which an audit append (appendAudit) writes
+// its entry under a journal, as prune's own entry is: a prune killed
+// while appending it leaves an interrupted step, not a damaged entry.
+func journalAudit(ctx context.Context) context.Context {
+	return context.WithValue(ctx, journalAuditKey{}, true)
+}
+
+// putAuditEntry runs put, the write of audit entry name, under a journal
+// when ctx asks for one (journalAudit).
+func (r *Repository) putAuditEntry(ctx context.Context, name string, put func() error) error {
+	if ctx.Value(journalAuditKey{}) == nil {
+		return put()
+	}
+	return r.journaled(ctx, []string{name}, nil, put)
+}
+
 // journaled runs fn between writing a journal naming the objects and
 // deleting it.
 func (r *Repository) journaled(ctx context.Context, writing, deleting []string, fn func() error) error {

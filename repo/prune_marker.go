@@ -69,7 +69,7 @@ func decodePruneMarker(id ID, b []byte) (*pruneMarker, error) {
 		}
 	}
 	for _, n := range append(append(slices.Clone(m.Incomplete), m.Writing...), m.Deleting...) {
-		if !strings.HasPrefix(n, snapshotPrefix) && !strings.HasPrefix(n, indexPrefix) && !strings.HasPrefix(n, prunePrefix) && !strings.HasPrefix(n, packsPrefix) {
+		if !strings.HasPrefix(n, snapshotPrefix) && !strings.HasPrefix(n, indexPrefix) && !strings.HasPrefix(n, prunePrefix) && !strings.HasPrefix(n, packsPrefix) && !strings.HasPrefix(n, auditPrefix) {
 			return nil, fmt.Errorf("%w: prune marker %s names %q", ErrMalformed, id, n)
 		}
 	}
