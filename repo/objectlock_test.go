@@ -144,12 +144,19 @@ func TestObjectLockPrune(t *testing.T) {
 	require.NoError(t, err)
 	time.Sleep(time.Until(sretBefore.Latest.Add(-2 * time.Second)))
 	opts := repo.PruneOptions{Margin: time.Second, Memory: 1 << 20, TempDir: t.TempDir()}
+	before := packRetentions(t, r)
 	pruned := time.Now()
 	rep, err := r.Prune(ctx, opts)
 	require.NoError(t, err)
+	// The packs of the first save end before the snapshot's lock, so some
+	// are due; packs written later (the third save's, when the saves are
+	// slow) may not be, and need only end past half a period.
 	assert.Positive(t, rep.LocksExtended)
 	for name, ret := range packRetentions(t, r) {
-		assert.False(t, ret.Earliest.Before(pruned.Add(period).Truncate(time.Second)), "%s: %v", name, ret.Earliest)
+		assert.False(t, ret.Earliest.Before(pruned.Add(period/2).Truncate(time.Second)), "%s: %v", name, ret.Earliest)
+		if b, ok := before[name]; ok && b.Earliest.Before(pruned.Add(period/2)) {
+			assert.False(t, ret.Earliest.Before(pruned.Add(period).Truncate(time.Second)), "%s due, not extended: %v", name, ret.Earliest)
+		}
 	}
 	sret, err := r.Store().Retention(ctx, "snapshots/"+second.String())
 	require.NoError(t, err)
