@@ -343,6 +343,9 @@ func (c *checker) checkSnapshots(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if err := c.r.idx.failed(); err != nil {
+				return errLocalIndexCache(err)
+			}
 			c.add(Finding{Severity: Lost, Object: "tree " + id.String(), Message: fmt.Sprintf("tree %s: %v", id, err)})
 			continue
 		}
@@ -368,7 +371,17 @@ func (c *checker) checkSnapshots(ctx context.Context) error {
 		}
 	}
 	c.rep.DataBlobs = len(data)
+	// A local index cache that failed to read is this machine's trouble,
+	// not the repository's: the check stops with it instead of reporting
+	// the blobs it could not look up as lost.
+	if err := c.r.idx.failed(); err != nil {
+		return errLocalIndexCache(err)
+	}
 	return nil
+}
+
+func errLocalIndexCache(err error) error {
+	return fmt.Errorf("read the local index cache: %w", err)
 }
 
 func (c *checker) checkPacks(ctx context.Context) error {

@@ -335,14 +335,25 @@ func (x *index) lookup(h BlobHandle) (location, packInfo, bool) {
 }
 
 // lookupErr is lookup that returns an error reading the cache.
+// The error is also kept, as get keeps it, for Flush and Check to report.
 func (x *index) lookupErr(h BlobHandle) (location, packInfo, bool, error) {
 	x.mu.RLock()
-	defer x.mu.RUnlock()
 	loc, ok, err := x.getLocked(h)
-	if !ok || err != nil {
+	var p packInfo
+	if ok && err == nil {
+		p = x.packs[loc.pack]
+	}
+	x.mu.RUnlock()
+	if err != nil {
+		x.mu.Lock()
+		x.setErr(err)
+		x.mu.Unlock()
 		return location{}, packInfo{}, false, err
 	}
-	return loc, x.packs[loc.pack], true, nil
+	if !ok {
+		return location{}, packInfo{}, false, nil
+	}
+	return loc, p, true, nil
 }
 
 // totals returns the number of blobs and their plaintext bytes.

@@ -304,6 +304,14 @@ func TestIndexCacheReopen(t *testing.T) {
 		}
 	}
 	save(r, 3000)
+	var content []ID
+	for id := range blobs {
+		content = append(content, id)
+	}
+	tid, err := r.SaveTree(ctx, &Tree{Nodes: []Node{{Name: "f", Type: NodeFile, Content: content}}})
+	require.NoError(t, err)
+	_, err = r.SaveSnapshot(ctx, &Snapshot{Kind: KindFiles, Tree: tid})
+	require.NoError(t, err)
 	require.NoError(t, r.Flush(ctx))
 	require.NoError(t, r.Close(ctx))
 
@@ -316,7 +324,7 @@ func TestIndexCacheReopen(t *testing.T) {
 	require.NoError(t, r2.Flush(ctx))
 	checkAll(r2)
 	n, _ := r2.idx.totals()
-	assert.Equal(t, len(blobs), n)
+	assert.Equal(t, len(blobs)+1, n, "the blobs and the tree")
 	// Killed: no Close. The cache files are already unlinked.
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
@@ -327,7 +335,7 @@ func TestIndexCacheReopen(t *testing.T) {
 	checkAll(r3)
 	st3, err := r3.RepoStats(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, len(blobs), st3.Blobs)
+	assert.Equal(t, len(blobs)+1, st3.Blobs)
 
 	// A cache file changed under the index fails to authenticate: the read
 	// is an error, never a wrong place or a missing blob.
@@ -337,6 +345,12 @@ func TestIndexCacheReopen(t *testing.T) {
 		_, err := s.f.WriteAt(make([]byte, s.blockSize()*len(s.first)), 0)
 		require.NoError(t, err)
 	}
+	// A check stops with the cache's error instead of reporting the tree
+	// and blobs it could not look up as lost.
+	rep, err := r3.Check(ctx, CheckOptions{})
+	require.ErrorIs(t, err, ErrMalformed)
+	require.ErrorContains(t, err, "read the local index cache")
+	assert.Nil(t, rep)
 	var failed int
 	for id := range blobs {
 		_, err := r3.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: id}, nil)
