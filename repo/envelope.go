@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/custodia-backup/custodia/crypto"
 	"github.com/custodia-backup/custodia/internal/bufpool"
+	"github.com/custodia-backup/custodia/internal/zstdenc"
 )
 
 // Envelope layout of every sealed metadata object (config, index files,
@@ -49,7 +48,7 @@ const (
 var (
 	// zstdEncoder is the fastest level's encoder: the default for blobs,
 	// and the one for metadata and for worthCompressing's samples.
-	zstdEncoder    = newEncoder(zstd.SpeedFastest)
+	zstdEncoder    = zstdenc.Level(zstd.SpeedFastest)
 	zstdDecoder, _ = zstd.NewReader(nil,
 		zstd.WithDecoderConcurrency(0),
 		zstd.WithDecoderMaxMemory(1<<30),
@@ -72,27 +71,9 @@ const (
 
 // betterEncoders holds the encoders of the levels other than fastest,
 // made when a repository first needs one.
-var betterEncoders = map[Compression]func() *zstd.Encoder{
-	CompressionDefault: sync.OnceValue(func() *zstd.Encoder { return newEncoder(zstd.SpeedDefault) }),
-	CompressionBetter:  sync.OnceValue(func() *zstd.Encoder { return newEncoder(zstd.SpeedBetterCompression) }),
-}
-
-// newEncoder returns a zstd encoder of the given level for EncodeAll, one
-// encoder state per core.
-func newEncoder(level zstd.EncoderLevel) *zstd.Encoder {
-	e, _ := zstd.NewWriter(nil,
-		zstd.WithEncoderLevel(level),
-		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
-		zstd.WithLowerEncoderMem(true),
-		zstd.WithZeroFrames(true),
-		// A 1 MiB window: chunks average 1 MiB, and a larger window only
-		// made each encoder keep up to 9 MiB of history (one encoder per
-		// core) for 0.03% of repository size on the shared dataset.
-		zstd.WithWindowSize(1<<20),
-		// Every payload is authenticated by its AEAD tag and blobs are
-		// re-hashed against their IDs: zstd's own checksum adds nothing.
-		zstd.WithEncoderCRC(false))
-	return e
+var betterEncoders = map[Compression]zstd.EncoderLevel{
+	CompressionDefault: zstd.SpeedDefault,
+	CompressionBetter:  zstd.SpeedBetterCompression,
 }
 
 // encoder returns the encoder of level c; ok is false for an unknown level.
@@ -100,8 +81,8 @@ func (c Compression) encoder() (enc *zstd.Encoder, ok bool) {
 	if c == "" || c == CompressionFastest {
 		return zstdEncoder, true
 	}
-	if f, ok := betterEncoders[c]; ok {
-		return f(), true
+	if l, ok := betterEncoders[c]; ok {
+		return zstdenc.Level(l), true
 	}
 	return nil, false
 }

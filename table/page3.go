@@ -3,12 +3,12 @@ package table
 import (
 	"encoding/binary"
 	"fmt"
-	"runtime"
 	"sync"
 
 	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/custodia-backup/custodia/internal/zstdenc"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -66,19 +66,19 @@ func (c textCompressor) compress(scratch, text []byte) []byte {
 // level (repo.Config.Compression), made when first needed.
 var textEncoders = map[repo.Compression]func() textCompressor{
 	repo.CompressionFastest: func() textCompressor { return textCompressor{method: textS2} },
-	repo.CompressionDefault: sync.OnceValue(func() textCompressor {
-		return textCompressor{method: textZstd, zstd: newTextEncoder(zstd.SpeedDefault)}
-	}),
-	repo.CompressionBetter: sync.OnceValue(func() textCompressor {
-		return textCompressor{method: textZstd, zstd: newTextEncoder(zstd.SpeedBetterCompression)}
-	}),
+	repo.CompressionDefault: func() textCompressor {
+		return textCompressor{method: textZstd, zstd: zstdenc.Level(zstd.SpeedDefault)}
+	},
+	repo.CompressionBetter: func() textCompressor {
+		return textCompressor{method: textZstd, zstd: zstdenc.Level(zstd.SpeedBetterCompression)}
+	},
 }
 
 // fastestZstd is zstd's fastest level, which version-3 pages were written
 // with at the fastest repository level before S2 (kept for tests).
-var fastestZstd = sync.OnceValue(func() textCompressor {
-	return textCompressor{method: textZstd, zstd: newTextEncoder(zstd.SpeedFastest)}
-})
+func fastestZstd() textCompressor {
+	return textCompressor{method: textZstd, zstd: zstdenc.Level(zstd.SpeedFastest)}
+}
 
 // textEncoder returns the compressor of level c (the fastest for "" or a
 // level this build does not know).
@@ -87,19 +87,6 @@ func textEncoder(c repo.Compression) textCompressor {
 		return f()
 	}
 	return textEncoders[repo.CompressionFastest]()
-}
-
-func newTextEncoder(level zstd.EncoderLevel) *zstd.Encoder {
-	e, _ := zstd.NewWriter(nil,
-		zstd.WithEncoderLevel(level),
-		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
-		zstd.WithLowerEncoderMem(true),
-		zstd.WithZeroFrames(true),
-		zstd.WithWindowSize(1<<20),
-		// The page is sealed with an AEAD and re-hashed against its ID on
-		// every read: zstd's checksum adds nothing.
-		zstd.WithEncoderCRC(false))
-	return e
 }
 
 var (
