@@ -249,7 +249,6 @@ func (r *Repository) AppendAudit(ctx context.Context, e AuditEntry) error {
 	}
 	r.auditMu.Lock()
 	defer r.auditMu.Unlock()
-	r.completeNewestAudit(ctx)
 	seq, h, err := r.appendAudit(ctx, payload, nil)
 	// Writers that appended meanwhile may have left this entry more than
 	// auditWindow seq values behind, where appends no longer look for
@@ -260,7 +259,7 @@ func (r *Repository) AppendAudit(ctx context.Context, e AuditEntry) error {
 		if err != nil {
 			return err
 		}
-		_, top, err := r.auditHeads(ctx)
+		_, top, _, err := r.auditHeads(ctx)
 		if err != nil || seq+auditWindow >= top {
 			return err
 		}
@@ -270,49 +269,58 @@ func (r *Repository) AppendAudit(ctx context.Context, e AuditEntry) error {
 	return err
 }
 
-// newestAuditEntries returns the names of the entries among the newest
-// auditWindow seq values: those an append killed mid-write may have left
-// with missing shards (verify reports them as an interrupted write, the
-// next append completes them).
-func (r *Repository) newestAuditEntries(ctx context.Context) (map[string]bool, error) {
-	entries, _, err := r.listAudit(ctx)
-	if err != nil || len(entries) == 0 {
-		return nil, err
+// newestAudit returns the entries (sorted by seq) among the newest
+// auditWindow seq values: where appends look for heads, and those an
+// append killed mid-write may have left with missing shards (verify
+// reports them as an interrupted write, the next append completes them).
+func newestAudit(entries []auditObject) []auditObject {
+	if len(entries) == 0 {
+		return nil
 	}
 	top := entries[len(entries)-1].seq
+	i := len(entries)
+	for i > 0 && entries[i-1].seq+auditWindow >= top {
+		i--
+	}
+	return entries[i:]
+}
+
+// newestAuditEntries returns the names of newestAudit's entries.
+func (r *Repository) newestAuditEntries(ctx context.Context) (map[string]bool, error) {
+	entries, _, err := r.listAudit(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[string]bool)
-	for _, e := range entries {
-		if e.seq+auditWindow >= top {
-			out[e.name] = true
-		}
+	for _, e := range newestAudit(entries) {
+		out[e.name] = true
 	}
 	return out, nil
 }
 
-// completeNewestAudit rewrites the missing shards of the newest audit
-// entries, those an append killed after writing k of its shards leaves
-// readable but short of redundancy. Corrupt shards are left for verify to
-// report; failures are not the append's concern.
-func (r *Repository) completeNewestAudit(ctx context.Context) {
-	newest, err := r.newestAuditEntries(ctx)
-	if err != nil {
-		return
-	}
-	for name := range newest {
-		h, err := r.store.Check(ctx, name, false)
+// completeAudit rewrites the missing shards of the given entries, those an
+// append killed after writing k of its shards leaves readable but short of
+// redundancy. Corrupt shards are left for verify to report; failures are
+// not the append's concern.
+func (r *Repository) completeAudit(ctx context.Context, entries []auditObject) {
+	for _, e := range entries {
+		h, err := r.store.Check(ctx, e.name, false)
 		if err != nil || h.OK() || !h.Recoverable() || !onlyMissing(h) {
 			continue
 		}
-		_, _ = r.store.Repair(ctx, name)
+		_, _ = r.store.Repair(ctx, e.name)
 	}
 }
 
 // appendAudit writes one entry linking the heads (and extra, if not nil)
 // and returns its seq and hash.
 func (r *Repository) appendAudit(ctx context.Context, payload []byte, extra *[32]byte) (uint64, [32]byte, error) {
-	heads, top, err := r.auditHeads(ctx)
+	heads, top, recent, err := r.auditHeads(ctx)
 	if err != nil {
 		return 0, [32]byte{}, err
+	}
+	if extra == nil { // the first write of an append, not a merge
+		r.completeAudit(ctx, recent)
 	}
 	if extra != nil && !slices.Contains(heads, *extra) {
 		heads = append(heads, *extra)
@@ -340,21 +348,16 @@ func (r *Repository) appendAudit(ctx context.Context, payload []byte, extra *[32
 }
 
 // auditHeads returns the hashes of the entries no other entry links to,
-// among the seq values within auditWindow of the highest, and the highest
-// seq. It reads only clear headers.
-func (r *Repository) auditHeads(ctx context.Context) ([][32]byte, uint64, error) {
+// among the newest (newestAudit), the highest seq, and those newest
+// entries. It reads only clear headers.
+func (r *Repository) auditHeads(ctx context.Context) ([][32]byte, uint64, []auditObject, error) {
 	entries, _, err := r.listAudit(ctx)
 	if err != nil || len(entries) == 0 {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	top := entries[len(entries)-1].seq
+	recent := newestAudit(entries)
 	linked := make(map[[32]byte]bool)
-	var recent []auditObject
-	for _, e := range entries {
-		if e.seq+auditWindow < top {
-			continue
-		}
-		recent = append(recent, e)
+	for _, e := range recent {
 		b, _, err := r.store.Get(ctx, e.name)
 		if err != nil {
 			continue // an unreadable entry links nothing; verify reports it
@@ -376,7 +379,7 @@ func (r *Repository) auditHeads(ctx context.Context) ([][32]byte, uint64, error)
 			heads = append(heads, e.hash)
 		}
 	}
-	return heads, top, nil
+	return heads, entries[len(entries)-1].seq, recent, nil
 }
 
 // role returns the role of this session.
