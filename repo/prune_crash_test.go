@@ -16,8 +16,13 @@ import (
 	"github.com/custodia-backup/custodia/storage"
 )
 
-// pruneChildEnv names the repository folder a child process prunes.
-const pruneChildEnv = "CUSTODIA_TEST_PRUNE_CHILD"
+// pruneChildEnv names the repository folder a child process prunes;
+// pruneChildTempEnv the parent's folder for its spill files (a killed child
+// never runs t.TempDir's cleanup, so the parent owns the folder).
+const (
+	pruneChildEnv     = "CUSTODIA_TEST_PRUNE_CHILD"
+	pruneChildTempEnv = "CUSTODIA_TEST_PRUNE_CHILD_TEMP"
+)
 
 // TestPruneChild is the child of TestPruneKilled: it prunes the repository
 // named by the environment until it is killed.
@@ -33,7 +38,7 @@ func TestPruneChild(t *testing.T) {
 	require.NoError(t, err)
 	// A tiny margin: each run sweeps what the run before marked, so kills
 	// land in both phases; little memory: blob IDs spill.
-	_, err = r.Prune(ctx, repo.PruneOptions{Margin: time.Millisecond, Memory: 1 << 20, TempDir: t.TempDir(), MaxUnused: 0.3})
+	_, err = r.Prune(ctx, repo.PruneOptions{Margin: time.Millisecond, Memory: 1 << 20, TempDir: os.Getenv(pruneChildTempEnv), MaxUnused: 0.3})
 	require.NoError(t, err)
 }
 
@@ -71,9 +76,10 @@ func TestPruneKilled(t *testing.T) {
 		_, err = r.Forget(ctx, plan)
 		require.NoError(t, err)
 	}
+	spill := t.TempDir()
 	child := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestPruneChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), pruneChildEnv+"="+dir)
+		cmd.Env = append(os.Environ(), pruneChildEnv+"="+dir, pruneChildTempEnv+"="+spill)
 		return cmd
 	}
 	// Calibrate: how long one uninterrupted prune takes.
