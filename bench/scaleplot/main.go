@@ -1,8 +1,12 @@
-// Command scaleplot draws the results of bench/scale: for each kind of
-// data (the shared dataset, the small-files tree) one chart of time and
+// Command scaleplot draws the results of bench/scale and bench/indexscale:
+// for each kind of data (the shared dataset, the small-files tree, the
+// synthetic repository of millions of index entries) one chart of time and
 // one of peak RSS against size, with a panel per step (backup v1, backup
-// v2, restore, verify) and a line per tool. It writes SVG and, when
-// headless chromium is installed, renders each to PNG.
+// v2, restore, verify, ...) and a line per tool. The time chart draws wall
+// seconds as solid lines and CPU seconds (user + sys) as dashed lines of
+// the same colour: on a shared machine the CPU seconds are what show how
+// the work grows. It writes SVG and, when headless chromium is installed,
+// renders each to PNG.
 //
 // Usage: go run ./bench/scaleplot --in WORK/scale.tsv --out docs
 package main
@@ -33,7 +37,7 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	for _, kind := range []string{"dataset", "files"} {
+	for _, kind := range []string{"dataset", "files", "index"} {
 		for _, m := range metrics {
 			c := build(rows, kind, m)
 			if c == nil {
@@ -65,8 +69,9 @@ func fatal(err error) {
 // row is one line of scale.tsv.
 type row struct {
 	kind, tool, step string
+	size             float64 // the size column: MiB, files or index entries
 	files, bytes     float64
-	secs, rss        float64
+	secs, cpu, rss   float64 // cpu: user + sys seconds
 	load             float64
 	date             string
 }
@@ -86,11 +91,17 @@ func parse(r io.Reader) ([]row, error) {
 			}
 			return v
 		}
-		rw := row{kind: f[0], tool: f[4], step: f[5], files: num(2), bytes: num(3), secs: num(6), rss: num(9), load: num(11)}
+		rw := row{kind: f[0], tool: f[4], step: f[5], size: num(1), files: num(2), bytes: num(3),
+			secs: num(6), rss: num(9), load: num(11)}
+		if usr, sys := num(7), num(8); usr >= 0 && sys >= 0 {
+			rw.cpu = usr + sys
+		} else {
+			rw.cpu = -1
+		}
 		if len(f) > 12 {
 			rw.date = f[12]
 		}
-		if rw.files < 0 || rw.bytes < 0 || rw.secs < 0 || rw.rss < 0 {
+		if rw.size < 0 || rw.files < 0 || rw.bytes < 0 || rw.secs < 0 || rw.cpu < 0 || rw.rss < 0 {
 			return nil, fmt.Errorf("line %d: not a result line", n)
 		}
 		rows = append(rows, rw)
@@ -98,20 +109,24 @@ func parse(r io.Reader) ([]row, error) {
 	return rows, sc.Err()
 }
 
-// metric is what a chart shows.
+// metric is what a chart shows: value as solid lines and, when dashed is
+// set, a second value of each tool as dashed lines.
 type metric struct {
 	name, label string
 	value       func(row) float64
+	dashed      func(row) float64
 }
 
 var metrics = []metric{
-	{"time", "seconds", func(r row) float64 { return r.secs }},
-	{"rss", "peak RSS, MB", func(r row) float64 { return r.rss }},
+	{"time", "seconds", func(r row) float64 { return r.secs }, func(r row) float64 { return r.cpu }},
+	{"rss", "peak RSS, MB", func(r row) float64 { return r.rss }, nil},
 }
 
 var (
-	steps  = []string{"backup-v1", "backup-v2", "restore", "verify"}
-	titles = map[string]string{"backup-v1": "backup (v1)", "backup-v2": "incremental backup (v2)", "restore": "restore (v2)", "verify": "verify / check --read-data"}
+	steps  = []string{"backup-v1", "backup-v2", "restore", "verify", "verify-meta", "synth"}
+	titles = map[string]string{"backup-v1": "backup (v1)", "backup-v2": "incremental backup (v2)", "restore": "restore (v2)",
+		"verify": "verify / check --read-data", "verify-meta": "verify without --read-data",
+		"synth": "writing the synthetic repository (prunesynth)"}
 	tools  = []string{"custodia", "restic", "kopia"}
 	colors = map[string]string{"custodia": "#1f77b4", "restic": "#d62728", "kopia": "#2ca02c"}
 )
@@ -126,22 +141,29 @@ type chart struct {
 	width, height         int
 	xmax                  float64 // the same size axis on every panel
 	panels                []panel
+	tools                 []string // the tools with a line, in legend order
+	dashed                bool     // the panels have dashed lines (CPU seconds)
 }
 
 type panel struct {
-	title string
-	lines map[string][]point // by tool
+	title  string
+	lines  map[string][]point // by tool
+	dashed map[string][]point // by tool, the metric's second value
 }
 
 // build makes the chart of metric m for kind, or nil without data.
 func build(rows []row, kind string, m metric) *chart {
-	c := &chart{width: 1200, height: 880, ylabel: m.label}
+	c := &chart{width: 1200, ylabel: m.label}
 	xOf := func(r row) float64 { return r.bytes / (1 << 30) }
+	what := m.label
 	switch kind {
 	case "dataset":
-		c.title, c.xlabel = "Shared dataset: "+m.label+" against size", "dataset size (GiB)"
+		c.title, c.xlabel = "Shared dataset: "+what+" against size", "dataset size (GiB)"
+	case "index":
+		c.title, c.xlabel = "Repository of millions of blobs: "+what+" against index size", "data blobs in the repository's index (millions)"
+		xOf = func(r row) float64 { return r.size / 1e6 }
 	default:
-		c.title, c.xlabel = "Many small files (0.2–4 KB): "+m.label+" against count", "files (thousands)"
+		c.title, c.xlabel = "Many small files (0.2–4 KB): "+what+" against count", "files (thousands)"
 		xOf = func(r row) float64 { return r.files / 1000 }
 	}
 	any := false
@@ -162,22 +184,40 @@ func build(rows []row, kind string, m metric) *chart {
 	}
 	c.note = fmt.Sprintf("bench/scale, %s to %s; 1-minute load average %.1f–%.1f on 2 cores (the machine is shared)", first, last, minLoad, maxLoad)
 	for _, s := range steps {
-		p := panel{title: titles[s], lines: map[string][]point{}}
+		p := panel{title: titles[s], lines: map[string][]point{}, dashed: map[string][]point{}}
 		for _, r := range rows {
 			if r.kind == kind && r.step == s {
 				p.lines[r.tool] = append(p.lines[r.tool], point{xOf(r), m.value(r)})
-				any = true
+				if m.dashed != nil {
+					p.dashed[r.tool] = append(p.dashed[r.tool], point{xOf(r), m.dashed(r)})
+				}
 			}
 		}
-		for t, pts := range p.lines {
+		if len(p.lines) == 0 {
+			continue // a step this kind has no measurement of
+		}
+		any = true
+		for _, pts := range p.lines {
 			sortPoints(pts)
-			p.lines[t] = pts
+		}
+		for _, pts := range p.dashed {
+			sortPoints(pts)
 		}
 		c.panels = append(c.panels, p)
 	}
 	if !any {
 		return nil
 	}
+	c.dashed = m.dashed != nil
+	for _, t := range tools {
+		for _, p := range c.panels {
+			if len(p.lines[t]) > 0 {
+				c.tools = append(c.tools, t)
+				break
+			}
+		}
+	}
+	c.height = 110 + (len(c.panels)+1)/2*385
 	return c
 }
 
@@ -220,20 +260,30 @@ func esc(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// svg draws the chart: a 2×2 grid of panels, a shared legend.
+// svg draws the chart: a grid of panels two wide, a shared legend.
 func (c *chart) svg() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="DejaVu Sans, Arial, sans-serif">`+"\n", c.width, c.height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	fmt.Fprintf(&b, `<text x="%d" y="32" font-size="22" text-anchor="middle" font-weight="bold">%s</text>`+"\n", c.width/2, esc(c.title))
 	// legend
-	lx := c.width/2 - 180
-	for i, t := range tools {
+	n := len(c.tools)
+	if c.dashed {
+		n += 2
+	}
+	lx := c.width/2 - n*130/2
+	for i, t := range c.tools {
 		x := lx + i*130
 		fmt.Fprintf(&b, `<line x1="%d" y1="58" x2="%d" y2="58" stroke="%s" stroke-width="3"/><circle cx="%d" cy="58" r="4" fill="%s"/>`, x, x+30, colors[t], x+15, colors[t])
 		fmt.Fprintf(&b, `<text x="%d" y="63" font-size="15">%s</text>`+"\n", x+38, t)
 	}
-	pw, ph := (c.width-40)/2, (c.height-110)/2
+	if c.dashed {
+		x := lx + len(c.tools)*130 + 20
+		fmt.Fprintf(&b, `<line x1="%d" y1="58" x2="%d" y2="58" stroke="#444" stroke-width="3"/><text x="%d" y="63" font-size="15">wall</text>`, x, x+30, x+38)
+		x += 100
+		fmt.Fprintf(&b, `<line x1="%d" y1="58" x2="%d" y2="58" stroke="#444" stroke-width="3" stroke-dasharray="7 5"/><text x="%d" y="63" font-size="15">CPU (user+sys)</text>`+"\n", x, x+30, x+38)
+	}
+	pw, ph := (c.width-40)/2, (c.height-110)/((len(c.panels)+1)/2)
 	for i, p := range c.panels {
 		x0, y0 := 20+(i%2)*pw, 80+(i/2)*ph
 		c.drawPanel(&b, p, x0, y0, pw, ph)
@@ -247,9 +297,11 @@ func (c *chart) drawPanel(b *strings.Builder, p panel, x0, y0, w, h int) {
 	const left, right, top, bottom = 70, 20, 34, 52
 	px, py, pw, ph := x0+left, y0+top, w-left-right, h-top-bottom
 	var ymax float64
-	for _, pts := range p.lines {
-		for _, q := range pts {
-			ymax = max(ymax, q.y)
+	for _, set := range []map[string][]point{p.lines, p.dashed} {
+		for _, pts := range set {
+			for _, q := range pts {
+				ymax = max(ymax, q.y)
+			}
 		}
 	}
 	xmax, ymax := niceMax(c.xmax), niceMax(ymax*1.05)
@@ -266,10 +318,9 @@ func (c *chart) drawPanel(b *strings.Builder, p panel, x0, y0, w, h int) {
 	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#444"/>`+"\n", px, py, pw, ph)
 	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="13" text-anchor="middle">%s</text>`+"\n", px+pw/2, py+ph+38, esc(c.xlabel))
 	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="13" text-anchor="middle" transform="rotate(-90 %d %d)">%s</text>`+"\n", x0+16, py+ph/2, x0+16, py+ph/2, esc(c.ylabel))
-	for _, t := range tools {
-		pts := p.lines[t]
+	line := func(pts []point, color, extra string, r float64) {
 		if len(pts) == 0 {
-			continue
+			return
 		}
 		var d strings.Builder
 		for i, q := range pts {
@@ -279,11 +330,15 @@ func (c *chart) drawPanel(b *strings.Builder, p panel, x0, y0, w, h int) {
 			}
 			fmt.Fprintf(&d, "%s%.1f,%.1f ", cmd, X(q.x), Y(q.y))
 		}
-		fmt.Fprintf(b, `<path d="%s" fill="none" stroke="%s" stroke-width="2.5"/>`, d.String(), colors[t])
+		fmt.Fprintf(b, `<path d="%s" fill="none" stroke="%s" stroke-width="2.5"%s/>`, d.String(), color, extra)
 		for _, q := range pts {
-			fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/>`, X(q.x), Y(q.y), colors[t])
+			fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="%g" fill="%s"/>`, X(q.x), Y(q.y), r, color)
 		}
 		b.WriteString("\n")
+	}
+	for _, t := range tools {
+		line(p.dashed[t], colors[t], ` stroke-dasharray="7 5"`, 3)
+		line(p.lines[t], colors[t], "", 4)
 	}
 }
 
