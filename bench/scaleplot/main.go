@@ -74,6 +74,7 @@ type row struct {
 	secs, cpu, rss   float64 // cpu: user + sys seconds
 	load             float64
 	date             string
+	bound            string // bench/indexscale: the index memory bound, MiB
 }
 
 func parse(r io.Reader) ([]row, error) {
@@ -100,6 +101,9 @@ func parse(r io.Reader) ([]row, error) {
 		}
 		if len(f) > 12 {
 			rw.date = f[12]
+		}
+		if len(f) > 13 {
+			rw.bound = f[13]
 		}
 		if rw.size < 0 || rw.files < 0 || rw.bytes < 0 || rw.secs < 0 || rw.cpu < 0 || rw.rss < 0 {
 			return nil, fmt.Errorf("line %d: not a result line", n)
@@ -182,7 +186,22 @@ func build(rows []row, kind string, m metric) *chart {
 		}
 		last = max(last, r.date)
 	}
-	c.note = fmt.Sprintf("bench/scale, %s to %s; 1-minute load average %.1f–%.1f on 2 cores (the machine is shared)", first, last, minLoad, maxLoad)
+	script := "bench/scale"
+	if kind == "index" {
+		script = "bench/indexscale"
+		bounds := map[string]bool{}
+		var list []string
+		for _, r := range rows {
+			if r.kind == kind && r.bound != "" && !bounds[r.bound] {
+				bounds[r.bound] = true
+				list = append(list, r.bound)
+			}
+		}
+		if len(list) > 0 {
+			script += ", index memory bound " + strings.Join(list, ", ") + " MiB"
+		}
+	}
+	c.note = fmt.Sprintf("%s, %s to %s; 1-minute load average %.1f–%.1f on 2 cores (the machine is shared)", script, first, last, minLoad, maxLoad)
 	for _, s := range steps {
 		p := panel{title: titles[s], lines: map[string][]point{}, dashed: map[string][]point{}}
 		for _, r := range rows {

@@ -12,7 +12,7 @@ const sample = "dataset\t512\t7687\t541960063\tcustodia\tbackup-v1\t3.10\t5.0\t1
 	"dataset\t2048\t30517\t2141068672\tcustodia\tbackup-v1\t12.00\t20\t3\t125.0\t1200\t6.0\t2026-11-30T14:10:00Z\n" +
 	"dataset\t512\t7687\t541960063\trestic\tbackup-v1\t5.00\t9\t1\t130.0\t280\t5.5\t2026-11-30T14:01:00Z\n" +
 	"files\t100000\t100500\t112502202\tkopia\trestore\t40.0\t3\t20\t300\t90\t9.0\t2026-11-30T14:20:00Z\n" +
-	"index\t1000000\t2000\t134000000\tcustodia\tbackup-v1\t20.5\t12.5\t1.5\t110\t400\t8.0\t2026-11-30T17:00:00Z\n" +
+	"index\t1000000\t2000\t134000000\tcustodia\tbackup-v1\t20.5\t12.5\t1.5\t110\t400\t8.0\t2026-11-30T17:00:00Z\t64\n" +
 	"index\t10000000\t2000\t134000000\tcustodia\tbackup-v1\t80\t40\t4\t115\t3400\t9.0\t2026-11-30T17:30:00Z\n" +
 	"index\t10000000\t2000\t134000000\tcustodia\tverify-meta\t60\t30\t2\t600\t3400\t9.0\t2026-11-30T17:40:00Z\n"
 
@@ -46,6 +46,7 @@ func TestParseAndDraw(t *testing.T) {
 	assert.Equal(t, []point{{1, 110}, {10, 115}}, idx.panels[0].lines["custodia"], "x in millions of index entries")
 	assert.Equal(t, 110+385, idx.height, "one row of two panels")
 	assert.Contains(t, idx.svg(), "verify without --read-data")
+	assert.Contains(t, idx.svg(), "bench/indexscale, index memory bound 64 MiB")
 
 	assert.Nil(t, build(rows[:3], "files", metrics[1]), "no chart without data")
 
