@@ -115,7 +115,7 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	defer fk.Wipe()
 	keys := table.Keys{Field: fk[:], Token: tk[:]}
 
-	sorter := extsort.New(o.tempDir, o.memory)
+	sorter := extsort.New(o.tempDir, o.memory, extsort.Background())
 	defer sorter.Close()
 	sample, decide, err := decisions(name, key, parent, keys, &o)
 	if err != nil {
@@ -152,7 +152,7 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 			return nil, err
 		}
 	}
-	sorted := sortedEntries(sorter)
+	sorted := prefetch(sortedEntries(sorter))
 
 	plan, err := prot.PlanJSON()
 	if err != nil {

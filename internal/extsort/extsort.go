@@ -6,17 +6,12 @@
 package extsort
 
 import (
-	"bufio"
-	"bytes"
-	"cmp"
-	"container/heap"
-	"encoding/binary"
 	"errors"
-	"fmt"
-	"io"
 	"iter"
 	"os"
 	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // DefaultMemory is the buffer size used when none is given (64 MiB).
@@ -26,56 +21,80 @@ const DefaultMemory = 64 << 20
 // merged into one.
 const maxFanIn = 64
 
-// Read buffers of the runs during a merge: together a quarter of the
-// memory limit, each between minRunBuffer and maxRunBuffer.
-const (
-	minRunBuffer = 16 << 10
-	maxRunBuffer = 1 << 20
-)
-
-// entryOverhead is the memory an entry costs besides its bytes.
-const entryOverhead = 24
-
 // Sorter sorts key/value pairs by key (bytes.Compare); pairs with equal keys
 // keep the order in which they were added. It is not safe for concurrent
 // use. Close it to remove its temporary files.
 type Sorter struct {
-	dir   string
-	limit int
+	dir      string
+	limit    int
+	bg       bool
+	segLimit int // bytes of one segment of the buffer
+	spillAt  int // bytes of closed segments that start a spill
+	chunkCap int // size of the segments' chunks
 
-	chunks  [][]byte // the pairs' bytes, in chunks that are never moved
-	used    int      // bytes in chunks
-	entries []entry
-	runs    []string
-	sorted  bool
-	err     error
+	cur    *segment   // being filled
+	closed []*segment // full, sorted (or queued to be), not yet spilled
+	held   int        // bytes of the closed segments and those being spilled
+	spills []spill    // in flight, oldest first
+	last   chan struct{}
+	sorted bool
+
+	mu     sync.Mutex
+	runs   []string // changed by spills only, which run one at a time
+	free   [][]byte // chunks of spilled segments, for the next segments
+	err    error
+	failed atomic.Bool
 }
 
-type entry struct {
-	chunk, off int32
-	klen, vlen int32
+// spill is a spill of segments handed to the background.
+type spill struct {
+	done chan struct{}
+	size int
 }
 
-// chunkSize is the size of the buffer's chunks.
-const chunkSize = 1 << 20
+// Option configures a Sorter.
+type Option func(*Sorter)
+
+// Background makes the sorter sort and spill on background goroutines
+// while pairs are still being added, so that on a machine with more than
+// one core the sorting overlaps with what produces the pairs, and Sorted
+// has a merge to do rather than a sort. The buffer is then cut into
+// segments of an eighth of the memory, each sorted once full; once half
+// the memory is held by full segments, they are merged into a run file
+// while the other half fills (Add waits only when both halves are full).
+// Sorted merges the run files with the segments still in memory (at most
+// about half the memory, and the runs' read buffers a quarter): the same
+// pairs come out in the same order as without the option, within the
+// same memory.
+func Background() Option { return func(s *Sorter) { s.bg = true } }
 
 // New returns a sorter that keeps at most memory bytes of pairs in memory
 // (DefaultMemory if memory ≤ 0) and spills to temporary files in dir
-// (os.TempDir() if empty). Once pairs were spilled, Sorted spills the rest
-// too and frees the buffer, so that the merge needs only the runs' read
-// buffers (a quarter of memory at most, beyond 16 KiB per run): what the
-// sorter holds does not depend on how many pairs were added.
-func New(dir string, memory int) *Sorter {
+// (os.TempDir() if empty). Without Background, once pairs were spilled,
+// Sorted spills the rest too and frees the buffer, so that the merge
+// needs only the runs' read buffers (a quarter of memory at most, beyond
+// 16 KiB per run): what the sorter holds does not depend on how many
+// pairs were added.
+func New(dir string, memory int, opts ...Option) *Sorter {
 	if memory <= 0 {
 		memory = DefaultMemory
 	}
-	return &Sorter{dir: dir, limit: memory}
+	s := &Sorter{dir: dir, limit: memory}
+	for _, o := range opts {
+		o(s)
+	}
+	s.segLimit, s.spillAt = memory, memory
+	if s.bg {
+		s.segLimit, s.spillAt = max(memory/8, 1), memory/2
+	}
+	s.chunkCap = min(chunkSize, max(s.segLimit/8, 4<<10))
+	return s
 }
 
 // Add copies one pair into the sorter.
 func (s *Sorter) Add(key, value []byte) error {
-	if s.err != nil {
-		return s.err
+	if err := s.failure(); err != nil {
+		return err
 	}
 	if s.sorted {
 		return errors.New("extsort: Add after Sorted")
@@ -84,73 +103,88 @@ func (s *Sorter) Add(key, value []byte) error {
 	if n > 1<<30 {
 		return errors.New("extsort: pair larger than 1 GiB")
 	}
-	if s.used+n+entryOverhead*(len(s.entries)+1) > s.limit && len(s.entries) > 0 {
-		if err := s.spill(); err != nil {
-			s.err = err
+	need := n + entryOverhead
+	if s.cur != nil && len(s.cur.entries) > 0 && s.cur.size()+need > s.segLimit {
+		s.closeSegment()
+	}
+	// Room for the pair: the segments held and the one being filled stay
+	// within the limit.
+	for s.held > 0 && s.held+s.curSize()+need > s.limit {
+		if len(s.spills) == 0 {
+			s.startSpill()
+		}
+		if err := s.waitSpill(); err != nil {
 			return err
 		}
 	}
-	last := len(s.chunks) - 1
-	if last < 0 || len(s.chunks[last])+n > cap(s.chunks[last]) {
-		s.chunks = append(s.chunks, make([]byte, 0, max(chunkSize, n)))
-		last++
+	if s.bg && s.held >= s.spillAt && len(s.spills) == 0 && len(s.closed) > 0 {
+		s.startSpill()
 	}
-	c := s.chunks[last]
-	off := len(c)
-	c = append(append(c, key...), value...)
-	s.chunks[last] = c
-	s.used += n
-	s.entries = append(s.entries, entry{chunk: int32(last), off: int32(off), klen: int32(len(key)), vlen: int32(len(value))})
+	if s.cur == nil {
+		s.cur = &segment{}
+	}
+	s.cur.add(key, value, s.newChunk)
 	return nil
 }
 
-// Spilled reports how many run files the sorter wrote.
-func (s *Sorter) Spilled() int { return len(s.runs) }
-
-func (s *Sorter) key(e entry) []byte { return s.chunks[e.chunk][e.off : e.off+e.klen] }
-
-func (s *Sorter) value(e entry) []byte {
-	return s.chunks[e.chunk][e.off+e.klen : e.off+e.klen+e.vlen]
+func (s *Sorter) curSize() int {
+	if s.cur == nil {
+		return 0
+	}
+	return s.cur.size()
 }
 
-// sortBuffer sorts the buffer by key, pairs of equal keys in the order
-// they were added: the entries are in that order, which is that of their
-// place in the chunks, so an unstable sort ordered by key and then place
-// gives the stable order, without the stable sort's rotations (which
-// moved entries O(n log² n) times).
-func (s *Sorter) sortBuffer() {
-	slices.SortFunc(s.entries, func(a, b entry) int {
-		if c := bytes.Compare(s.key(a), s.key(b)); c != 0 {
-			return c
-		}
-		if a.chunk != b.chunk {
-			return cmp.Compare(a.chunk, b.chunk)
-		}
-		return cmp.Compare(a.off, b.off)
-	})
+// closeSegment sorts the segment being filled and holds it until it is
+// spilled or merged.
+func (s *Sorter) closeSegment() {
+	g := s.cur
+	s.cur = nil
+	s.held += g.size()
+	s.closed = append(s.closed, g)
+	s.submit(func() error { g.sort(); return nil })
 }
 
-// spill writes the sorted buffer to a new run file.
-func (s *Sorter) spill() error {
-	s.sortBuffer()
-	name, err := s.writeRun(func(yield func([]byte, []byte) bool) {
-		for _, e := range s.entries {
-			if !yield(s.key(e), s.value(e)) {
-				return
-			}
-		}
-	}, nil)
+// startSpill merges the closed segments into a run file.
+func (s *Sorter) startSpill() {
+	segs := s.closed
+	s.closed = nil
+	size := 0
+	for _, g := range segs {
+		size += g.size()
+	}
+	done := s.submit(func() error { return s.spillSegments(segs) })
+	s.spills = append(s.spills, spill{done: done, size: size})
+}
+
+// waitSpill waits for the oldest spill in flight and releases its memory.
+func (s *Sorter) waitSpill() error {
+	sp := s.spills[0]
+	<-sp.done
+	s.spills = s.spills[1:]
+	s.held -= sp.size
+	return s.failure()
+}
+
+// spillSegments writes sorted segments to a new run file, merged.
+func (s *Sorter) spillSegments(segs []*segment) error {
+	var mergeErr error
+	name, err := s.writeRun(mergeRuns(segmentRuns(segs), &mergeErr), &mergeErr)
 	if err != nil {
 		return err
 	}
-	// Keep the first chunk for the next run; the others go to the GC.
-	clear(s.chunks[1:])
-	s.chunks = s.chunks[:1]
-	s.chunks[0] = s.chunks[0][:0]
-	s.used = 0
-	s.entries = s.entries[:0]
+	s.mu.Lock()
+	for _, g := range segs {
+		for _, c := range g.chunks {
+			if cap(c) == s.chunkCap {
+				s.free = append(s.free, c[:0])
+			}
+		}
+		g.chunks, g.entries = nil, nil
+	}
 	s.runs = append(s.runs, name)
-	if len(s.runs) >= maxFanIn {
+	n := len(s.runs)
+	s.mu.Unlock()
+	if n >= maxFanIn {
 		return s.compact()
 	}
 	return nil
@@ -158,183 +192,106 @@ func (s *Sorter) spill() error {
 
 // compact merges all run files into one.
 func (s *Sorter) compact() error {
-	readers, err := s.openRuns()
+	s.mu.Lock()
+	names := slices.Clone(s.runs)
+	s.mu.Unlock()
+	readers, err := s.openRuns(names)
 	if err != nil {
 		return err
 	}
 	var mergeErr error
-	name, err := s.writeRun(mergeRuns(readers, nil, &mergeErr), &mergeErr)
+	name, err := s.writeRun(mergeRuns(readers, &mergeErr), &mergeErr)
 	closeRuns(readers)
 	if err != nil {
 		return err
 	}
-	for _, r := range s.runs {
+	for _, r := range names {
 		os.Remove(r)
 	}
+	s.mu.Lock()
 	s.runs = []string{name}
+	s.mu.Unlock()
 	return nil
 }
 
-// writeRun writes pairs to a new temporary file and returns its name.
-func (s *Sorter) writeRun(pairs iter.Seq2[[]byte, []byte], srcErr *error) (string, error) {
-	f, err := os.CreateTemp(s.dir, "custodia-sort-*")
-	if err != nil {
-		return "", fmt.Errorf("extsort: %w", err)
-	}
-	w := bufio.NewWriterSize(f, 256<<10)
-	var hdr [2 * binary.MaxVarintLen64]byte
-	for k, v := range pairs {
-		n := binary.PutUvarint(hdr[:], uint64(len(k)))
-		n += binary.PutUvarint(hdr[n:], uint64(len(v)))
-		w.Write(hdr[:n])
-		w.Write(k)
-		if _, err = w.Write(v); err != nil {
-			break
+// newChunk returns an empty chunk for at least n bytes of pairs.
+func (s *Sorter) newChunk(n int) []byte {
+	if n <= s.chunkCap {
+		s.mu.Lock()
+		if k := len(s.free); k > 0 {
+			c := s.free[k-1]
+			s.free = s.free[:k-1]
+			s.mu.Unlock()
+			return c
 		}
+		s.mu.Unlock()
 	}
-	if err == nil && srcErr != nil {
-		err = *srcErr
-	}
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("extsort: %w", err)
-	}
-	return f.Name(), nil
+	return make([]byte, 0, max(n, s.chunkCap))
 }
 
-// run reads one run file.
-type run struct {
-	f    *os.File
-	r    *bufio.Reader
-	key  []byte
-	val  []byte
-	seq  int // run order, for stability
-	done bool
+// closedChan is done from the start: a task run on the caller's goroutine.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// submit runs f after the tasks submitted before it: on a goroutine of its
+// own with Background, else at once. The channel returned is closed when
+// f is done. After a failure, later tasks do not run.
+func (s *Sorter) submit(f func() error) chan struct{} {
+	if !s.bg {
+		if s.failure() == nil {
+			if err := f(); err != nil {
+				s.fail(err)
+			}
+		}
+		return closedChan
+	}
+	prev, done := s.last, make(chan struct{})
+	s.last = done
+	go func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		if s.failed.Load() {
+			return
+		}
+		if err := f(); err != nil {
+			s.fail(err)
+		}
+	}()
+	return done
 }
 
-func (r *run) next() error {
-	kl, err := binary.ReadUvarint(r.r)
-	if err == io.EOF {
-		r.done = true
+// wait waits for every task submitted.
+func (s *Sorter) wait() {
+	if s.last != nil {
+		<-s.last
+	}
+}
+
+func (s *Sorter) fail(err error) {
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.failed.Store(true)
+	s.mu.Unlock()
+}
+
+func (s *Sorter) failure() error {
+	if !s.failed.Load() {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	vl, err := binary.ReadUvarint(r.r)
-	if err != nil {
-		return err
-	}
-	if kl+vl > 1<<31 {
-		return errors.New("extsort: damaged run file")
-	}
-	need := int(kl + vl)
-	if cap(r.key) < need {
-		r.key = make([]byte, need)
-	}
-	buf := r.key[:need]
-	if _, err := io.ReadFull(r.r, buf); err != nil {
-		return err
-	}
-	r.key, r.val = buf[:kl], buf[kl:]
-	return nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
-// runBuffer is the read buffer of each of n runs merged at once.
-func (s *Sorter) runBuffer(n int) int {
-	return min(maxRunBuffer, max(minRunBuffer, s.limit/4/max(n, 1)))
-}
-
-func (s *Sorter) openRuns() ([]*run, error) {
-	var out []*run
-	size := s.runBuffer(len(s.runs))
-	for i, name := range s.runs {
-		f, err := os.Open(name)
-		if err != nil {
-			closeRuns(out)
-			return nil, fmt.Errorf("extsort: %w", err)
-		}
-		out = append(out, &run{f: f, r: bufio.NewReaderSize(f, size), seq: i})
-	}
-	return out, nil
-}
-
-func closeRuns(rs []*run) {
-	for _, r := range rs {
-		r.f.Close()
-	}
-}
-
-type runHeap []*run
-
-func (h runHeap) Len() int { return len(h) }
-func (h runHeap) Less(i, j int) bool {
-	if c := bytes.Compare(h[i].key, h[j].key); c != 0 {
-		return c < 0
-	}
-	return h[i].seq < h[j].seq
-}
-func (h runHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *runHeap) Push(x any)   { *h = append(*h, x.(*run)) }
-func (h *runHeap) Pop() any {
-	old := *h
-	r := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return r
-}
-
-// mergeRuns yields the pairs of the runs and of the sorted in-memory
-// entries (mem, last in order) by key. A read error is stored in *errp and
-// ends the sequence.
-func mergeRuns(runs []*run, mem *Sorter, errp *error) iter.Seq2[[]byte, []byte] {
-	return func(yield func([]byte, []byte) bool) {
-		h := make(runHeap, 0, len(runs)+1)
-		for _, r := range runs {
-			if err := r.next(); err != nil {
-				*errp = fmt.Errorf("extsort: %w", err)
-				return
-			}
-			if !r.done {
-				h = append(h, r)
-			}
-		}
-		memPos := 0
-		var memRun *run
-		if mem != nil && len(mem.entries) > 0 {
-			e := mem.entries[0]
-			memRun = &run{key: mem.key(e), val: mem.value(e), seq: len(runs)}
-			h = append(h, memRun)
-		}
-		heap.Init(&h)
-		for h.Len() > 0 {
-			r := h[0]
-			if !yield(r.key, r.val) {
-				return
-			}
-			if r == memRun {
-				memPos++
-				if memPos == len(mem.entries) {
-					heap.Pop(&h)
-					continue
-				}
-				e := mem.entries[memPos]
-				r.key, r.val = mem.key(e), mem.value(e)
-			} else if err := r.next(); err != nil {
-				*errp = fmt.Errorf("extsort: %w", err)
-				return
-			} else if r.done {
-				heap.Pop(&h)
-				continue
-			}
-			heap.Fix(&h, 0)
-		}
-	}
+// Spilled reports how many run files the sorter holds (each spill writes
+// one; merging many into one counts as one).
+func (s *Sorter) Spilled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.runs)
 }
 
 // Sorted yields all pairs in key order. The slices are valid only until the
@@ -342,8 +299,8 @@ func mergeRuns(runs []*run, mem *Sorter, errp *error) iter.Seq2[[]byte, []byte] 
 // once; no pair can be added afterwards.
 func (s *Sorter) Sorted() iter.Seq2[Pair, error] {
 	return func(yield func(Pair, error) bool) {
-		if s.err != nil {
-			yield(Pair{}, s.err)
+		if err := s.failure(); err != nil {
+			yield(Pair{}, err)
 			return
 		}
 		if s.sorted {
@@ -351,29 +308,33 @@ func (s *Sorter) Sorted() iter.Seq2[Pair, error] {
 			return
 		}
 		s.sorted = true
-		if len(s.runs) > 0 && len(s.entries) > 0 {
+		if s.cur != nil && len(s.cur.entries) > 0 {
+			s.closeSegment()
+		}
+		s.cur = nil
+		if !s.bg && s.Spilled() > 0 && len(s.closed) > 0 {
 			// Spill the rest, so that the merge holds only read buffers.
-			if err := s.spill(); err != nil {
-				s.err = err
-				yield(Pair{}, err)
-				return
-			}
+			s.startSpill()
 		}
-		var mem *Sorter
-		if len(s.runs) > 0 {
-			s.chunks, s.entries = nil, nil
-		} else {
-			s.sortBuffer()
-			mem = s
+		s.wait()
+		s.spills = nil
+		if err := s.failure(); err != nil {
+			yield(Pair{}, err)
+			return
 		}
-		runs, err := s.openRuns()
+		s.mu.Lock()
+		names := slices.Clone(s.runs)
+		s.free = nil
+		s.mu.Unlock()
+		runs, err := s.openRuns(names)
 		if err != nil {
 			yield(Pair{}, err)
 			return
 		}
 		defer closeRuns(runs)
+		runs = append(runs, segmentRuns(s.closed)...)
 		var mergeErr error
-		for k, v := range mergeRuns(runs, mem, &mergeErr) {
+		for k, v := range mergeRuns(runs, &mergeErr) {
 			if !yield(Pair{Key: k, Value: v}, nil) {
 				return
 			}
@@ -391,13 +352,17 @@ type Pair struct {
 
 // Close removes the temporary files and frees the buffer.
 func (s *Sorter) Close() error {
+	s.wait()
+	s.mu.Lock()
+	names := s.runs
+	s.runs, s.free = nil, nil
+	s.mu.Unlock()
 	var errs []error
-	for _, r := range s.runs {
+	for _, r := range names {
 		if err := os.Remove(r); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
-	s.runs = nil
-	s.chunks, s.entries = nil, nil
+	s.cur, s.closed, s.spills = nil, nil, nil
 	return errors.Join(errs...)
 }

@@ -22,42 +22,60 @@ func sortAll(t *testing.T, s *Sorter) [][2]string {
 	return out
 }
 
+// modes are the sorter's two ways of working.
+var modes = []struct {
+	name string
+	opts []Option
+}{{"foreground", nil}, {"background", []Option{Background()}}}
+
 func TestSortInMemoryAndSpilled(t *testing.T) {
-	for _, mem := range []int{1 << 20, 4 << 10, 200} {
-		t.Run(fmt.Sprint(mem), func(t *testing.T) {
-			dir := t.TempDir()
-			s := New(dir, mem)
-			rng := rand.New(rand.NewPCG(1, 2))
-			var want [][2]string
-			for i := range 5000 {
-				k := fmt.Sprintf("k%05d", rng.IntN(3000))
-				v := fmt.Sprintf("v%d", i)
-				want = append(want, [2]string{k, v})
-				require.NoError(t, s.Add([]byte(k), []byte(v)))
-			}
-			// Equal keys keep the order in which they were added.
-			slices.SortStableFunc(want, func(a, b [2]string) int { return bytes.Compare([]byte(a[0]), []byte(b[0])) })
-			got := sortAll(t, s)
-			assert.Equal(t, want, got)
-			if mem < 1<<20 {
-				assert.NotZero(t, s.Spilled())
-			}
-			require.NoError(t, s.Close())
-			left, err := os.ReadDir(dir)
-			require.NoError(t, err)
-			assert.Empty(t, left, "Close removes the run files")
-		})
+	for _, mode := range modes {
+		for _, mem := range []int{1 << 20, 4 << 10, 200} {
+			t.Run(fmt.Sprint(mode.name, mem), func(t *testing.T) {
+				testSortInMemoryAndSpilled(t, mem, mode.opts)
+			})
+		}
 	}
 }
 
+func testSortInMemoryAndSpilled(t *testing.T, mem int, opts []Option) {
+	dir := t.TempDir()
+	s := New(dir, mem, opts...)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var want [][2]string
+	for i := range 5000 {
+		k := fmt.Sprintf("k%05d", rng.IntN(3000))
+		v := fmt.Sprintf("v%d", i)
+		want = append(want, [2]string{k, v})
+		require.NoError(t, s.Add([]byte(k), []byte(v)))
+	}
+	// Equal keys keep the order in which they were added.
+	slices.SortStableFunc(want, func(a, b [2]string) int { return bytes.Compare([]byte(a[0]), []byte(b[0])) })
+	got := sortAll(t, s)
+	assert.Equal(t, want, got)
+	if mem < 1<<20 {
+		assert.NotZero(t, s.Spilled())
+	}
+	require.NoError(t, s.Close())
+	left, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, left, "Close removes the run files")
+}
+
 func TestSortManyRunsCompacts(t *testing.T) {
-	s := New(t.TempDir(), 64)
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) { testSortManyRunsCompacts(t, mode.opts) })
+	}
+}
+
+func testSortManyRunsCompacts(t *testing.T, opts []Option) {
+	s := New(t.TempDir(), 64, opts...)
 	defer s.Close()
 	n := maxFanIn*3 + 7
 	for i := n - 1; i >= 0; i-- {
 		require.NoError(t, s.Add(fmt.Appendf(nil, "%06d", i), bytes.Repeat([]byte{'x'}, 40)))
 	}
-	assert.LessOrEqual(t, len(s.runs), maxFanIn)
+	assert.LessOrEqual(t, s.Spilled(), maxFanIn)
 	got := sortAll(t, s)
 	require.Len(t, got, n)
 	for i, p := range got {
@@ -66,7 +84,13 @@ func TestSortManyRunsCompacts(t *testing.T) {
 }
 
 func TestSortedOnce(t *testing.T) {
-	s := New("", 0)
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) { testSortedOnce(t, mode.opts) })
+	}
+}
+
+func testSortedOnce(t *testing.T, opts []Option) {
+	s := New("", 0, opts...)
 	defer s.Close()
 	require.NoError(t, s.Add([]byte("a"), nil))
 	assert.Len(t, sortAll(t, s), 1)
@@ -93,14 +117,15 @@ func TestMergeHoldsOnlyReadBuffers(t *testing.T) {
 				require.NoError(t, s.Add(fmt.Appendf(nil, "%08d", (i*7919)%n), val))
 			}
 			require.Equal(t, runs-1, s.Spilled())
-			require.NotEmpty(t, s.entries, "half a buffer is still in memory")
+			require.NotEmpty(t, s.cur.entries, "half a buffer is still in memory")
 			got := 0
 			var prev []byte
 			for p, err := range s.Sorted() {
 				require.NoError(t, err)
 				if got == 0 {
-					assert.Nil(t, s.chunks, "the buffer is freed for the merge")
-					assert.Nil(t, s.entries)
+					assert.Nil(t, s.cur, "the buffer is freed for the merge")
+					assert.Empty(t, s.closed)
+					assert.Empty(t, s.free)
 					assert.Equal(t, runs, s.Spilled(), "the rest was spilled as one more run")
 					assert.LessOrEqual(t, runs*s.runBuffer(runs), max(limit/4, runs*minRunBuffer))
 				}
@@ -127,7 +152,7 @@ func TestSortStableAcrossChunks(t *testing.T) {
 		want = append(want, [2]string{k, v})
 		require.NoError(t, s.Add([]byte(k), []byte(v)))
 	}
-	require.Greater(t, len(s.chunks), 2, "the pairs span chunks")
+	require.Greater(t, len(s.cur.chunks), 2, "the pairs span chunks")
 	slices.SortStableFunc(want, func(a, b [2]string) int { return bytes.Compare([]byte(a[0]), []byte(b[0])) })
 	assert.Equal(t, want, sortAll(t, s))
 	assert.Zero(t, s.Spilled())
