@@ -101,6 +101,9 @@ type checker struct {
 	opts CheckOptions
 	mu   sync.Mutex
 	rep  CheckReport
+	// walkSpills counts the run files the tree walk's sorters wrote
+	// (tests).
+	walkSpills int
 }
 
 func (c *checker) add(f Finding) {
@@ -326,51 +329,13 @@ func (c *checker) checkSnapshots(ctx context.Context) error {
 		snaps = append(snaps, s)
 	}
 	c.rep.Snapshots = len(snaps)
-	seen := make(map[ID]bool)
-	data := make(map[ID]bool)
-	var queue []ID
-	for _, s := range snaps {
-		if !seen[s.Tree] {
-			seen[s.Tree] = true
-			queue = append(queue, s.Tree)
-		}
+	roots := make([]ID, len(snaps))
+	for i, s := range snaps {
+		roots[i] = s.Tree
 	}
-	for len(queue) > 0 {
-		id := queue[0]
-		queue = queue[1:]
-		t, err := c.r.LoadTree(ctx, id)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err := c.r.idx.failed(); err != nil {
-				return errLocalIndexCache(err)
-			}
-			c.add(Finding{Severity: Lost, Object: "tree " + id.String(), Message: fmt.Sprintf("tree %s: %v", id, err)})
-			continue
-		}
-		c.rep.Trees++
-		for _, n := range t.Nodes {
-			switch {
-			case n.Type == NodeDir && n.Subtree != nil:
-				if !seen[*n.Subtree] {
-					seen[*n.Subtree] = true
-					queue = append(queue, *n.Subtree)
-				}
-			case n.Type == NodeFile:
-				for _, b := range n.Content {
-					if data[b] {
-						continue
-					}
-					data[b] = true
-					if !c.r.idx.has(BlobHandle{Type: DataBlob, ID: b}) {
-						c.add(Finding{Severity: Lost, Object: "blob " + b.String(), Message: fmt.Sprintf("data blob %s of %q is not in the index", b, n.Name)})
-					}
-				}
-			}
-		}
+	if err := c.walkTrees(ctx, roots); err != nil {
+		return err
 	}
-	c.rep.DataBlobs = len(data)
 	// A local index cache that failed to read is this machine's trouble,
 	// not the repository's: the check stops with it instead of reporting
 	// the blobs it could not look up as lost.
