@@ -86,11 +86,16 @@ type backuper struct {
 
 	nFiles, nDirs, nBytes, nErrors atomic.Uint64
 	nSkipped                       atomic.Uint64 // files kept from the parent snapshot
-	walkSem                        chan struct{} // a place for each folder listed in parallel
-	chunkBufs                      *chunkBufs
-	dirs, fileWG, saveWG           sync.WaitGroup
-	start                          time.Time
-	base                           repo.WriteStats // repository counters when the backup started
+	// parentXattrs says that the parent snapshot read every entry's
+	// extended attributes (repo.Snapshot.XattrsRead) and this backup
+	// reads them too: an unchanged file keeps the parent's.
+	parentXattrs         bool
+	xattrFailed          atomic.Bool   // some entry's extended attributes could not be read
+	walkSem              chan struct{} // a place for each folder listed in parallel
+	chunkBufs            *chunkBufs
+	dirs, fileWG, saveWG sync.WaitGroup
+	start                time.Time
+	base                 repo.WriteStats // repository counters when the backup started
 }
 
 func (b *backuper) fail(err error) { b.cancel(err) }
@@ -163,6 +168,7 @@ func Files(ctx context.Context, r *repo.Repository, paths []string, opts ...Opti
 			parentRoot, parent = nil, nil // unreadable parent: read everything
 		}
 	}
+	b.parentXattrs = parent != nil && parent.XattrsRead && !b.opts.noXattrs
 	stopProgress := b.startProgress()
 	b.startWorkers()
 
@@ -353,6 +359,9 @@ func (b *backuper) commit(ctx context.Context, kind string, paths []string, pare
 		Tree:     treeID,
 		Stats:    st,
 		Priority: b.opts.priority,
+		// A file's attributes are read, or kept from a parent that read
+		// them, unless left out.
+		XattrsRead: kind == repo.KindFiles && !b.opts.noXattrs && !b.xattrFailed.Load(),
 	}
 	if parent != nil {
 		id := parent.ID

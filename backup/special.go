@@ -36,6 +36,7 @@ func (b *backuper) xattrs(path string) []repo.Xattr {
 	}
 	x, err := readXattrs(path)
 	if err != nil {
+		b.xattrFailed.Store(true)
 		b.note(path, fmt.Errorf("extended attributes not kept: %w", err))
 	}
 	return x

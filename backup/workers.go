@@ -50,7 +50,13 @@ func (b *backuper) keep(job fileJob) (n repo.Node, ok bool) {
 		return n, false
 	}
 	b.nFiles.Add(1)
-	n.Xattrs = b.xattrs(job.path)
+	if b.parentXattrs {
+		// Setting or removing an attribute changes the ctime, which
+		// unchanged compared: they are the parent's.
+		n.Xattrs = job.parent.Xattrs
+	} else {
+		n.Xattrs = b.xattrs(job.path)
+	}
 	n.Content, n.Sparse, n.Extents = job.parent.Content, job.parent.Sparse, job.parent.Extents
 	b.nBytes.Add(n.DataSize())
 	b.nSkipped.Add(1)

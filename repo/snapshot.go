@@ -36,6 +36,13 @@ type Snapshot struct {
 	// Priority is the recovery priority, 1 (most critical) to 5; 0 means
 	// none given (DefaultPriority). See RecoveryPriority.
 	Priority int `json:"priority,omitempty"`
+	// XattrsRead says that the backup read the extended attributes of
+	// every entry it stored, and none failed to read (kind files): a later
+	// backup may take an unchanged file's attributes from this snapshot
+	// instead of reading them again, since changing them changes the
+	// file's ctime. Absent in snapshots made without extended attributes
+	// and in those of writers before this field.
+	XattrsRead bool `json:"xattrs_read,omitempty"`
 }
 
 // Snapshot kinds.
