@@ -9,6 +9,9 @@
 // renders each to PNG.
 //
 // Usage: go run ./bench/scaleplot --in WORK/scale.tsv --out docs
+//
+// With --markdown it prints the same results as Markdown tables (wall
+// seconds, CPU seconds and peak RSS in each cell) for docs/PERFORMANCE.md.
 package main
 
 import (
@@ -27,6 +30,7 @@ func main() {
 	in := flag.String("in", "", "results of bench/scale (scale.tsv)")
 	out := flag.String("out", "docs", "folder for the charts")
 	svgOnly := flag.Bool("svg", false, "write SVG only, no PNG")
+	markdown := flag.Bool("markdown", false, "print the results as Markdown tables instead of drawing them")
 	flag.Parse()
 	f, err := os.Open(*in)
 	if err != nil {
@@ -36,6 +40,10 @@ func main() {
 	f.Close()
 	if err != nil {
 		fatal(err)
+	}
+	if *markdown {
+		fmt.Print(tables(rows))
+		return
 	}
 	for _, kind := range []string{"dataset", "files", "index"} {
 		for _, m := range metrics {

@@ -59,3 +59,16 @@ func TestNiceMax(t *testing.T) {
 		assert.Equal(t, want, niceMax(v), "niceMax(%v)", v)
 	}
 }
+
+func TestTables(t *testing.T) {
+	rows, err := parse(strings.NewReader(sample))
+	require.NoError(t, err)
+	md := tables(rows)
+	assert.Contains(t, md, "| 512 MiB dataset (7,687 files) | backup-v1 | 3.1 s, 6.0 CPU s, 120 MB | 5.0 s, 10.0 CPU s, 130 MB | – | 1.61× | 1.67× |\n")
+	assert.Contains(t, md, "| 2,048 MiB dataset (30,517 files) | backup-v1 | 12.0 s, 23.0 CPU s, 125 MB | – | – | – | – |\n", "no ratio without a peer")
+	assert.Contains(t, md, "| 100,500 small files | restore | – | – | 40.0 s, 23.0 CPU s, 300 MB | – | – |\n")
+	assert.Contains(t, md, "| step | 1,000,000 blobs | 10,000,000 blobs |\n|---|---|---|\n")
+	assert.Contains(t, md, "| verify-meta | – | 60.0 s, 32.0 CPU s, 600 MB |\n")
+	assert.Equal(t, "999", thousands(999))
+	assert.Equal(t, "1,000", thousands(1000))
+}
