@@ -166,11 +166,14 @@ type panel struct {
 // build makes the chart of metric m for kind, or nil without data.
 func build(rows []row, kind string, m metric) *chart {
 	c := &chart{width: 1200, ylabel: m.label}
-	xOf := func(r row) float64 { return r.bytes / (1 << 30) }
+	// The dataset's nominal size (the size column, MiB): the bytes column
+	// of results from before bench/scale summed with %.0f saturates at
+	// 2^31-1 (mawk's %d).
+	xOf := func(r row) float64 { return r.size / 1024 }
 	what := m.label
 	switch kind {
 	case "dataset":
-		c.title, c.xlabel = "Shared dataset: "+what+" against size", "dataset size (GiB)"
+		c.title, c.xlabel = "Shared dataset: "+what+" against size", "dataset size (GiB, as generated: --size-mb)"
 	case "index":
 		c.title, c.xlabel = "Repository of millions of blobs: "+what+" against index size", "data blobs in the repository's index (millions)"
 		xOf = func(r row) float64 { return r.size / 1e6 }

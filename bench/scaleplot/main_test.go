@@ -24,10 +24,10 @@ func TestParseAndDraw(t *testing.T) {
 
 	c := build(rows, "dataset", metrics[0])
 	require.NotNil(t, c)
-	assert.InDelta(t, 2141068672.0/(1<<30), c.xmax, 1e-9, "one size axis for every panel")
+	assert.InDelta(t, 2.0, c.xmax, 1e-9, "one size axis for every panel, the nominal size in GiB")
 	require.Len(t, c.panels, 1, "a panel for each step measured: backup v1 only")
-	assert.Equal(t, []point{{541960063.0 / (1 << 30), 3.1}, {2141068672.0 / (1 << 30), 12}}, c.panels[0].lines["custodia"], "points in size order")
-	assert.Equal(t, []point{{541960063.0 / (1 << 30), 6}, {2141068672.0 / (1 << 30), 23}}, c.panels[0].dashed["custodia"], "CPU seconds, user + sys")
+	assert.Equal(t, []point{{0.5, 3.1}, {2, 12}}, c.panels[0].lines["custodia"], "points in size order")
+	assert.Equal(t, []point{{0.5, 6}, {2, 23}}, c.panels[0].dashed["custodia"], "CPU seconds, user + sys")
 	assert.Equal(t, []string{"custodia", "restic"}, c.tools, "the legend names the tools measured")
 	svg := c.svg()
 	assert.Equal(t, 1, strings.Count(svg, `stroke="#1f77b4" stroke-width="2.5"/>`), "one custodia wall-time line (backup v1)")
