@@ -87,6 +87,7 @@ func runTableBackup(ctx context.Context, env *cliEnv, cmd *cobra.Command, o *tab
 	if err != nil {
 		return err
 	}
+	env.gc.setFloor(tableHeapFloor(o.sortMemory))
 	opts := []backup.TableOption{backup.WithFullEvery(o.fullEvery), backup.WithSortMemory(o.sortMemory << 20), backup.WithTempDir(o.tempDir), backup.WithTablePriority(prio)}
 	if tags, _ := cmd.Flags().GetStringArray("tag"); len(tags) > 0 {
 		opts = append(opts, backup.WithTableTags(tags...))

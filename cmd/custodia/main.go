@@ -82,7 +82,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"runtime/trace"
 	"strings"
@@ -101,22 +100,12 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	limitMemory()
+	gc := limitMemory(os.Getenv)
 	stopProfile := startProfiles()
-	code := run(ctx, os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	code := run(ctx, os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, gc: gc})
 	stopProfile()
 	stop()
 	os.Exit(code)
-}
-
-// limitMemory makes the garbage collector keep the heap near what is live
-// unless GOGC says otherwise. custodia's large buffers hold no pointers, so
-// collecting often is cheap, and it keeps the peak memory of a backup or
-// restore close to its bounded working set (docs/PERFORMANCE.md).
-func limitMemory() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(15)
-	}
 }
 
 // startProfiles writes a CPU profile to $CUSTODIA_CPUPROFILE, an
@@ -162,6 +151,7 @@ type cliEnv struct {
 	index          indexFlags
 	warnedReadable bool         // the password file's mode was warned about
 	logger         *slog.Logger // with --log-format json: stderr's log
+	gc             *gcPacer     // the process's GC pacing; nil in tests
 }
 
 // builders are the constructors of the commands, added by register.

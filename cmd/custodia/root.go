@@ -31,7 +31,11 @@ const environmentHelp = `Environment variables read by custodia:
   CUSTODIA_CPUPROFILE     write a CPU profile to this file
   CUSTODIA_TRACE          write an execution trace (go tool trace) to this file
   CUSTODIA_MEMPROFILE     write an allocation profile to this file
-  GOGC                    the garbage collector's target (custodia uses 15 unless set)
+  GOGC                    the garbage collector's target in percent above the live heap; when set,
+                          it alone paces the collector (unset, custodia uses 15, and a table backup
+                          lets the heap grow to its --sort-memory plus 16 MiB before collecting)
+  GOMEMLIMIT              a soft limit of the Go runtime's memory (e.g. 200MiB): the collector runs
+                          whenever it is reached, whatever the target above
 
 Exit status: 0 ok; 1 failure (one line on stderr); 2 bad usage; 3 damage found
 (or files skipped) but everything that was backed up is still readable.`

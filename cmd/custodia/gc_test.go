@@ -1,0 +1,65 @@
+package main
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestPercentFor(t *testing.T) {
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		live, floor uint64
+		want        int
+	}{
+		{0, 0, gcPercent},                // nothing known yet
+		{40 * mib, 0, gcPercent},         // no floor
+		{100 * mib, 80 * mib, gcPercent}, // live above the floor
+		{70 * mib, 80 * mib, gcPercent},  // 15 % above live is past the floor
+		{40 * mib, 80 * mib, 100},        // the heap may double to the floor
+		{20 * mib, 80 * mib, 300},
+		{1, 80 * mib, 10_000}, // capped
+	} {
+		assert.Equal(t, tc.want, percentFor(tc.live, tc.floor), "live %d floor %d", tc.live, tc.floor)
+	}
+}
+
+// TestLimitMemoryUserGOGC: a GOGC set by the user paces the collector
+// alone, and commands may still ask for a floor (ignored).
+func TestLimitMemoryUserGOGC(t *testing.T) {
+	p := limitMemory(func(k string) string {
+		if k == "GOGC" {
+			return "100"
+		}
+		return ""
+	})
+	assert.Nil(t, p)
+	p.setFloor(tableHeapFloor(64)) // a nil pacer ignores it
+	assert.Equal(t, uint64(80<<20), tableHeapFloor(64))
+}
+
+// TestPacerTunesAfterCollections: once a collection found the live heap
+// under the floor, the pacer raised the collector's percentage to let the
+// heap grow to the floor; without the floor it goes back to gcPercent.
+func TestPacerTunesAfterCollections(t *testing.T) {
+	old := debug.SetGCPercent(gcPercent)
+	defer debug.SetGCPercent(old)
+	p := &gcPacer{last: gcPercent}
+	p.arm()
+	p.setFloor(1 << 40) // far above any live heap of the tests
+	runtime.GC()
+	assert.Eventually(t, func() bool {
+		runtime.GC()
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.last > gcPercent
+	}, 5*time.Second, 10*time.Millisecond)
+	assert.Greater(t, debug.SetGCPercent(-1), gcPercent, "the collector got the pacer's percentage")
+	p.setFloor(0)
+	p.mu.Lock()
+	assert.Equal(t, gcPercent, p.last)
+	p.mu.Unlock()
+}
