@@ -140,6 +140,12 @@ type packBuilder struct {
 	id      ID
 	buf     []byte
 	entries []PackEntry
+	// staging is set while buf is a small staging buffer rather than a
+	// pack buffer (pack_buffers.go).
+	staging bool
+	// unstaging is closed once the writer waiting for a pack buffer for
+	// this staged pack has it; nil when none waits.
+	unstaging chan struct{}
 }
 
 // add appends a sealed blob.

@@ -87,10 +87,13 @@ type Repository struct {
 	uploads   sync.WaitGroup
 	uploadSem chan struct{}
 	packBufs  chan []byte // buffers of uploaded packs, for reuse
-	// packBufsMade counts the pack buffers allocated (at most packBuffers).
-	packBufsMade int
-	uploadErr    error
-	stats        WriteStats
+	// packBufsMade counts the pack buffers allocated (at most packBuffers),
+	// packsStaged the packs started in a staging buffer (pack_buffers.go).
+	packBufsMade, packsStaged int
+	// uploadGate, set by tests, holds each pack upload until it receives.
+	uploadGate chan struct{}
+	uploadErr  error
+	stats      WriteStats
 }
 
 // WriteStats counts what a Repository added since it was opened.

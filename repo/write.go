@@ -31,39 +31,6 @@ func pickOpenPack() int {
 	return rand.IntN(openPacks)
 }
 
-// packBuffers is how many pack buffers a writer holds at most: one per
-// open pack and one per running upload.
-const packBuffers = uploads + openPacks
-
-// packBuf returns an empty pack buffer. At most packBuffers exist: once
-// they are all in use it waits for an upload to finish and reuses that
-// pack's buffer, which bounds a writer's memory. Their capacity leaves
-// room for the trailer, the padding and the parity shards, so the storage
-// codes packs in place. r.wmu is held, and released while waiting.
-func (r *Repository) packBuf(ctx context.Context) ([]byte, error) {
-	select {
-	case b := <-r.packBufs:
-		return b[:0], nil
-	default:
-	}
-	if r.packBufsMade < packBuffers {
-		r.packBufsMade++
-		return make([]byte, 0, r.store.PutCapacity(paddedPackSize(r.cfg.PackSize+packTrailerSlack))), nil
-	}
-	r.wmu.Unlock()
-	defer r.wmu.Lock()
-	select {
-	case b := <-r.packBufs:
-		return b[:0], nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-// packTrailerSlack is the room left in a pack buffer beyond the target
-// size, for the trailer's fixed part and seal overhead.
-const packTrailerSlack = 4 << 10
-
 // SaveBlob stores a blob whose ID the caller computed with BlobID, unless
 // the repository already has it. It reports whether the blob was new. The
 // blob becomes durable at the next Flush; data may be reused after return.
@@ -103,10 +70,19 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 	// cutting and starting a pack may release r.wmu, so the choice is
 	// made again after either: another writer may have filled or started
 	// the pack meanwhile. An empty pack takes any blob, a new one this
-	// blob.
+	// blob. A pack started while both pack buffers are taken begins in a
+	// small staging buffer (pack_buffers.go), which moves into a pack
+	// buffer when it overflows.
 	for {
 		i := r.choosePackLocked(t, len(sealed))
 		if p := r.open[i]; p != nil {
+			if p.staging && len(p.buf)+len(sealed) > cap(p.buf) {
+				if err := r.unstageLocked(ctx, p); err != nil {
+					delete(r.pending, h)
+					return false, err
+				}
+				continue
+			}
 			if len(p.entries) == 0 || r.fitsLocked(p, len(sealed)) {
 				p.add(h, sealed, len(data))
 				break
@@ -119,17 +95,20 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 			delete(r.pending, h)
 			return false, err
 		}
-		buf, err := r.packBuf(ctx)
-		if err != nil {
-			delete(r.pending, h)
-			return false, err
+		p := r.newPackLocked(pid)
+		r.open[i] = p
+		if p.staging && len(sealed) > cap(p.buf) {
+			// A blob larger than the staging buffer waits for a pack
+			// buffer; others may fill or seal the pack meanwhile.
+			if err := r.unstageLocked(ctx, p); err != nil {
+				delete(r.pending, h)
+				return false, err
+			}
+			if r.open[i] != p || p.staging || len(p.entries) > 0 && !r.fitsLocked(p, len(sealed)) {
+				continue
+			}
 		}
-		if r.open[i] != nil { // another writer started a pack meanwhile
-			r.packBufs <- buf
-			continue
-		}
-		r.open[i] = &packBuilder{id: pid, buf: buf}
-		r.open[i].add(h, sealed, len(data))
+		p.add(h, sealed, len(data))
 		break
 	}
 	r.stats.Blobs++
@@ -190,9 +169,11 @@ func (r *Repository) uploadLocked(ctx context.Context, i int, limit bool) {
 	}
 	go func() {
 		defer r.uploads.Done()
+		if r.uploadGate != nil {
+			<-r.uploadGate
+		}
 		err := r.store.Put(ctx, packName(p.id), p.buf)
-		r.packBufs <- p.buf[:0] // never blocks: it has room for every buffer
-		p.buf = nil
+		r.releasePackBuf(p)
 		if limit {
 			<-r.uploadSem
 		}

@@ -1,0 +1,129 @@
+package repo
+
+import (
+	"context"
+
+	"github.com/custodia-backup/custodia/internal/bufpool"
+)
+
+// Pack buffers bound a writer's memory. A writer fills openPacks packs at
+// once, and each full pack is uploaded from the buffer it was filled in,
+// coded in place: a pack buffer has room for the pack, its padding and
+// trailer, and its parity shards (12.4 MiB for 8 MiB packs coded 4+2).
+//
+// Only packBuffers such buffers exist, one per open pack. When a pack
+// is sealed for upload, its buffer travels with the upload, and the pack
+// that takes its place starts in a staging buffer of stagingSize bytes
+// from the shared pool; when a blob would overflow it, the staged blobs
+// move into the first pack buffer an upload gives back (the writer waits
+// for it). Blobs keep the open pack chosen for them at random, so the
+// placement (FORMAT.md 12.1) is unchanged, and a pack flushed while it is
+// still staged is uploaded from its small buffer.
+//
+// A writer therefore holds at most packBuffers pack buffers and openPacks
+// staging buffers, whatever it writes: a backup that fills two packs
+// holds as much as one that fills a thousand.
+
+// packBuffers is how many pack buffers a writer holds at most.
+const packBuffers = openPacks
+
+// stagingSize is the size of the staging buffer of a pack started while
+// every pack buffer is taken: a quarter of the pack size, so the upload
+// of a full pack overlaps the filling of the one after it.
+func (r *Repository) stagingSize() int { return r.cfg.PackSize / 4 }
+
+// newPackLocked returns an empty pack in a free pack buffer, or in a
+// staging buffer when every pack buffer is taken. It never waits.
+func (r *Repository) newPackLocked(id ID) *packBuilder {
+	select {
+	case b := <-r.packBufs:
+		return &packBuilder{id: id, buf: b[:0]}
+	default:
+	}
+	if r.packBufsMade < packBuffers {
+		r.packBufsMade++
+		return &packBuilder{id: id, buf: make([]byte, 0, r.packBufCap())}
+	}
+	r.packsStaged++
+	return &packBuilder{id: id, buf: bufpool.Get(r.stagingSize())[:0], staging: true}
+}
+
+// packBufCap is the capacity of a pack buffer: a full pack padded, and
+// its parity shards, so that the storage codes it in place.
+func (r *Repository) packBufCap() int {
+	return r.store.PutCapacity(paddedPackSize(r.cfg.PackSize + packTrailerSlack))
+}
+
+// unstageLocked moves the staged blobs of p into a pack buffer, waiting
+// for an upload to give one back (r.wmu is released meanwhile). One
+// writer waits for the buffer; others that want to add to p meanwhile
+// wait until it has moved. The pack may have been sealed by Flush when it
+// returns: the caller looks at the open packs again.
+func (r *Repository) unstageLocked(ctx context.Context, p *packBuilder) error {
+	if moved := p.unstaging; moved != nil {
+		r.wmu.Unlock()
+		defer r.wmu.Lock()
+		select {
+		case <-moved:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	var b []byte
+	select {
+	case b = <-r.packBufs:
+	default:
+		if r.packBufsMade < packBuffers { // a writer that never held one
+			r.packBufsMade++
+			b = make([]byte, 0, r.packBufCap())
+			break
+		}
+		moved := make(chan struct{})
+		p.unstaging = moved
+		r.wmu.Unlock()
+		select {
+		case b = <-r.packBufs:
+		case <-ctx.Done():
+		}
+		r.wmu.Lock()
+		p.unstaging = nil
+		close(moved)
+		if b == nil {
+			return ctx.Err()
+		}
+	}
+	if !p.staging || !r.isOpenLocked(p) { // Flush sealed it meanwhile
+		r.packBufs <- b[:0] // never blocks: it has room for every buffer
+		return nil
+	}
+	staged := p.buf
+	p.buf, p.staging = append(b[:0], staged...), false
+	bufpool.Put(staged)
+	return nil
+}
+
+// packTrailerSlack is the room left in a pack buffer beyond the target
+// size, for the trailer's fixed part and seal overhead.
+const packTrailerSlack = 4 << 10
+
+// isOpenLocked reports whether p is one of the packs being filled.
+func (r *Repository) isOpenLocked(p *packBuilder) bool {
+	for _, o := range r.open {
+		if o == p {
+			return true
+		}
+	}
+	return false
+}
+
+// releasePackBuf gives the buffer of an uploaded pack back: a pack buffer
+// to the writer's own, a staging buffer to the shared pool.
+func (r *Repository) releasePackBuf(p *packBuilder) {
+	if p.staging {
+		bufpool.Put(p.buf)
+	} else {
+		r.packBufs <- p.buf[:0] // never blocks: it has room for every buffer
+	}
+	p.buf = nil
+}

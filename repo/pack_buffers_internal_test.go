@@ -1,0 +1,116 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/custodia-backup/custodia/storage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// smallPackRepo is a repository of 1 MiB packs on an in-memory site.
+func smallPackRepo(t *testing.T) *Repository {
+	t.Helper()
+	st, err := storage.Open(context.Background(), []string{fmt.Sprintf("mem://packbufs-%d", internalCount.Add(1))}, storage.WithCreate())
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	r, err := Init(context.Background(), st, testPassword, WithArgon2(cheapArgon), WithPackSize(1<<20))
+	require.NoError(t, err)
+	return r
+}
+
+// randomBlobs returns n incompressible blobs of size bytes.
+func randomBlobs(seed uint64, n, size int) [][]byte {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = make([]byte, size)
+		for j := range out[i] {
+			out[i][j] = byte(rng.Uint32())
+		}
+	}
+	return out
+}
+
+// TestPackBuffersWhileUploadsStall saves blobs from two writers while
+// every upload is held: the writers never hold more than two pack
+// buffers, the packs started meanwhile are staged, and once the uploads
+// go on every blob reads back as saved and every pack checks.
+func TestPackBuffersWhileUploadsStall(t *testing.T) {
+	ctx := context.Background()
+	r := smallPackRepo(t)
+	gate := make(chan struct{})
+	r.uploadGate = gate
+	blobs := randomBlobs(1, 60, 100<<10)
+	feed := make(chan []byte)
+	var savers sync.WaitGroup
+	for range 2 {
+		savers.Go(func() {
+			for b := range feed {
+				_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(b), b, true)
+				assert.NoError(t, err)
+			}
+		})
+	}
+	go func() {
+		for _, b := range blobs {
+			feed <- b
+		}
+		close(feed)
+	}()
+	staged := func() bool {
+		r.wmu.Lock()
+		defer r.wmu.Unlock()
+		assert.LessOrEqual(t, r.packBufsMade, packBuffers)
+		return r.packsStaged > 0
+	}
+	require.Eventually(t, staged, 20e9, 1e6, "no pack was staged while the uploads were held")
+	close(gate)
+	savers.Wait()
+	require.NoError(t, r.Flush(ctx))
+	assert.LessOrEqual(t, r.packBufsMade, packBuffers)
+
+	for i, b := range blobs {
+		got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
+		require.NoError(t, err, "blob %d", i)
+		require.Equal(t, b, got, "blob %d", i)
+	}
+	rep, err := r.Check(ctx, CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	assert.Empty(t, rep.Findings)
+	assert.Equal(t, len(blobs), rep.BlobsRead)
+}
+
+// TestFlushStagedPack flushes a pack that is still in its staging buffer:
+// it is uploaded from there, padded as any pack, and reads back.
+func TestFlushStagedPack(t *testing.T) {
+	ctx := context.Background()
+	r := smallPackRepo(t)
+	FillOnePack(t)
+	r.wmu.Lock()
+	r.packBufsMade = packBuffers // as if both pack buffers were uploading
+	r.wmu.Unlock()
+	blobs := randomBlobs(2, 3, 10<<10)
+	for _, b := range blobs {
+		_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(b), b, false)
+		require.NoError(t, err)
+	}
+	r.wmu.Lock()
+	require.NotNil(t, r.open[0])
+	assert.True(t, r.open[0].staging)
+	r.wmu.Unlock()
+	require.NoError(t, r.Flush(ctx))
+	assert.Equal(t, uint64(1), r.Stats().Packs)
+	for _, b := range blobs {
+		got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
+		require.NoError(t, err)
+		require.Equal(t, b, got)
+	}
+	rep, err := r.Check(ctx, CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	assert.Empty(t, rep.Findings)
+}
