@@ -80,3 +80,53 @@ func TestPrefetchStopEarly(t *testing.T) {
 	// final, and far from the whole source.
 	assert.Less(t, produced, 100000)
 }
+
+// TestMergeEntries merges a short and a long sequence, with equal keys
+// and errors on either side.
+func TestMergeEntries(t *testing.T) {
+	seq := func(keys []string, err error) iter.Seq2[table.Entry, error] {
+		return func(yield func(table.Entry, error) bool) {
+			for _, k := range keys {
+				if !yield(table.Entry{Key: []byte(k), Record: []byte("r" + k)}, nil) {
+					return
+				}
+			}
+			if err != nil {
+				yield(table.Entry{}, err)
+			}
+		}
+	}
+	collect := func(s iter.Seq2[table.Entry, error]) ([]string, error) {
+		var out []string
+		for e, err := range s {
+			if err != nil {
+				return out, err
+			}
+			out = append(out, string(e.Key)+"="+string(e.Record))
+		}
+		return out, nil
+	}
+	got, err := collect(mergeEntries(seq([]string{"b", "d", "x"}, nil), seq([]string{"a", "b", "c", "e", "f"}, nil)))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a=ra", "b=rb", "b=rb", "c=rc", "d=rd", "e=re", "f=rf", "x=rx"}, got)
+	got, err = collect(mergeEntries(seq(nil, nil), seq([]string{"a", "b"}, nil)))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a=ra", "b=rb"}, got)
+	got, err = collect(mergeEntries(seq([]string{"a", "b"}, nil), seq(nil, nil)))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a=ra", "b=rb"}, got)
+	boom := errors.New("boom")
+	got, err = collect(mergeEntries(seq([]string{"b"}, boom), seq([]string{"a", "c", "d"}, nil)))
+	require.ErrorIs(t, err, boom)
+	assert.Equal(t, []string{"a=ra", "b=rb"}, got)
+	got, err = collect(mergeEntries(seq([]string{"c"}, nil), seq([]string{"a", "b"}, boom)))
+	require.ErrorIs(t, err, boom)
+	assert.Equal(t, []string{"a=ra", "b=rb"}, got)
+	n := 0
+	for range mergeEntries(seq([]string{"a", "c"}, nil), seq([]string{"b", "d"}, nil)) {
+		if n++; n == 2 {
+			break
+		}
+	}
+	assert.Equal(t, 2, n)
+}

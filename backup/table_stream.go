@@ -156,36 +156,38 @@ func (s *streamWriter) mergeWrite(ctx context.Context, r *repo.Repository, rest 
 }
 
 // mergeEntries merges two sequences of entries in key order; equal keys
-// are both yielded (the writer reports them as duplicates).
+// are both yielded, a's first (the writer reports them as duplicates).
+// Only a, the prefix's few pages, is pulled entry by entry; b, most of the
+// table, is ranged over, without a coroutine switch per entry.
 func mergeEntries(a, b iter.Seq2[table.Entry, error]) iter.Seq2[table.Entry, error] {
 	return func(yield func(table.Entry, error) bool) {
 		nextA, stopA := iter.Pull2(a)
 		defer stopA()
-		nextB, stopB := iter.Pull2(b)
-		defer stopB()
 		ea, erra, okA := nextA()
-		eb, errb, okB := nextB()
-		for {
-			switch {
-			case erra != nil:
-				yield(table.Entry{}, erra)
-				return
-			case errb != nil:
-				yield(table.Entry{}, errb)
-				return
-			case okA && (!okB || bytes.Compare(ea.Key, eb.Key) <= 0):
+		// takeA yields the entries of a up to key (all with key nil); it
+		// returns false to stop.
+		takeA := func(key []byte) bool {
+			for okA && (erra != nil || key == nil || bytes.Compare(ea.Key, key) <= 0) {
+				if erra != nil {
+					yield(table.Entry{}, erra)
+					return false
+				}
 				if !yield(ea, nil) {
-					return
+					return false
 				}
 				ea, erra, okA = nextA()
-			case okB:
-				if !yield(eb, nil) {
-					return
-				}
-				eb, errb, okB = nextB()
-			default:
+			}
+			return true
+		}
+		for eb, errb := range b {
+			if errb != nil {
+				yield(table.Entry{}, errb)
+				return
+			}
+			if !takeA(eb.Key) || !yield(eb, nil) {
 				return
 			}
 		}
+		takeA(nil)
 	}
 }
