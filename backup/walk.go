@@ -42,7 +42,7 @@ func (b *backuper) walkDir(path string, node repo.Node, parent *repo.Node, f *fu
 	node.Type = repo.NodeDir
 	node.Xattrs = b.xattrs(path)
 	b.nDirs.Add(1)
-	children, ok := b.listDir(path, parent)
+	children, same, ok := b.listDir(path, parent)
 	if slot {
 		<-b.walkSem
 	}
@@ -58,20 +58,23 @@ func (b *backuper) walkDir(path string, node repo.Node, parent *repo.Node, f *fu
 			continue
 		default:
 		}
-		go b.finishDir(node, children, f)
+		go b.finishDir(node, children, same, f)
 		return
 	}
-	b.finishDir(node, children, f)
+	b.finishDir(node, children, same, f)
 }
 
 // listDir reads a folder's entries and starts each; ok is false when the
-// folder could not be read at all.
-func (b *backuper) listDir(path string, parent *repo.Node) (children []*future, ok bool) {
+// folder could not be read at all. same is the parent snapshot's tree of
+// the folder when the folder may be unchanged since (as many entries, and
+// every file settled from the parent), for finishDir to compare; nil
+// otherwise, so that only unchanged folders hold their parent's tree.
+func (b *backuper) listDir(path string, parent *repo.Node) (children []*future, same *priorTree, ok bool) {
 	entries, err := os.ReadDir(path)
 	if err != nil {
 		b.fileError(path, err)
 		if entries == nil {
-			return nil, false
+			return nil, nil, false
 		}
 	}
 	var parentTree *repo.Tree
@@ -79,6 +82,9 @@ func (b *backuper) listDir(path string, parent *repo.Node) (children []*future, 
 		if t, err := b.r.LoadTree(b.ctx, *parent.Subtree); err == nil {
 			parentTree = t
 		}
+	}
+	if parentTree != nil {
+		same = &priorTree{id: *parent.Subtree, nodes: parentTree.Nodes}
 	}
 	children = make([]*future, 0, len(entries))
 	for _, e := range entries {
@@ -97,14 +103,41 @@ func (b *backuper) listDir(path string, parent *repo.Node) (children []*future, 
 		if parentTree != nil {
 			pn, _ = parentTree.Find(e.Name())
 		}
-		children = append(children, b.entry(p, fi, pn))
+		c := b.entry(p, fi, pn)
+		if same != nil && !fi.IsDir() && !isDone(c) {
+			same = nil // a file to read
+		}
+		children = append(children, c)
 	}
-	return children, true
+	if same != nil && len(same.nodes) != len(children) {
+		same = nil
+	}
+	return children, same, true
+}
+
+// priorTree is the parent snapshot's tree of a folder: its ID and nodes.
+type priorTree struct {
+	id    repo.ID
+	nodes []repo.Node
+}
+
+// isDone reports whether f is complete.
+func isDone(f *future) bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // finishDir waits for a folder's entries, then saves its tree and
-// completes its future.
-func (b *backuper) finishDir(node repo.Node, children []*future, f *future) {
+// completes its future. A tree with the same nodes as same, the parent
+// snapshot's tree of the folder, is that tree: its ID is kept instead of
+// encoding and hashing the tree again (the same bytes would give the same
+// ID), as long as the repository still has it where a writer may rely on
+// it, which SaveTree would have checked too.
+func (b *backuper) finishDir(node repo.Node, children []*future, same *priorTree, f *future) {
 	defer b.dirs.Done()
 	defer close(f.done)
 	t := &repo.Tree{Nodes: make([]repo.Node, 0, len(children))}
@@ -119,6 +152,13 @@ func (b *backuper) finishDir(node repo.Node, children []*future, f *future) {
 		return
 	}
 	t.Sort()
+	if same != nil && sameNodes(t.Nodes, same.nodes) {
+		if h := (repo.BlobHandle{Type: repo.TreeBlob, ID: same.id}); b.r.HasBlob(h) {
+			node.Subtree = &h.ID
+			f.node = node
+			return
+		}
+	}
 	id, err := b.r.SaveTree(b.ctx, t)
 	if err != nil {
 		b.fail(err)

@@ -59,6 +59,7 @@ func TestParallelWalkSameTrees(t *testing.T) {
 	assert.Equal(t, s1.Tree, s2.Tree)
 	assert.NotEqual(t, full.Tree, s2.Tree)
 	assert.Equal(t, uint64(51), s2.Stats.FilesNew+s2.Stats.FilesChanged)
+	assert.Equal(t, s2.Tree, run(par, backup.WithoutParent()).Tree, "trees kept from the parent differ from those made afresh")
 
 	target := t.TempDir()
 	_, err = restore.Snapshot(ctx, r, s2, target)
