@@ -8,8 +8,9 @@ import (
 
 // Pack buffers bound a writer's memory. A writer fills openPacks packs at
 // once, and each full pack is uploaded from the buffer it was filled in,
-// coded in place: a pack buffer has room for the pack, its padding and
-// trailer, and its parity shards (12.4 MiB for 8 MiB packs coded 4+2).
+// coded without a copy: a pack buffer has room for the pack, its padding
+// and trailer (8 MiB for 8 MiB packs), and its parity shards (4 MiB coded
+// 4+2) are coded into a pooled buffer taken for the upload alone.
 //
 // Only packBuffers such buffers exist, one per open pack. When a pack
 // is sealed for upload, its buffer travels with the upload, and the pack
@@ -48,10 +49,19 @@ func (r *Repository) newPackLocked(id ID) *packBuilder {
 	return &packBuilder{id: id, buf: bufpool.Get(r.stagingSize())[:0], staging: true}
 }
 
-// packBufCap is the capacity of a pack buffer: a full pack padded, and
-// its parity shards, so that the storage codes it in place.
+// packBufCap is the capacity of a pack buffer: a full pack padded, up to
+// the end of its last data shard. The parity shards are coded into a
+// buffer of their own (putPack), taken only while the pack is uploaded.
 func (r *Repository) packBufCap() int {
-	return r.store.PutCapacity(paddedPackSize(r.cfg.PackSize + packTrailerSlack))
+	return r.store.DataCapacity(paddedPackSize(r.cfg.PackSize + packTrailerSlack))
+}
+
+// putPack uploads a sealed pack from its buffer, its parity shards coded
+// into a pooled buffer held for the upload alone.
+func (r *Repository) putPack(ctx context.Context, p *packBuilder) error {
+	parity := bufpool.Get(r.store.ParityLen(len(p.buf)))
+	defer bufpool.Put(parity)
+	return r.store.PutParity(ctx, packName(p.id), p.buf, parity)
 }
 
 // unstageLocked moves the staged blobs of p into a pack buffer, waiting

@@ -172,7 +172,7 @@ func (r *Repository) uploadLocked(ctx context.Context, i int, limit bool) {
 		if r.uploadGate != nil {
 			<-r.uploadGate
 		}
-		err := r.store.Put(ctx, packName(p.id), p.buf)
+		err := r.putPack(ctx, p)
 		r.releasePackBuf(p)
 		if limit {
 			<-r.uploadSem

@@ -30,7 +30,30 @@ import (
 // least (k+m)·ceil(len/k) bytes (see PutCapacity) lets Put code the object
 // in place, without copying it.
 func (s *Store) Put(ctx context.Context, name string, data []byte) error {
-	return s.put(ctx, name, data, false)
+	return s.put(ctx, name, data, nil, false)
+}
+
+// PutParity is Put for a caller that keeps the room for the parity shards
+// apart from the object: when data has a capacity of at least
+// k·ceil(len/k) bytes (DataCapacity) and parity at least
+// m·ceil(len/k) (ParityLen), the parity is coded into parity and the
+// object is not copied. A buffer that is filled and then put thus needs
+// no room for parity while it fills, and one parity buffer serves many
+// objects put one after another. The stored shards are those of Put.
+func (s *Store) PutParity(ctx context.Context, name string, data, parity []byte) error {
+	return s.put(ctx, name, data, parity, false)
+}
+
+// DataCapacity returns the capacity an object of n bytes needs for
+// PutParity to code it without copying: its k data shards.
+func (s *Store) DataCapacity(n int) int {
+	return s.k * int(shardLen(uint64(n), s.k))
+}
+
+// ParityLen returns the length of the parity shards of an object of n
+// bytes, the room PutParity needs in its parity buffer.
+func (s *Store) ParityLen(n int) int {
+	return s.m * int(shardLen(uint64(n), s.k))
 }
 
 // PutCapacity returns the capacity a buffer of n bytes needs for Put to
@@ -56,10 +79,10 @@ func (s *Store) Create(ctx context.Context, name string, data []byte) error {
 	if ok {
 		return fmt.Errorf("%w: %s", ErrExists, name)
 	}
-	return s.put(ctx, name, data, true)
+	return s.put(ctx, name, data, nil, true)
 }
 
-func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bool) error {
+func (s *Store) put(ctx context.Context, name string, data, parity []byte, ifNotExist bool) error {
 	if err := s.check(name); err != nil {
 		return err
 	}
@@ -71,20 +94,28 @@ func (s *Store) put(ctx context.Context, name string, data []byte, ifNotExist bo
 	n := k + m
 	L := int(shardLen(uint64(len(data)), k))
 	hdrs := make([]byte, n*HeaderSize)
-	var body []byte
-	if cap(data) >= n*L {
+	var body, par []byte
+	switch {
+	case cap(data) >= n*L:
 		// Code in place: the caller left room for the parity shards.
-		body = data[:n*L]
-	} else {
+		body, par = data[:k*L], data[k*L:n*L]
+	case cap(data) >= k*L && len(parity) >= m*L:
+		// The caller gave the parity shards a buffer of their own.
+		body, par = data[:k*L], parity[:m*L]
+	default:
 		bufp := getBuf(n * L)
 		defer putBuf(bufp)
-		body = *bufp
+		body, par = (*bufp)[:k*L], (*bufp)[k*L:n*L]
 		copy(body, data)
 	}
-	clear(body[len(data) : k*L])
+	clear(body[len(data):])
 	shards := make([][]byte, n)
 	for i := range shards {
-		shards[i] = body[i*L : (i+1)*L : (i+1)*L]
+		if i < k {
+			shards[i] = body[i*L : (i+1)*L : (i+1)*L]
+		} else {
+			shards[i] = par[(i-k)*L : (i-k+1)*L : (i-k+1)*L]
+		}
 	}
 	// Hash the object while the parity is computed.
 	var oh [32]byte
