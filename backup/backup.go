@@ -51,6 +51,10 @@ func newFuture() *future { return &future{done: make(chan struct{})} }
 
 func doneFuture(n repo.Node) *future { return &future{done: closedChan, node: n} }
 
+// skipped is the future of an entry left out (read with an error, or a
+// socket); it is never written to.
+var skipped = &future{done: closedChan, skip: true}
+
 type fileJob struct {
 	path   string
 	fi     fs.FileInfo
@@ -409,6 +413,18 @@ func baseNode(name string, fi fs.FileInfo) repo.Node {
 
 // entry starts backing up one file system entry and returns its future.
 func (b *backuper) entry(path string, fi fs.FileInfo, parent *repo.Node) *future {
+	n, f := b.begin(path, fi, parent)
+	if f == nil {
+		f = doneFuture(n)
+	}
+	return f
+}
+
+// begin starts backing up one file system entry. An entry done at once
+// (an unchanged file, a symbolic link, a special file) is its node and a
+// nil future, which spares a folder listing one allocation per entry;
+// any other has a future to wait for.
+func (b *backuper) begin(path string, fi fs.FileInfo, parent *repo.Node) (repo.Node, *future) {
 	node := baseNode(filepath.Base(path), fi)
 	switch {
 	case fi.Mode().IsRegular():
@@ -416,23 +432,23 @@ func (b *backuper) entry(path string, fi fs.FileInfo, parent *repo.Node) *future
 		node.Size = uint64(fi.Size())
 		return b.file(fileJob{path: path, fi: fi, node: node, parent: parent})
 	case fi.IsDir():
-		return b.dir(path, node, parent)
+		return repo.Node{}, b.dir(path, node, parent)
 	case fi.Mode()&fs.ModeSymlink != 0:
 		target, err := os.Readlink(path)
 		if err != nil {
 			b.fileError(path, err)
-			return &future{done: closedChan, skip: true}
+			return repo.Node{}, skipped
 		}
 		node.Type = repo.NodeSymlink
 		node.LinkTarget = target
 		b.mu.Lock()
 		b.stats.Symlinks++
 		b.mu.Unlock()
-		return doneFuture(node)
+		return node, nil
 	case fi.Mode()&fs.ModeSocket != 0:
 		// A socket is made by the program listening on it, not restored.
 		b.note(path, ErrSocket)
-		return &future{done: closedChan, skip: true}
+		return repo.Node{}, skipped
 	default:
 		return b.special(path, fi, node)
 	}

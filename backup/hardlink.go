@@ -1,18 +1,20 @@
 package backup
 
+import "github.com/custodia-backup/custodia/repo"
+
 // file starts backing up a regular file: one unchanged since the parent
-// snapshot is settled at once, any other is read by the file workers. A
-// file with several hard links is
-// read once per backup: its other names take the first name's content
-// and metadata when it is done, so that a restore links them again.
-func (b *backuper) file(job fileJob) *future {
+// snapshot is settled at once (its node, and no future), any other is read
+// by the file workers. A file with several hard links is read once per
+// backup: its other names take the first name's content and metadata when
+// it is done, so that a restore links them again.
+func (b *backuper) file(job fileJob) (repo.Node, *future) {
 	if job.node.Links <= 1 {
 		if n, ok := b.keep(job); ok {
-			return &future{done: closedChan, node: n}
+			return n, nil
 		}
 		job.f = newFuture()
 		b.send(job)
-		return job.f
+		return repo.Node{}, job.f
 	}
 	f := newFuture()
 	job.f = f
@@ -28,10 +30,10 @@ func (b *backuper) file(job fileJob) *future {
 	b.mu.Unlock()
 	if seen {
 		go b.linkName(job, first)
-		return f
+		return repo.Node{}, f
 	}
 	b.queue(job)
-	return f
+	return repo.Node{}, f
 }
 
 // queue settles an unchanged file at once and hands any other to the file

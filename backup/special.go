@@ -9,7 +9,7 @@ import (
 
 // special records a named pipe or a device node: its type, metadata and
 // (of a device) device number. They hold no data.
-func (b *backuper) special(path string, fi fs.FileInfo, node repo.Node) *future {
+func (b *backuper) special(path string, fi fs.FileInfo, node repo.Node) (repo.Node, *future) {
 	switch m := fi.Mode(); {
 	case m&fs.ModeNamedPipe != 0:
 		node.Type = repo.NodeFIFO
@@ -19,13 +19,13 @@ func (b *backuper) special(path string, fi fs.FileInfo, node repo.Node) *future 
 		node.Type = repo.NodeBlockDev
 	default:
 		b.note(path, fmt.Errorf("%v: file type not backed up", m.Type()))
-		return &future{done: closedChan, skip: true}
+		return repo.Node{}, skipped
 	}
 	node.Xattrs = b.xattrs(path)
 	b.mu.Lock()
 	b.stats.Special++
 	b.mu.Unlock()
-	return doneFuture(node)
+	return node, nil
 }
 
 // xattrs reads the extended attributes of path unless told not to; a

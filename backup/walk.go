@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/custodia-backup/custodia/repo"
 )
@@ -42,7 +43,7 @@ func (b *backuper) walkDir(path string, node repo.Node, parent *repo.Node, f *fu
 	node.Type = repo.NodeDir
 	node.Xattrs = b.xattrs(path)
 	b.nDirs.Add(1)
-	children, same, ok := b.listDir(path, parent)
+	l, ok := b.listDir(path, parent)
 	if slot {
 		<-b.walkSem
 	}
@@ -52,29 +53,42 @@ func (b *backuper) walkDir(path string, node repo.Node, parent *repo.Node, f *fu
 		b.dirs.Done()
 		return
 	}
-	for _, c := range children {
-		select {
-		case <-c.done:
-			continue
-		default:
+	for _, p := range l.pending {
+		if !isDone(p.f) {
+			go b.finishDir(node, l, f)
+			return
 		}
-		go b.finishDir(node, children, same, f)
-		return
 	}
-	b.finishDir(node, children, same, f)
+	b.finishDir(node, l, f)
+}
+
+// listing is a folder's entries as started: nodes holds one node per
+// entry, in listing order, complete for the entries done at once; the
+// others are pending and fill their place when done.
+type listing struct {
+	nodes   []repo.Node
+	pending []pendingEntry
+	// same is the parent snapshot's tree of the folder when the folder
+	// may be unchanged since (as many entries, and every file settled from
+	// the parent), for finishDir to compare; nil otherwise, so that only
+	// unchanged folders hold their parent's tree.
+	same *priorTree
+}
+
+// pendingEntry is an entry still being backed up: nodes[i] of its listing.
+type pendingEntry struct {
+	i int
+	f *future
 }
 
 // listDir reads a folder's entries and starts each; ok is false when the
-// folder could not be read at all. same is the parent snapshot's tree of
-// the folder when the folder may be unchanged since (as many entries, and
-// every file settled from the parent), for finishDir to compare; nil
-// otherwise, so that only unchanged folders hold their parent's tree.
-func (b *backuper) listDir(path string, parent *repo.Node) (children []*future, same *priorTree, ok bool) {
+// folder could not be read at all.
+func (b *backuper) listDir(path string, parent *repo.Node) (l listing, ok bool) {
 	entries, err := os.ReadDir(path)
 	if err != nil {
 		b.fileError(path, err)
 		if entries == nil {
-			return nil, nil, false
+			return l, false
 		}
 	}
 	var parentTree *repo.Tree
@@ -84,9 +98,9 @@ func (b *backuper) listDir(path string, parent *repo.Node) (children []*future, 
 		}
 	}
 	if parentTree != nil {
-		same = &priorTree{id: *parent.Subtree, nodes: parentTree.Nodes}
+		l.same = &priorTree{id: *parent.Subtree, nodes: parentTree.Nodes}
 	}
-	children = make([]*future, 0, len(entries))
+	l.nodes = make([]repo.Node, 0, len(entries))
 	for _, e := range entries {
 		if b.ctx.Err() != nil {
 			break
@@ -103,16 +117,19 @@ func (b *backuper) listDir(path string, parent *repo.Node) (children []*future, 
 		if parentTree != nil {
 			pn, _ = parentTree.Find(e.Name())
 		}
-		c := b.entry(p, fi, pn)
-		if same != nil && !fi.IsDir() && !isDone(c) {
-			same = nil // a file to read
+		n, f := b.begin(p, fi, pn)
+		if f != nil {
+			if l.same != nil && !fi.IsDir() && !isDone(f) {
+				l.same = nil // a file to read
+			}
+			l.pending = append(l.pending, pendingEntry{i: len(l.nodes), f: f})
 		}
-		children = append(children, c)
+		l.nodes = append(l.nodes, n)
 	}
-	if same != nil && len(same.nodes) != len(children) {
-		same = nil
+	if l.same != nil && len(l.same.nodes) != len(l.nodes) {
+		l.same = nil
 	}
-	return children, same, true
+	return l, true
 }
 
 // priorTree is the parent snapshot's tree of a folder: its ID and nodes.
@@ -137,16 +154,22 @@ func isDone(f *future) bool {
 // encoding and hashing the tree again (the same bytes would give the same
 // ID), as long as the repository still has it where a writer may rely on
 // it, which SaveTree would have checked too.
-func (b *backuper) finishDir(node repo.Node, children []*future, same *priorTree, f *future) {
+func (b *backuper) finishDir(node repo.Node, l listing, f *future) {
 	defer b.dirs.Done()
 	defer close(f.done)
-	t := &repo.Tree{Nodes: make([]repo.Node, 0, len(children))}
-	for _, c := range children {
-		<-c.done
-		if !c.skip {
-			t.Nodes = append(t.Nodes, c.node)
+	left := false
+	for _, p := range l.pending {
+		<-p.f.done
+		if p.f.skip {
+			l.nodes[p.i].Name, left = "", true // no stored node has an empty name
+		} else {
+			l.nodes[p.i] = p.f.node
 		}
 	}
+	if left {
+		l.nodes = slices.DeleteFunc(l.nodes, func(n repo.Node) bool { return n.Name == "" })
+	}
+	t, same := &repo.Tree{Nodes: l.nodes}, l.same
 	if b.ctx.Err() != nil {
 		f.skip = true
 		return
