@@ -38,7 +38,7 @@ func TestLimitMemoryUserGOGC(t *testing.T) {
 	})
 	assert.Nil(t, p)
 	p.setFloor(tableHeapFloor(64)) // a nil pacer ignores it
-	assert.Equal(t, uint64(80<<20), tableHeapFloor(64))
+	assert.Equal(t, uint64(64<<20), tableHeapFloor(64))
 }
 
 // TestPacerTunesAfterCollections: once a collection found the live heap

@@ -33,7 +33,7 @@ const environmentHelp = `Environment variables read by custodia:
   CUSTODIA_MEMPROFILE     write an allocation profile to this file
   GOGC                    the garbage collector's target in percent above the live heap; when set,
                           it alone paces the collector (unset, custodia uses 15, and a table backup
-                          lets the heap grow to its --sort-memory plus 16 MiB before collecting)
+                          lets the heap grow to its --sort-memory before collecting)
   GOMEMLIMIT              a soft limit of the Go runtime's memory (e.g. 200MiB): the collector runs
                           whenever it is reached, whatever the target above
 
