@@ -206,6 +206,9 @@ func restoreInto(ctx context.Context, r *repo.Repository, snap *repo.Snapshot, t
 	rs.folders = map[string]bool{target: fi.Mode()&fs.ModeSetgid != 0}
 	rs.ctx, rs.cancel = context.WithCancelCause(ctx)
 	defer rs.cancel(nil)
+	// Folders placed apart from the target's neighbours (ext4; see
+	// spreadFolders), until the folders' metadata is set.
+	defer spreadFolders(target)()
 	stop := rs.startProgress()
 	rs.jobs = make(chan fileJob, 4*o.workers)
 	rs.wg.Add(o.workers)

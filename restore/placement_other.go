@@ -1,0 +1,6 @@
+//go:build !linux
+
+package restore
+
+// spreadFolders does nothing here (see placement_linux.go).
+func spreadFolders(string) (undo func()) { return func() {} }
