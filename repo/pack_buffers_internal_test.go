@@ -1,13 +1,17 @@
 package repo
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
 
+	"github.com/custodia-backup/custodia/crypto"
+	"github.com/custodia-backup/custodia/internal/bufpool"
 	"github.com/custodia-backup/custodia/storage"
+	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -113,4 +117,30 @@ func TestFlushStagedPack(t *testing.T) {
 	rep, err := r.Check(ctx, CheckOptions{ReadData: true})
 	require.NoError(t, err)
 	assert.Empty(t, rep.Findings)
+}
+
+// TestSealBlobInPlace seals blobs of every kind the way SaveBlob does —
+// compressible, incompressible, tiny, and past the sampling threshold —
+// and opens each with the data key: the in-place seal and the fallback
+// for a payload that outgrows its buffer give the same blobs.
+func TestSealBlobInPlace(t *testing.T) {
+	r, _ := internalRepo(t)
+	random := randomBlobs(3, 1, 300<<10)[0]
+	text := bytes.Repeat([]byte("custodia seals blobs in place. "), 10<<10)
+	for _, data := range [][]byte{{}, {7}, random[:63], random[:64], random[:4096], random, text[:5000], text} {
+		for _, compress := range []bool{false, true} {
+			h := BlobHandle{Type: DataBlob, ID: r.BlobID(data)}
+			var enc *zstd.Encoder
+			if compress {
+				enc = r.encoder
+			}
+			sealed := r.sealBlob(h, data, enc)
+			stored := bytes.Clone(sealed)
+			bufpool.Put(sealed)
+			assert.LessOrEqual(t, len(stored), len(data)+1+crypto.Overhead, "%d bytes", len(data))
+			got, err := r.openBlob(r.dataKey, h, stored, nil, location{length: uint32(len(stored)), rawLength: uint32(len(data))})
+			require.NoError(t, err, "%d bytes, compress %v", len(data), compress)
+			require.True(t, bytes.Equal(data, got), "%d bytes, compress %v", len(data), compress)
+		}
+	}
 }

@@ -52,15 +52,11 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 	r.pending[h] = struct{}{}
 	r.wmu.Unlock()
 
-	pb := bufpool.Get(len(data) + 1)
 	var enc *zstd.Encoder
 	if compress {
 		enc = r.encoder
 	}
-	plain := encodePayload(pb[:0], data, enc)
-	sb := bufpool.Get(len(plain) + crypto.Overhead)
-	sealed := r.dataKey.aead.Seal(sb[:0], plain, blobAD(h))
-	bufpool.Put(plain)
+	sealed := r.sealBlob(h, data, enc)
 	defer bufpool.Put(sealed)
 
 	r.wmu.Lock()
@@ -115,6 +111,25 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 	r.stats.Bytes += uint64(len(data))
 	r.stats.Stored += uint64(len(sealed))
 	return true, nil
+}
+
+// sealBlob encodes and seals a blob in one pooled buffer: the payload is
+// encoded after room for the nonce and sealed in place, so a blob in
+// flight holds one buffer of its size, not two. A payload that outgrew
+// the buffer (zstd's worst case) is sealed into a second one.
+func (r *Repository) sealBlob(h BlobHandle, data []byte, enc *zstd.Encoder) []byte {
+	buf := bufpool.Get(crypto.Overhead + 1 + len(data))
+	plain := encodePayload(buf[crypto.NonceSize:crypto.NonceSize], data, enc)
+	inBuf := &plain[:1][0] == &buf[crypto.NonceSize]
+	if inBuf && cap(plain) >= len(plain)+crypto.TagSize {
+		return r.dataKey.aead.Seal(buf[:0], plain, blobAD(h))
+	}
+	sealed := r.dataKey.aead.Seal(bufpool.Get(len(plain) + crypto.Overhead)[:0], plain, blobAD(h))
+	bufpool.Put(buf)
+	if !inBuf {
+		bufpool.Put(plain)
+	}
+	return sealed
 }
 
 // packFixed is the part of a pack that does not grow with its blobs: the
