@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -259,10 +261,28 @@ func worstLookup(b *testing.B, r *repo.Repository, s *repo.Snapshot, n int) int 
 // BenchmarkTableMemory backs up generated customer tables of 100k and 2M
 // records streamed from a generator and reports the peak Go heap seen while
 // it runs (the repository is a local folder): bounded by the sort memory
-// (16 MiB here, less than the smaller table needs), not by the record
-// count.
+// (16 MiB here, less than the smaller table needs), the pack buffers and
+// the index bound, not by the record count. CUSTODIA_TABLE_MEMORY_RECORDS
+// (e.g. "100000,500000,2000000,4000000") sets other table sizes. The
+// garbage collector runs at the CLI's GOGC=15 unless GOGC is set: the live
+// heap is sampled as of the last collection, and frequent collections
+// sample it closely.
 func BenchmarkTableMemory(b *testing.B) {
-	for _, n := range []int{100_000, 2_000_000} {
+	sizes := []int{100_000, 2_000_000}
+	if env := os.Getenv("CUSTODIA_TABLE_MEMORY_RECORDS"); env != "" {
+		sizes = sizes[:0]
+		for _, f := range strings.Split(env, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				b.Fatalf("CUSTODIA_TABLE_MEMORY_RECORDS: %q is not a record count", f)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(15))
+	}
+	for _, n := range sizes {
 		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				// A local folder: an in-memory site would hold the
