@@ -16,10 +16,14 @@ var dataFS embed.FS
 
 // dictionaries holds the parsed data files.
 type dictionaries struct {
-	provinceCodes  [100]bool
-	provinceNames  []string
-	plateProvince  map[rune]bool
-	nulls          map[string]bool
+	provinceCodes [100]bool
+	provinceNames []string
+	plateProvince map[rune]bool
+	nulls         map[string]bool
+	// nullFirst marks the bytes a null value may start with: the first
+	// bytes of the null spellings in either case, spaces, and every byte
+	// of non-ASCII text.
+	nullFirst      [256]bool
 	headerKeywords []headerKeyword
 	headerCompact  map[string]Type // ASCII keyword without separators
 	surnames1      map[rune]bool
@@ -122,6 +126,17 @@ func loadDict() (*dictionaries, error) {
 	}
 	for _, l := range ls {
 		d.nulls[strings.ToLower(strings.TrimSpace(l))] = true
+	}
+	for n := range d.nulls {
+		if n != "" {
+			d.nullFirst[n[0]] = true
+			d.nullFirst[strings.ToUpper(n[:1])[0]] = true
+		}
+	}
+	for b := range 256 {
+		if b >= utf8.RuneSelf || unicode.IsSpace(rune(b)) {
+			d.nullFirst[b] = true
+		}
 	}
 	if ls, err = lines("headers.txt"); err != nil {
 		return nil, err
@@ -328,6 +343,14 @@ func equalUnits(a, b []string) bool {
 // string, null, NULL, \N, -, 无, N/A, ...); such values are ignored when
 // profiling.
 func isNull(v string) bool {
+	if v == "" {
+		return true
+	}
+	if !dict.nullFirst[v[0]] {
+		// Neither a null spelling nor a space starts so (digits, most
+		// letters and signs).
+		return false
+	}
 	if len(v) > 6 {
 		// Most values are longer than any null spelling and do not start
 		// or end with a space: they are not null, without trimming

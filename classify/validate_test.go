@@ -237,4 +237,17 @@ func TestIsNull(t *testing.T) {
 	for _, s := range []string{"    null    ", "\u3000\u3000无\u3000\u3000", "\u00a0\u00a0N/A\u00a0\u00a0", "\t\t\t\t\t\t\t", "  NULL\r\n\r\n", "北京市朝阳区", "13800138000", "\xff\xfenull\xff", " 张三李四王五 "} {
 		assert.Equal(t, isNullTrimmed(strings.TrimSpace(s)), isNull(s), "%q", s)
 	}
+	// The quick look at the first byte answers as trimming would: every
+	// first byte, and every spelling in both cases, with spaces or not.
+	var more []string
+	for b := range 256 {
+		c := string([]byte{byte(b)})
+		more = append(more, c, c+"/a", c+"ull", c+"il", c+"N", c+"1")
+	}
+	for n := range dict.nulls {
+		more = append(more, n, strings.ToUpper(n), " "+n, strings.ToUpper(n)+"\t", "\u3000"+n)
+	}
+	for _, s := range more {
+		require.Equal(t, isNullTrimmed(strings.TrimSpace(s)), isNull(s), "%q", s)
+	}
 }
