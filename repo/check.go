@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/custodia-backup/custodia/chunk"
 	"github.com/custodia-backup/custodia/storage"
 )
 
@@ -355,15 +357,19 @@ func (c *checker) checkPacks(ctx context.Context) error {
 	c.r.idx.mu.RUnlock()
 	c.rep.Packs = len(packs)
 
-	indexed := make(map[string]bool, len(packs))
-	for _, p := range packs {
-		indexed[packName(p.id)] = true
+	// The indexed packs' IDs, sorted (32 bytes a pack, not a map of
+	// names), to count the listed packs no index file names.
+	indexed := make([]ID, len(packs))
+	for i, p := range packs {
+		indexed[i] = p.id
 	}
+	slices.SortFunc(indexed, func(a, b ID) int { return bytes.Compare(a[:], b[:]) })
 	for name, err := range c.r.store.List(ctx, packsPrefix) {
 		if err != nil {
 			return err
 		}
-		if !indexed[name] {
+		id, err := chunk.ParseID(name[strings.LastIndexByte(name, '/')+1:])
+		if _, found := slices.BinarySearchFunc(indexed, id, func(a, b ID) int { return bytes.Compare(a[:], b[:]) }); err != nil || packName(id) != name || !found {
 			c.rep.Unreferenced++
 		}
 	}

@@ -95,3 +95,29 @@ func TestCheckWalkBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckCountsUnreferencedPacks shows that verify counts the stored
+// packs no index file names, and only those.
+func TestCheckCountsUnreferencedPacks(t *testing.T) {
+	ctx := context.Background()
+	r, _ := internalRepo(t)
+	for i := range 3 {
+		data := fmt.Appendf(nil, "indexed blob %d", i)
+		_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(data), data, false)
+		require.NoError(t, err)
+		require.NoError(t, r.Flush(ctx))
+	}
+	rep, err := r.Check(ctx, CheckOptions{})
+	require.NoError(t, err)
+	require.Equal(t, 3, rep.Packs)
+	assert.Zero(t, rep.Unreferenced)
+	for range 2 {
+		id, err := randomID()
+		require.NoError(t, err)
+		require.NoError(t, r.store.Put(ctx, packName(id), []byte("a pack no index file names")))
+	}
+	rep, err = r.Check(ctx, CheckOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, 3, rep.Packs)
+	assert.Equal(t, 2, rep.Unreferenced)
+}
