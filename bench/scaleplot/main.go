@@ -259,7 +259,8 @@ func sortPoints(p []point) {
 	}
 }
 
-// niceMax rounds v up to 1, 2, 2.5 or 5 times a power of ten.
+// niceMax rounds v up to 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of
+// ten (each a multiple of five nice ticks).
 func niceMax(v float64) float64 {
 	if v <= 0 {
 		return 1
@@ -271,7 +272,7 @@ func niceMax(v float64) float64 {
 	for p > v {
 		p /= 10
 	}
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 		if m*p >= v {
 			return m * p
 		}

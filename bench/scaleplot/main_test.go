@@ -55,7 +55,7 @@ func TestParseAndDraw(t *testing.T) {
 }
 
 func TestNiceMax(t *testing.T) {
-	for v, want := range map[float64]float64{0: 1, 0.7: 1, 3.1: 5, 12: 20, 21: 25, 240: 250, 1000: 1000, 1001: 2000} {
+	for v, want := range map[float64]float64{0: 1, 0.7: 0.8, 3.1: 4, 12: 15, 21: 25, 240: 250, 1000: 1000, 1001: 1500, 1005: 1500, 650: 800} {
 		assert.Equal(t, want, niceMax(v), "niceMax(%v)", v)
 	}
 }
