@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"runtime"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -122,11 +121,6 @@ func (s *PasswordSlot) Open(password []byte) ([]byte, error) {
 // derived key bytes are wiped before returning.
 func (s *PasswordSlot) aead(password []byte) *AEAD {
 	raw := argon2.IDKey(password, s.Salt[:], s.Params.Time, s.Params.MemoryKiB, s.Params.Threads, KeySize)
-	// Argon2id's memory (64 MiB by default) is garbage now: collect it at
-	// once, so that what the caller allocates next reuses it instead of
-	// growing the heap past it before the collector runs (it was the peak
-	// of a verify's RSS: 86 MB of heap against 66 MB with this).
-	runtime.GC()
 	var k Key
 	copy(k[:], raw)
 	clear(raw)

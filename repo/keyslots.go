@@ -55,6 +55,17 @@ type openOptions struct {
 	rollbackDir string
 	noIndex     bool // WithoutIndex
 	index       []func(*indexConfig)
+	afterUnlock func() // WithAfterUnlock
+}
+
+// WithAfterUnlock calls f once the password has opened a key slot, before
+// Open reads anything else. Argon2id's memory (64 MiB by default) is
+// garbage then: a program that watches its peak memory can collect it
+// there (f = runtime.GC), so that the index read next reuses it instead
+// of growing the heap past it. Open itself never forces a collection: in
+// a large host program that would be a full, blocking one.
+func WithAfterUnlock(f func()) OpenOption {
+	return func(o *openOptions) { o.afterUnlock = f }
 }
 
 // WithSlotLimits replaces DefaultSlotLimits, for a repository whose slots

@@ -413,6 +413,9 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 	if i := slices.IndexFunc(slots, func(s storedSlot) bool { return s.name == slotName }); i >= 0 {
 		r.slotParams = slots[i].slot.Params
 	}
+	if o.afterUnlock != nil {
+		o.afterUnlock()
+	}
 	if err := r.finishOpen(ctx, store, cfg, o); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/storage"
@@ -67,6 +68,9 @@ func (env *cliEnv) openRepoSites(ctx context.Context, readOnly bool, sopts []sto
 			env.warnf("site %s cannot be reached; reading from the other sites", u)
 		}
 	}
+	// Argon2id's 64 MiB are garbage once the slot opens: collected there,
+	// the index read next reuses them (verify's heap peak 86 → 66 MB).
+	opts = append(opts, repo.WithAfterUnlock(runtime.GC))
 	r, err := repo.Open(ctx, st, pw, append(env.rollbackGuard(), opts...)...)
 	clear(pw)
 	if err != nil {
