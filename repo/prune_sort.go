@@ -14,15 +14,39 @@ import (
 
 // spillSorter sorts fixed-size records (compared as bytes) in bounded
 // memory: records gather in a buffer of at most budget bytes; a full buffer
-// is sorted and written to a temporary file as one run; reading merges the
-// runs. It is how prune handles more blob IDs than fit in memory.
+// is sorted and written to a temporary file as one run; runs are merged
+// level by level as they pile up (fanIn at a time), and reading merges
+// what is left. Its memory is the buffer plus at most half of it in read
+// buffers of runs being merged, whatever the number of records. It is how
+// prune handles more blob IDs than fit in memory.
 type spillSorter struct {
 	size   int    // bytes per record
 	budget int    // bytes of buffered records before a spill
 	dir    string // where runs go ("" for os.TempDir)
 	buf    []byte
-	runs   []*os.File
+	runs   []sortRun
 	n      int64
+}
+
+// sortRun is one sorted run file and its level: a spill is level 0, and
+// fanIn runs of one level merge into one run of the next.
+type sortRun struct {
+	f     *os.File
+	level int
+}
+
+// runReadBuffer is the largest read buffer of a run during a merge.
+const runReadBuffer = 256 << 10
+
+// fanIn is how many runs merge into one: their read buffers together take
+// at most half the budget. With runs merged level by level, the runs open
+// at once grow with the logarithm of the records, and every record is
+// rewritten once per level.
+func (s *spillSorter) fanIn() int { return max(4, s.budget/2/runReadBuffer) }
+
+// readBuffer is the read buffer of each of n runs merged at once.
+func (s *spillSorter) readBuffer(n int) int {
+	return min(runReadBuffer, max(16<<10, s.budget/2/max(n, 1)))
 }
 
 func newSpillSorter(size, budget int, dir string) *spillSorter {
@@ -83,14 +107,10 @@ func (s *spillSorter) spill() error {
 		return nil
 	}
 	s.sortBuf()
-	f, err := os.CreateTemp(s.dir, "custodia-prune-*.run")
+	f, w, err := s.newRun()
 	if err != nil {
-		return fmt.Errorf("prune: temporary file: %w", err)
+		return err
 	}
-	// The file is unlinked at once: only the open descriptor keeps it, so
-	// nothing is left behind by a crash.
-	_ = os.Remove(f.Name())
-	w := bufio.NewWriterSize(f, 1<<20)
 	if _, err := w.Write(s.buf); err != nil {
 		f.Close()
 		return fmt.Errorf("prune: write temporary file: %w", err)
@@ -99,15 +119,66 @@ func (s *spillSorter) spill() error {
 		f.Close()
 		return fmt.Errorf("prune: write temporary file: %w", err)
 	}
-	s.runs = append(s.runs, f)
+	s.runs = append(s.runs, sortRun{f: f})
 	s.buf = s.buf[:0]
+	return s.mergeLevels()
+}
+
+// newRun creates an empty run file.
+func (s *spillSorter) newRun() (*os.File, *bufio.Writer, error) {
+	f, err := os.CreateTemp(s.dir, "custodia-prune-*.run")
+	if err != nil {
+		return nil, nil, fmt.Errorf("prune: temporary file: %w", err)
+	}
+	// The file is unlinked at once: only the open descriptor keeps it, so
+	// nothing is left behind by a crash.
+	_ = os.Remove(f.Name())
+	return f, bufio.NewWriterSize(f, runReadBuffer), nil
+}
+
+// mergeLevels merges the last fanIn runs into one while they share a
+// level, so the number of runs stays logarithmic in the records added.
+func (s *spillSorter) mergeLevels() error {
+	k := s.fanIn()
+	for len(s.runs) >= k {
+		tail := s.runs[len(s.runs)-k:]
+		level := tail[0].level
+		if tail[k-1].level != level {
+			return nil
+		}
+		f, w, err := s.newRun()
+		if err != nil {
+			return err
+		}
+		files := make([]*os.File, k)
+		for i, r := range tail {
+			files[i] = r.f
+		}
+		for rec, err := range s.merge(files) {
+			if err == nil {
+				_, err = w.Write(rec)
+			}
+			if err != nil {
+				f.Close()
+				return fmt.Errorf("prune: merge temporary files: %w", err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			f.Close()
+			return fmt.Errorf("prune: write temporary file: %w", err)
+		}
+		for _, r := range files {
+			r.Close()
+		}
+		s.runs = append(s.runs[:len(s.runs)-k], sortRun{f: f, level: level + 1})
+	}
 	return nil
 }
 
 // close releases the runs.
 func (s *spillSorter) close() {
-	for _, f := range s.runs {
-		f.Close()
+	for _, r := range s.runs {
+		r.f.Close()
 	}
 	s.runs = nil
 	s.buf = nil
@@ -132,13 +203,31 @@ func (s *spillSorter) sorted() iter.Seq2[[]byte, error] {
 			return
 		}
 		s.buf = nil // merging needs only the runs' read buffers
+		files := make([]*os.File, len(s.runs))
+		for i, r := range s.runs {
+			files[i] = r.f
+		}
+		for rec, err := range s.merge(files) {
+			if !yield(rec, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// merge yields the records of the sorted run files in ascending order,
+// reading each from its start; the slice yielded is valid only until the
+// next step.
+func (s *spillSorter) merge(files []*os.File) iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
 		h := &runHeap{}
-		for _, f := range s.runs {
+		size := s.readBuffer(len(files))
+		for _, f := range files {
 			if _, err := f.Seek(0, io.SeekStart); err != nil {
 				yield(nil, err)
 				return
 			}
-			r := &runReader{r: bufio.NewReaderSize(f, 256<<10), rec: make([]byte, s.size)}
+			r := &runReader{r: bufio.NewReaderSize(f, size), rec: make([]byte, s.size)}
 			ok, err := r.next()
 			if err != nil {
 				yield(nil, err)

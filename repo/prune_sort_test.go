@@ -43,3 +43,53 @@ func TestSpillSorter(t *testing.T) {
 }
 
 func sortBytes(b [][]byte) { slices.SortFunc(b, bytes.Compare) }
+
+// Runs are merged level by level while records are added, so the run files
+// held (and the read buffers of the final merge) grow with the logarithm
+// of the records, not with their number, and the records still come out
+// sorted and complete.
+func TestSpillSorterMergesLevels(t *testing.T) {
+	s := newSpillSorter(32, 32*1024, t.TempDir()) // 1,024 records a run
+	defer s.close()
+	k := s.fanIn()
+	require.Equal(t, 4, k)
+	rng := rand.New(rand.NewPCG(7, 9))
+	const n = 300 * 1024 // 300 spills
+	var sum [32]byte
+	maxRuns := 0
+	for range n {
+		r := make([]byte, 32)
+		for i := range r {
+			r[i] = byte(rng.Uint32())
+		}
+		for i := range sum {
+			sum[i] ^= r[i]
+		}
+		require.NoError(t, s.add(r))
+		maxRuns = max(maxRuns, len(s.runs))
+	}
+	// 300 spills in base 4 is 10230: 1+0+2+3+0 runs, and never more than
+	// (k-1) per level over the 5 levels of 300 spills.
+	require.LessOrEqual(t, maxRuns, (k-1)*5)
+	require.Len(t, s.runs, 6)
+	for i := 1; i < len(s.runs); i++ {
+		require.GreaterOrEqual(t, s.runs[i-1].level, s.runs[i].level)
+	}
+	var prev []byte
+	var got [32]byte
+	count := 0
+	for r, err := range s.sorted() {
+		require.NoError(t, err)
+		if prev != nil {
+			require.LessOrEqual(t, bytes.Compare(prev, r), 0)
+		}
+		prev = bytes.Clone(r)
+		for i := range got {
+			got[i] ^= r[i]
+		}
+		count++
+	}
+	require.Equal(t, n, count)
+	require.Equal(t, sum, got)
+	require.LessOrEqual(t, s.readBuffer(len(s.runs))*len(s.runs), max(s.budget/2, 16<<10*len(s.runs)))
+}
