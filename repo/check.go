@@ -388,41 +388,30 @@ func (c *checker) checkPacks(ctx context.Context) error {
 	err := parallel(ctx, len(packs), workers, func(ctx context.Context, i int) error {
 		p := packs[i]
 		name := packName(p.id)
-		readIt := toRead[i]
-		var (
-			h     storage.Health
-			whole []byte
-			err   error
-		)
-		if readIt {
-			buf := <-bufs
-			whole, h, err = c.r.store.Verify(ctx, name, buf)
-			defer func() { bufs <- whole[:0] }()
-		} else {
-			h, err = c.r.store.Check(ctx, name, false)
+		if !toRead[i] {
+			h, err := c.r.store.Check(ctx, name, false)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			c.packHealth(ctx, name, h, err)
+			return nil
 		}
+		buf, blobBuf := <-bufs, <-blobBufs
+		defer func() { bufs <- buf; blobBufs <- blobBuf }()
+		var r packRead
+		r, buf, blobBuf = c.readPack(ctx, p, buf, blobBuf)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if !h.Recoverable() || err != nil {
-			msg := fmt.Sprintf("%s: too few intact shards", name)
-			if err != nil {
-				msg = fmt.Sprintf("%s: %v", name, err)
-			}
-			c.add(Finding{Severity: Lost, Object: name, Message: msg})
-		}
-		c.health(ctx, name, h)
-		if !readIt || err != nil {
+		c.packHealth(ctx, name, r.health, r.err)
+		if r.err != nil {
 			return nil
 		}
 		read.Add(1)
-		bytesRead.Add(int64(len(whole)))
-		blobBuf := <-blobBufs
-		n, blobBuf, err := c.verifyPack(ctx, p, whole, blobBuf)
-		blobBufs <- blobBuf
-		blobs.Add(int64(n))
-		if err != nil {
-			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: %v", name, err)})
+		bytesRead.Add(r.bytes)
+		blobs.Add(int64(r.blobs))
+		if r.blobErr != nil {
+			c.add(Finding{Severity: Lost, Object: name, Message: fmt.Sprintf("%s: %v", name, r.blobErr)})
 		}
 		return nil
 	})
@@ -450,20 +439,85 @@ func (c *checker) packsToRead(n int) []bool {
 	return read
 }
 
+// packHealth reports the health of pack name and why it could not be
+// read (err).
+func (c *checker) packHealth(ctx context.Context, name string, h storage.Health, err error) {
+	if !h.Recoverable() || err != nil {
+		msg := fmt.Sprintf("%s: too few intact shards", name)
+		if err != nil {
+			msg = fmt.Sprintf("%s: %v", name, err)
+		}
+		c.add(Finding{Severity: Lost, Object: name, Message: msg})
+	}
+	c.health(ctx, name, h)
+}
+
+// packRead is what readPack found.
+type packRead struct {
+	health storage.Health
+	err    error // the pack could not be read (damage is in health)
+	bytes  int64 // the pack's size
+	blobs  int
+	// blobErr says which blobs failed (or the trailer, or the padding).
+	blobErr error
+}
+
+// readPack reads pack p whole, verifying every shard (storage.Verify), and
+// then its trailer, padding and every blob (verifyPack), reading into buf
+// and decoding the blobs into blobBuf; it returns both for reuse.
+//
+// The pack is read with storage.CallerAuthenticates: every byte of a pack
+// is sealed (each blob, the padding and the trailer by their AEADs, the
+// trailer's length by where the trailer authenticates), so a pack whose
+// shards are all intact and agree with its parity is not hashed a second
+// time as a whole by the storage layer. When the AEADs do not hold, or the
+// trailer's blobs do not cover the blob area, the pack is read again with
+// the object hash, whose health names the shards to blame (a site that
+// replaced them all consistently), so damage is reported as without the
+// option.
+func (c *checker) readPack(ctx context.Context, p packInfo, buf, blobBuf []byte) (packRead, []byte, []byte) {
+	name := packName(p.id)
+	var r packRead
+	whole, h, err := c.r.store.Verify(ctx, name, buf, storage.CallerAuthenticates())
+	if cap(whole) > cap(buf) {
+		buf = whole // the pack buffer grew
+	}
+	r.health, r.err = h, err
+	if err != nil {
+		return r, buf[:0], blobBuf
+	}
+	var covered bool
+	r.blobs, blobBuf, covered, r.blobErr = c.verifyPack(ctx, p, whole, blobBuf)
+	if h.OK() && (r.blobErr != nil || !covered) && ctx.Err() == nil {
+		// The object hash may have been skipped: read it again with it
+		// (into fresh memory: damage is rare, the pooled buffer stays the
+		// size of a pack).
+		whole, r.health, r.err = c.r.store.Verify(ctx, name, nil)
+		if r.err != nil {
+			return r, buf[:0], blobBuf
+		}
+		r.blobs, blobBuf, _, r.blobErr = c.verifyPack(ctx, p, whole, blobBuf)
+	}
+	r.bytes = int64(len(whole))
+	return r, buf[:0], blobBuf
+}
+
 // verifyPack checks a pack's trailer against the index and opens and
 // re-hashes every blob in it, decoding them into buf; it returns the
-// number of blobs and buf for reuse.
-func (c *checker) verifyPack(ctx context.Context, p packInfo, pack, buf []byte) (int, []byte, error) {
+// number of blobs, buf for reuse, and whether the blobs named by the
+// trailer cover the blob area exactly (no byte between or under them
+// unsealed, as every writer makes them).
+func (c *checker) verifyPack(ctx context.Context, p packInfo, pack, buf []byte) (int, []byte, bool, error) {
 	keyID, entries, err := parsePack(c.r.indexKey, p.id, pack)
 	if err != nil {
-		return 0, buf, err
+		return 0, buf, false, err
 	}
 	if keyID != p.keyID {
-		return 0, buf, fmt.Errorf("%w: trailer names key %s, index %s", ErrMalformed, keyID, p.keyID)
+		return 0, buf, false, fmt.Errorf("%w: trailer names key %s, index %s", ErrMalformed, keyID, p.keyID)
 	}
 	key, err := c.r.keyForCtx(ctx, kindBlob)(keyID)
 	if err != nil {
-		return 0, buf, err
+		return 0, buf, false, err
 	}
 	var errs []error
 	// A blob may be in a pack twice (two writers of one pack's blobs, as
@@ -484,5 +538,18 @@ func (c *checker) verifyPack(ctx context.Context, p packInfo, pack, buf []byte) 
 		}
 		buf = out
 	}
-	return len(entries), buf, errors.Join(errs...)
+	return len(entries), buf, tiled(entries), errors.Join(errs...)
+}
+
+// tiled reports whether entries, in their order, lie end to end from
+// offset 0 (as packBuilder writes them).
+func tiled(entries []PackEntry) bool {
+	var end uint64
+	for _, e := range entries {
+		if uint64(e.Offset) != end {
+			return false
+		}
+		end += uint64(e.Length)
+	}
+	return true
 }

@@ -55,6 +55,12 @@ func assertForgedRepaired(t *testing.T, s *Store, dirs []string, name string, da
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(data, got))
 	assert.Equal(t, bad, badIndexes(h), "Verify names every forged shard")
+	// A forged shard disagrees with the others: the object hash finds it
+	// even when the caller authenticates the object.
+	got, h, err = s.Verify(ctx, name, nil, CallerAuthenticates())
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(data, got))
+	assert.Equal(t, bad, badIndexes(h), "Verify with CallerAuthenticates names every forged shard")
 	hc, err := s.Check(ctx, name, true)
 	require.NoError(t, err)
 	assert.Equal(t, bad, badIndexes(hc), "Check with data names every forged shard")

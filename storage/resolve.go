@@ -31,6 +31,9 @@ type ReadOption func(*readOptions)
 type readOptions struct {
 	auth      func(object []byte) error
 	maxObject int64
+	// callerAuthenticates is CallerAuthenticates; coveredAbove is set
+	// from it by Verify alone, the read that honours it.
+	callerAuthenticates, coveredAbove bool
 }
 
 // Authenticate gives the read a check of the layer above (for example the
@@ -50,6 +53,23 @@ func Authenticate(fn func(object []byte) error) ReadOption {
 // reader gives each kind of object its own limit (a key slot is small).
 func MaxSize(n int64) ReadOption {
 	return func(o *readOptions) { o.maxObject = min(max(n, 0), MaxObjectSize) }
+}
+
+// CallerAuthenticates tells Verify that the caller authenticates every
+// byte of the object it returns, by keys the sites never see (a pack's
+// blobs, padding and trailer are each sealed by an AEAD), and will read it
+// again without this option when that authentication fails. Verify then
+// takes an object whose shards are all present and intact and whose
+// parity shards agree with its data shards without computing its object
+// hash: in that case the hash can reject only a write whose every shard
+// was replaced consistently (the code's m+1 shard distance), which leaves
+// fewer than k original shards, and which the caller's authentication
+// rejects too. Every shard's checksum is still verified and every parity
+// shard still compared with the parity of the data shards; with any shard
+// missing, damaged or disagreeing, the object hash chooses the shards as
+// without the option. Get, Check and Repair ignore it.
+func CallerAuthenticates() ReadOption {
+	return func(o *readOptions) { o.callerAuthenticates = true }
 }
 
 func readOpts(opts []ReadOption) *readOptions {
@@ -80,7 +100,7 @@ func (rs *readSet) object(ctx context.Context, o *readOptions, buf []byte) ([]by
 			if len(g.members) < g.key.k {
 				continue
 			}
-			data, forged, err := rs.verifiedData(g, buf)
+			data, forged, err := rs.verifiedData(g, buf, o.coveredAbove)
 			if errors.Is(err, errNoConsistentSubset) {
 				inconsistent = append(inconsistent, g)
 			}
@@ -139,8 +159,10 @@ func (rs *readSet) readMore(ctx context.Context) bool {
 
 // verifiedData returns the object of write g, from the first k-subset of
 // its members (in index order) whose reconstruction matches g's object
-// hash, and the indexes of the members that disagree with it.
-func (rs *readSet) verifiedData(g *group, buf []byte) ([]byte, map[int]bool, error) {
+// hash, and the indexes of the members that disagree with it. With
+// coveredAbove (CallerAuthenticates) a write with every shard present and
+// in agreement is taken without its object hash.
+func (rs *readSet) verifiedData(g *group, buf []byte, coveredAbove bool) ([]byte, map[int]bool, error) {
 	k, m, L, N := g.key.k, g.key.m, int(g.key.l), g.key.objLen
 	var out []byte
 	if uint64(cap(buf)) >= N {
@@ -159,6 +181,23 @@ func (rs *readSet) verifiedData(g *group, buf []byte) ([]byte, map[int]bool, err
 		return nil, nil, err
 	}
 	members := g.members
+	if coveredAbove && m > 0 && len(members) == k+m {
+		// Every shard of the write is here (members hold one shard per
+		// index, in index order): when the parity agrees with the data
+		// shards, the object is theirs.
+		shards := make([][]byte, k+m)
+		for _, r := range members {
+			shards[r.idx] = r.data
+		}
+		forged, err := disagreeing(enc, shards, k, members, firstK(k))
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(forged) == 0 {
+			return assemble(out, shards[:k], L), nil, nil
+		}
+		// A shard disagrees: the object hash finds which, below.
+	}
 	tries := 0
 	for subset := range combinations(len(members), k) {
 		if tries++; tries > maxSubsetTries {
@@ -180,15 +219,30 @@ func (rs *readSet) verifiedData(g *group, buf []byte) ([]byte, map[int]bool, err
 		if err != nil {
 			return nil, nil, err
 		}
-		for i := 0; i < k && i*L < len(out); i++ {
-			if len(shards[i]) > 0 && &shards[i][0] == &out[i*L] {
-				continue // read into place (Verify)
-			}
-			copy(out[i*L:], shards[i])
-		}
-		return out, forged, nil
+		return assemble(out, shards[:k], L), forged, nil
 	}
 	return nil, nil, fmt.Errorf("%w: %s: %w", ErrUnrecoverable, rs.name, errNoConsistentSubset)
+}
+
+// firstK returns the subset 0..k-1.
+func firstK(k int) []int {
+	s := make([]int, k)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// assemble copies the data shards into out (L bytes each, the last one
+// cut at len(out)), skipping those read into their place already (Verify).
+func assemble(out []byte, data [][]byte, L int) []byte {
+	for i := 0; i < len(data) && i*L < len(out); i++ {
+		if len(data[i]) > 0 && &data[i][0] == &out[i*L] {
+			continue // read into place (Verify)
+		}
+		copy(out[i*L:], data[i])
+	}
+	return out
 }
 
 // parityBlock is how much of each shard disagreeing codes at a time.

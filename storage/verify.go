@@ -115,6 +115,7 @@ func (s *Store) Verify(ctx context.Context, name string, buf []byte, opts ...Rea
 		return nil, Health{Object: name}, err
 	}
 	o := readOpts(opts)
+	o.coveredAbove = o.callerAuthenticates
 	// Data shards on local sites are read straight into their place in
 	// the object (no copy when assembling it).
 	var (
