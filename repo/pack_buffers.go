@@ -14,12 +14,15 @@ import (
 //
 // Only packBuffers such buffers exist, one per open pack. When a pack
 // is sealed for upload, its buffer travels with the upload, and the pack
-// that takes its place starts in a staging buffer of stagingSize bytes
-// from the shared pool; when a blob would overflow it, the staged blobs
-// move into the first pack buffer an upload gives back (the writer waits
-// for it). Blobs keep the open pack chosen for them at random, so the
-// placement (FORMAT.md 12.1) is unchanged, and a pack flushed while it is
-// still staged is uploaded from its small buffer.
+// that takes its place starts in a staging buffer of stagingSize bytes;
+// when a blob would overflow it, the staged blobs move into the first
+// pack buffer an upload gives back (the writer waits for it), and the
+// staging buffer is dropped. Blobs keep the open pack chosen for them at
+// random, so the placement (FORMAT.md 12.1) is unchanged. Flush moves a
+// staged pack into a pack buffer once the uploads in flight are done, so
+// that its last uploads hold what those of a backup that never staged
+// hold; only a pack staged with no upload to wait for (none can give a
+// buffer back) is uploaded from its small buffer.
 //
 // A writer therefore holds at most packBuffers pack buffers and openPacks
 // staging buffers, whatever it writes: a backup that fills two packs
@@ -46,7 +49,10 @@ func (r *Repository) newPackLocked(id ID) *packBuilder {
 		return &packBuilder{id: id, buf: make([]byte, 0, r.packBufCap())}
 	}
 	r.packsStaged++
-	return &packBuilder{id: id, buf: bufpool.Get(r.stagingSize())[:0], staging: true}
+	// Not from the shared pool: a staging buffer given back there would
+	// stay among its spare buffers, live memory that a backup which never
+	// staged does not hold.
+	return &packBuilder{id: id, buf: make([]byte, 0, r.stagingSize()), staging: true}
 }
 
 // packBufCap is the capacity of a pack buffer: a full pack padded, up to
@@ -107,10 +113,40 @@ func (r *Repository) unstageLocked(ctx context.Context, p *packBuilder) error {
 		r.packBufs <- b[:0] // never blocks: it has room for every buffer
 		return nil
 	}
-	staged := p.buf
-	p.buf, p.staging = append(b[:0], staged...), false
-	bufpool.Put(staged)
+	p.buf, p.staging = append(b[:0], p.buf...), false // the staging buffer is dropped
 	return nil
+}
+
+// hasStagedLocked reports whether an open pack with blobs is staged.
+func (r *Repository) hasStagedLocked() bool {
+	for _, p := range r.open {
+		if p != nil && p.staging && len(p.entries) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// unstageFreeLocked moves each staged open pack into a free pack buffer,
+// as long as there is one; it never waits. Flush calls it once every
+// upload is done, when no pack buffer is away.
+func (r *Repository) unstageFreeLocked() {
+	for _, p := range r.open {
+		if p == nil || !p.staging || p.unstaging != nil || len(p.entries) == 0 {
+			continue
+		}
+		var b []byte
+		select {
+		case b = <-r.packBufs:
+		default:
+			if r.packBufsMade >= packBuffers {
+				return
+			}
+			r.packBufsMade++
+			b = make([]byte, 0, r.packBufCap())
+		}
+		p.buf, p.staging = append(b[:0], p.buf...), false
+	}
 }
 
 // packTrailerSlack is the room left in a pack buffer beyond the target
@@ -128,11 +164,9 @@ func (r *Repository) isOpenLocked(p *packBuilder) bool {
 }
 
 // releasePackBuf gives the buffer of an uploaded pack back: a pack buffer
-// to the writer's own, a staging buffer to the shared pool.
+// to the writer's own; a staging buffer is dropped.
 func (r *Repository) releasePackBuf(p *packBuilder) {
-	if p.staging {
-		bufpool.Put(p.buf)
-	} else {
+	if !p.staging {
 		r.packBufs <- p.buf[:0] // never blocks: it has room for every buffer
 	}
 	p.buf = nil

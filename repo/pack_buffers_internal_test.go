@@ -109,10 +109,63 @@ func TestFlushStagedPack(t *testing.T) {
 	r.wmu.Unlock()
 	require.NoError(t, r.Flush(ctx))
 	assert.Equal(t, uint64(1), r.Stats().Packs)
+	assert.Equal(t, 1, r.stagedUploads, "no upload could give a pack buffer back")
 	for _, b := range blobs {
 		got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
 		require.NoError(t, err)
 		require.Equal(t, b, got)
+	}
+	rep, err := r.Check(ctx, CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	assert.Empty(t, rep.Findings)
+}
+
+// TestFlushUnstagesAfterUploads flushes while an upload is held and the
+// pack started meanwhile is staged: Flush waits for the upload, moves the
+// staged pack into the pack buffer it gave back and uploads it from
+// there, so its last uploads hold two pack buffers and no staging buffer.
+func TestFlushUnstagesAfterUploads(t *testing.T) {
+	ctx := context.Background()
+	r := smallPackRepo(t)
+	FillOnePack(t)
+	gate := make(chan struct{})
+	r.uploadGate = gate
+	blobs := randomBlobs(4, 14, 100<<10)
+	save := func(b []byte) {
+		_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(b), b, false)
+		require.NoError(t, err)
+	}
+	// Ten blobs fill the first pack; the eleventh seals it (its upload
+	// waits at the gate) and starts the second pack in the other buffer.
+	for _, b := range blobs[:12] {
+		save(b)
+	}
+	r.wmu.Lock()
+	require.Equal(t, packBuffers, r.packBufsMade)
+	require.NotNil(t, r.open[0])
+	require.False(t, r.open[0].staging)
+	// The second pack stays open in the other slot; the next blob starts
+	// a pack while both pack buffers are taken.
+	r.open[1], r.open[0] = r.open[0], nil
+	r.wmu.Unlock()
+	for _, b := range blobs[12:] {
+		save(b)
+	}
+	r.wmu.Lock()
+	require.True(t, r.open[0].staging)
+	r.wmu.Unlock()
+
+	flushed := make(chan error)
+	go func() { flushed <- r.Flush(ctx) }()
+	close(gate)
+	require.NoError(t, <-flushed)
+	assert.Equal(t, 0, r.stagedUploads, "a pack was uploaded from its staging buffer")
+	assert.Equal(t, packBuffers, r.packBufsMade)
+	assert.Equal(t, uint64(3), r.Stats().Packs)
+	for i, b := range blobs {
+		got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
+		require.NoError(t, err, "blob %d", i)
+		require.Equal(t, b, got, "blob %d", i)
 	}
 	rep, err := r.Check(ctx, CheckOptions{ReadData: true})
 	require.NoError(t, err)

@@ -88,8 +88,9 @@ type Repository struct {
 	uploadSem chan struct{}
 	packBufs  chan []byte // buffers of uploaded packs, for reuse
 	// packBufsMade counts the pack buffers allocated (at most packBuffers),
-	// packsStaged the packs started in a staging buffer (pack_buffers.go).
-	packBufsMade, packsStaged int
+	// packsStaged the packs started in a staging buffer (pack_buffers.go),
+	// stagedUploads those uploaded from it.
+	packBufsMade, packsStaged, stagedUploads int
 	// uploadGate, set by tests, holds each pack upload until it receives.
 	uploadGate chan struct{}
 	uploadErr  error

@@ -36,6 +36,15 @@ func pickOpenPack() int {
 // blob becomes durable at the next Flush; data may be reused after return.
 // compress asks for zstd compression, which is kept only when it helps.
 func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byte, compress bool) (bool, error) {
+	var enc *zstd.Encoder
+	if compress {
+		enc = r.encoder
+	}
+	return r.saveBlob(ctx, t, id, data, enc)
+}
+
+// saveBlob is SaveBlob compressing with enc (nil: not compressed).
+func (r *Repository) saveBlob(ctx context.Context, t BlobType, id ID, data []byte, enc *zstd.Encoder) (bool, error) {
 	h := BlobHandle{Type: t, ID: id}
 	if r.hasForDedup(h) {
 		return false, nil
@@ -52,10 +61,6 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 	r.pending[h] = struct{}{}
 	r.wmu.Unlock()
 
-	var enc *zstd.Encoder
-	if compress {
-		enc = r.encoder
-	}
 	sealed := r.sealBlob(h, data, enc)
 	defer bufpool.Put(sealed)
 
@@ -175,6 +180,9 @@ func (r *Repository) startUploadLocked(ctx context.Context, i int) {
 func (r *Repository) uploadLocked(ctx context.Context, i int, limit bool) {
 	p := r.open[i]
 	r.open[i] = nil
+	if p.staging {
+		r.stagedUploads++
+	}
 	p.finish(r.indexKey, r.dataKey.id)
 	r.uploads.Add(1)
 	if limit {
@@ -223,6 +231,16 @@ func (r *Repository) uploadLocked(ctx context.Context, i int, limit bool) {
 // (for the next writer to reuse) and the upload's error is returned.
 func (r *Repository) Flush(ctx context.Context) error {
 	r.wmu.Lock()
+	if r.hasStagedLocked() {
+		// A staged pack moves into a pack buffer first, once the uploads
+		// in flight give theirs back (pack_buffers.go): the last uploads
+		// then hold two pack buffers and their parity, as those of a
+		// backup that never staged, and the staging buffer is freed.
+		r.wmu.Unlock()
+		r.uploads.Wait()
+		r.wmu.Lock()
+		r.unstageFreeLocked()
+	}
 	for i, p := range r.open {
 		if p != nil && len(p.entries) > 0 && r.uploadErr == nil {
 			r.uploadLocked(ctx, i, false)
@@ -324,6 +342,12 @@ func (r *Repository) openBlob(key *sealKey, h BlobHandle, sealed, buf []byte, lo
 
 // SaveTree stores a tree blob and returns its ID.
 func (r *Repository) SaveTree(ctx context.Context, t *Tree) (ID, error) {
+	return r.saveTree(ctx, t, false)
+}
+
+// saveTree is SaveTree; with own, a tree larger than zstd's block size is
+// compressed by an encoder of its own (SaveTableTree).
+func (r *Repository) saveTree(ctx context.Context, t *Tree, own bool) (ID, error) {
 	b, err := EncodeTree(t)
 	if err != nil {
 		return ID{}, err
@@ -332,7 +356,11 @@ func (r *Repository) SaveTree(ctx context.Context, t *Tree) (ID, error) {
 		return ID{}, fmt.Errorf("a folder listing of %d bytes exceeds the tree limit of %d (too many entries in one folder)", len(b), maxTreeSize)
 	}
 	id := r.BlobID(b)
-	_, err = r.SaveBlob(ctx, TreeBlob, id, b, true)
+	enc := r.encoder
+	if own && len(b) > zstdBlockSize {
+		enc = r.ownEncoder()
+	}
+	_, err = r.saveBlob(ctx, TreeBlob, id, b, enc)
 	return id, err
 }
 
