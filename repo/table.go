@@ -1,11 +1,14 @@
 package repo
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/custodia-backup/custodia/crypto"
+	"github.com/custodia-backup/custodia/internal/zstdenc"
+	"github.com/klauspost/compress/zstd"
 )
 
 // KindTable is the snapshot kind of a table backed up record by record
@@ -198,4 +201,30 @@ func (r *Repository) ownTableKeys(s *Snapshot) (field, token crypto.Key, err err
 		return field, token, fmt.Errorf("%w: snapshot %s: field key: %w", ErrTableKeys, s.ID.String()[:8], err)
 	}
 	return field, token, nil
+}
+
+// SaveTableTree is SaveTree for the trees of a table snapshot, which a
+// table backup saves rarely (one per 1024 record pages, FORMAT.md 25.6)
+// and which are larger than zstd's block size (64 KiB): such a tree is
+// compressed by an encoder made for it and dropped after, so that the
+// shared encoders (one per core) do not allocate and keep a history
+// window of over 1 MiB each for the rest of the backup, which only a
+// large table would reach. The blob stored is the one SaveTree stores.
+func (r *Repository) SaveTableTree(ctx context.Context, t *Tree) (ID, error) {
+	return r.saveTree(ctx, t, true)
+}
+
+// zstdBlockSize is the block size of the encoders (zstdenc; 64 KiB at the
+// fastest level, 128 KiB at the others): an encoder compresses a payload
+// up to this size in one block, without its history window.
+const zstdBlockSize = 64 << 10
+
+// ownEncoder returns an encoder of the repository's compression level of
+// its own (zstdenc.New), writing what r.encoder writes.
+func (r *Repository) ownEncoder() *zstd.Encoder {
+	l, ok := betterEncoders[r.cfg.Compression]
+	if !ok { // fastest, or an unknown level compressed at the fastest
+		l = zstd.SpeedFastest
+	}
+	return zstdenc.New(l)
 }

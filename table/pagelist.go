@@ -34,7 +34,7 @@ func (l *pageList) add(ctx context.Context, id ID, size int) error {
 }
 
 func (l *pageList) saveGroup(ctx context.Context) error {
-	id, err := l.r.SaveTree(ctx, &repo.Tree{Nodes: []repo.Node{fileNode("pages", l.ids, l.size)}})
+	id, err := l.r.SaveTableTree(ctx, &repo.Tree{Nodes: []repo.Node{fileNode("pages", l.ids, l.size)}})
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (l *pageList) node(ctx context.Context, name string, size uint64) (repo.Nod
 			return repo.Node{}, err
 		}
 	}
-	id, err := l.r.SaveTree(ctx, &repo.Tree{Nodes: l.groups})
+	id, err := l.r.SaveTableTree(ctx, &repo.Tree{Nodes: l.groups})
 	if err != nil {
 		return repo.Node{}, err
 	}

@@ -58,7 +58,7 @@ func WriteFull(ctx context.Context, r *repo.Repository, entries iter.Seq2[Entry,
 
 // finish saves the layout's tree once its pages are stored.
 func finish(ctx context.Context, r *repo.Repository, sv *saver, lay *Layout) (*Layout, error) {
-	id, err := r.SaveTree(ctx, lay.root)
+	id, err := r.SaveTableTree(ctx, lay.root)
 	if err != nil {
 		return nil, err
 	}

@@ -15,14 +15,21 @@ var encoders sync.Map // zstd.EncoderLevel → func() *zstd.Encoder
 // Level returns the shared encoder of level for EncodeAll (safe for
 // concurrent use, one encoder state per core).
 func Level(level zstd.EncoderLevel) *zstd.Encoder {
-	f, _ := encoders.LoadOrStore(level, sync.OnceValue(func() *zstd.Encoder { return newEncoder(level) }))
+	f, _ := encoders.LoadOrStore(level, sync.OnceValue(func() *zstd.Encoder { return newEncoder(level, runtime.GOMAXPROCS(0)) }))
 	return f.(func() *zstd.Encoder)()
 }
 
-func newEncoder(level zstd.EncoderLevel) *zstd.Encoder {
+// New returns an encoder of level of its own, for one caller at a time,
+// that writes exactly what Level's writes. A caller that compresses a
+// large payload rarely uses it and drops it after, so that Level's
+// encoders do not allocate and keep a history window (over 1 MiB each)
+// for the rest of the process.
+func New(level zstd.EncoderLevel) *zstd.Encoder { return newEncoder(level, 1) }
+
+func newEncoder(level zstd.EncoderLevel, concurrency int) *zstd.Encoder {
 	e, _ := zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(level),
-		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
+		zstd.WithEncoderConcurrency(concurrency),
 		zstd.WithLowerEncoderMem(true),
 		zstd.WithZeroFrames(true),
 		// A 1 MiB window: chunks average 1 MiB, and a larger window only

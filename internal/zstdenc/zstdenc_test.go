@@ -25,3 +25,23 @@ func TestLevelRoundTripAndShared(t *testing.T) {
 	}
 	assert.NotSame(t, Level(zstd.SpeedFastest), Level(zstd.SpeedDefault))
 }
+
+// TestNewWritesWhatLevelWrites compresses payloads around zstd's block
+// size (64 KiB at the fastest level, 128 KiB at the others, above which the history window is used) with Level's
+// shared encoder and with encoders of their own: the bytes are the same.
+func TestNewWritesWhatLevelWrites(t *testing.T) {
+	line := []byte("0123456789abcdef0123456789abcdef pages of table customers, group 00000001\n")
+	for _, l := range []zstd.EncoderLevel{zstd.SpeedFastest, zstd.SpeedDefault, zstd.SpeedBetterCompression} {
+		for _, n := range []int{100, 64 << 10, 64<<10 + 1, 128 << 10, 128<<10 + 1, 300 << 10, 1 << 20, 3 << 20} {
+			var src []byte
+			for i := 0; len(src) < n; i++ {
+				src = append(src, line...)
+				src = append(src, byte(i), byte(i>>8), byte(i*7))
+			}
+			src = src[:n]
+			shared := Level(l).EncodeAll(src, nil)
+			assert.Equal(t, shared, New(l).EncodeAll(src, nil), "level %v, %d bytes", l, n)
+			assert.Equal(t, shared, Level(l).EncodeAll(src, nil), "level %v, %d bytes, again", l, n)
+		}
+	}
+}
