@@ -24,6 +24,12 @@ import (
 // final name, fsync, rename (never replacing an existing shard for
 // Create), fsync of the folder.
 
+// shardStageSize is the direct-I/O staging buffer of one shard write. A
+// pack's shards are written side by side (six at once coded 4+2, twelve
+// while a writer's last two packs upload), so each holds a buffer of its
+// own: 256 KiB each instead of directio's 1 MiB keeps that under 3 MiB.
+const shardStageSize = 256 << 10
+
 // errShardExists means a conditional shard write found the shard there.
 var errShardExists = errors.New("shard already exists")
 
@@ -48,7 +54,7 @@ func (st *localSite) writeLocalShard(ctx context.Context, key string, hdr, data 
 			_ = os.Remove(tmp)
 		}
 	}()
-	w := directio.NewWriter(f, direct)
+	w := directio.NewWriterSize(f, direct, shardStageSize)
 	_, err = w.Write(hdr)
 	if err == nil {
 		_, err = w.Write(data)

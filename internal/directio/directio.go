@@ -28,13 +28,22 @@ const (
 	StageSize = 1 << 20
 )
 
-// stagePool holds aligned staging buffers of StageSize bytes.
-var stagePool = sync.Pool{New: func() any {
-	raw := make([]byte, StageSize+Align)
-	off := int(-uintptr(unsafe.Pointer(&raw[0])) & (Align - 1))
-	b := raw[off : off+StageSize : off+StageSize]
-	return &b
-}}
+// stagePools holds a sync.Pool of aligned staging buffers per size.
+var stagePools sync.Map // int → *sync.Pool
+
+// stagePool returns the pool of staging buffers of size bytes.
+func stagePool(size int) *sync.Pool {
+	if p, ok := stagePools.Load(size); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := stagePools.LoadOrStore(size, &sync.Pool{New: func() any {
+		raw := make([]byte, size+Align)
+		off := int(-uintptr(unsafe.Pointer(&raw[0])) & (Align - 1))
+		b := raw[off : off+size : off+size]
+		return &b
+	}})
+	return p.(*sync.Pool)
+}
 
 // OpenFile is os.OpenFile (of perm's permission bits only), and then, when direct is true, turns direct I/O
 // on for the open file if the file system accepts it. It reports whether
@@ -60,6 +69,7 @@ func OpenFile(path string, flags int, perm os.FileMode, direct bool) (*os.File, 
 type Writer struct {
 	f       *os.File
 	direct  bool
+	pool    *sync.Pool // of the staging buffers
 	stage   *[]byte
 	n       int   // staged bytes
 	total   int64 // bytes written or staged
@@ -70,7 +80,16 @@ type Writer struct {
 // NewWriter returns a Writer for f; direct tells whether f was opened for
 // direct I/O (as reported by OpenFile).
 func NewWriter(f *os.File, direct bool) *Writer {
-	return &Writer{f: f, direct: direct}
+	return NewWriterSize(f, direct, StageSize)
+}
+
+// NewWriterSize is NewWriter with a staging buffer of size bytes (a
+// multiple of Align; others are rounded up): each direct write is of size
+// bytes. Writers that run many at once (the shards of a pack) hold less
+// with smaller buffers.
+func NewWriterSize(f *os.File, direct bool, size int) *Writer {
+	size = max(Align, (size+Align-1)&^(Align-1))
+	return &Writer{f: f, direct: direct, pool: stagePool(size)}
 }
 
 // Write writes p.
@@ -81,7 +100,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return n, err
 	}
 	if w.stage == nil {
-		w.stage = stagePool.Get().(*[]byte)
+		w.stage = w.pool.Get().(*[]byte)
 	}
 	stage := *w.stage
 	written := len(p)
@@ -126,7 +145,7 @@ func (w *Writer) Flush() error {
 		return nil
 	}
 	defer func() {
-		stagePool.Put(w.stage)
+		w.pool.Put(w.stage)
 		w.stage = nil
 	}()
 	if w.n == 0 {
@@ -149,7 +168,7 @@ func (w *Writer) Flush() error {
 // a write being abandoned. The Writer must not be used after Discard.
 func (w *Writer) Discard() {
 	if w.stage != nil {
-		stagePool.Put(w.stage)
+		w.pool.Put(w.stage)
 		w.stage = nil
 	}
 }

@@ -161,3 +161,33 @@ func TestDiscard(t *testing.T) {
 		assert.Zero(t, fi.Size())
 	}
 }
+
+// A Writer with a small staging buffer (as for the shards of a pack)
+// writes the same files in more, smaller direct writes; sizes that are
+// not a multiple of Align are rounded up.
+func TestWriterSizeRoundTrip(t *testing.T) {
+	for _, stage := range []int{Align, 64 << 10, 256<<10 + 100} {
+		for _, size := range []int{0, 1, Align + 1, stage - 1, stage, 2*stage + 12345, StageSize + 1} {
+			p := filepath.Join(t.TempDir(), "f")
+			f, isDirect, err := OpenFile(p, createFlags, 0o600, true)
+			require.NoError(t, err)
+			data := randBytes(size, uint64(size))
+			w := NewWriterSize(f, isDirect, stage)
+			for rest := data; len(rest) > 0; {
+				n := min(5000, len(rest))
+				_, err := w.Write(rest[:n])
+				require.NoError(t, err)
+				rest = rest[n:]
+			}
+			if isDirect && size > 0 {
+				assert.Zero(t, cap(*w.stage)%Align, "stage %d", stage)
+				assert.LessOrEqual(t, cap(*w.stage), stage+Align, "stage %d", stage)
+			}
+			require.NoError(t, w.Flush())
+			require.NoError(t, f.Close())
+			got, err := os.ReadFile(p)
+			require.NoError(t, err)
+			require.True(t, bytes.Equal(data, got), "stage %d size %d direct %v: got %d bytes", stage, size, isDirect, len(got))
+		}
+	}
+}
