@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -282,6 +283,10 @@ func BenchmarkTableMemory(b *testing.B) {
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(15))
 	}
+	profDir := os.Getenv("CUSTODIA_TABLE_MEMORY_PROFILE")
+	if profDir != "" {
+		runtime.MemProfileRate = 16 << 10
+	}
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
@@ -304,6 +309,9 @@ func BenchmarkTableMemory(b *testing.B) {
 						metrics.Read(live)
 						if v := live[0].Value.Uint64(); v > peakLive.Load() {
 							peakLive.Store(v)
+							if profDir != "" {
+								writeHeapProfile(b, filepath.Join(profDir, fmt.Sprintf("heap-%d.pprof", n)))
+							}
 						}
 						select {
 						case <-stop:
@@ -313,7 +321,9 @@ func BenchmarkTableMemory(b *testing.B) {
 					}
 				}()
 				src := tablegen.Gen{Seed: 1}.Reader(n, 1)
+				startCPU := cpuTime()
 				s, err := backup.Table(context.Background(), r, "customers", []string{"id"}, classify.Read(src, classify.CSV), backup.WithTempDir(b.TempDir()), backup.WithSortMemory(16<<20))
+				cpu := cpuTime() - startCPU
 				close(stop)
 				<-done
 				if err != nil {
@@ -325,8 +335,23 @@ func BenchmarkTableMemory(b *testing.B) {
 				b.ReportMetric(float64(peak.Load())/(1<<20), "peak_heap_MB")
 				b.ReportMetric(float64(peakLive.Load())/(1<<20), "peak_live_MB")
 				b.ReportMetric(float64(s.Stats.StoredAdded)/(1<<20), "stored_MB")
+				b.ReportMetric(cpu.Seconds(), "cpu-s")
 			}
 		})
+	}
+}
+
+// writeHeapProfile writes the heap profile as of the last collection (the
+// live heap the benchmark samples) to path.
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		b.Error(err)
 	}
 }
 
