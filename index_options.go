@@ -16,3 +16,16 @@ func WithIndexMemory(n int, dir string) Option {
 		}
 	}
 }
+
+// WithIndexCacheDir keeps the repository's index between sessions in a
+// sealed file of a folder under dir (for instance custodia in
+// os.UserCacheDir()), so that opening the repository again reads only
+// the index files written since, instead of all of them: the cost of an
+// open stops growing with the repository. The file's key is derived from
+// the repository's keys; a file that does not authenticate or is out of
+// date is ignored and rebuilt. See repo.WithPersistentIndexCache.
+func WithIndexCacheDir(dir string) Option {
+	return func(o *options) {
+		o.open = append(o.open, repo.WithPersistentIndexCache(dir))
+	}
+}

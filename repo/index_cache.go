@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"math/bits"
 	"os"
@@ -63,8 +64,8 @@ const filterBitsPerEntry = 10
 // blockRecords is how many records a block of a file of n records holds:
 // 16 (784 bytes, a lookup 2.5× faster than with 64), or more so that the
 // sparse index stays within memory/16.
-func (c *indexCache) blockRecords(n int) int {
-	return max(16, (n*8*16+c.memory-1)/max(c.memory, 1))
+func blockRecords(n, memory int) int {
+	return max(16, (n*8*16+memory-1)/max(memory, 1))
 }
 
 // write makes a file of the sorted entries of seq (at most n of them, in
@@ -75,8 +76,8 @@ func (c *indexCache) write(n, packs int, seq iter.Seq2[idxEntry, error]) (_ segm
 		return nil, fmt.Errorf("index cache: %w", err)
 	}
 	c.seq++
-	per := c.blockRecords(n)
-	s := &diskSegment{c: c, f: f, per: per, seq: c.seq, packs: packs, first: make([]uint64, 0, (n+per-1)/per)}
+	per := blockRecords(n, c.memory)
+	s := &diskSegment{c: c, aead: c.aead, f: f, per: per, seq: c.seq, packs: packs, first: make([]uint64, 0, (n+per-1)/per)}
 	// Unlink at once where the system allows it; else when the segment is
 	// closed or collected.
 	s.unlinked = os.Remove(f.Name()) == nil
@@ -91,22 +92,35 @@ func (c *indexCache) write(n, packs int, seq iter.Seq2[idxEntry, error]) (_ segm
 			s.close()
 		}
 	}()
-	s.sizeFilter(n)
+	s.sizeFilter(n, c.memory/4-c.filterUsed)
 	w := bufio.NewWriterSize(f, 256<<10)
+	if err := s.fill(w, n, seq); err != nil {
+		return nil, err
+	}
+	if err := w.Flush(); err != nil {
+		return nil, fmt.Errorf("index cache: %w", err)
+	}
+	return s, nil
+}
+
+// fill writes the sorted entries of seq (at most n) to w as sealed blocks
+// of s.per records, filling the sparse index and the filter.
+func (s *diskSegment) fill(w io.Writer, n int, seq iter.Seq2[idxEntry, error]) error {
+	per := s.per
 	plain := make([]byte, 0, per*idxRecordSize)
-	sealed := make([]byte, 0, per*idxRecordSize+c.aead.Overhead())
+	sealed := make([]byte, 0, per*idxRecordSize+s.aead.Overhead())
 	flush := func() error {
-		sealed = c.aead.Seal(sealed[:0], s.nonce(len(s.first)-1), plain, nil)
+		sealed = s.aead.Seal(sealed[:0], s.nonce(len(s.first)-1), plain, nil)
 		plain = plain[:0]
 		_, err := w.Write(sealed)
 		return err
 	}
 	for e, err := range seq {
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if s.n >= n {
-			return nil, fmt.Errorf("index cache: more than the %d entries announced", n)
+			return fmt.Errorf("index cache: more than the %d entries announced", n)
 		}
 		if len(plain) == 0 {
 			s.first = append(s.first, binary.BigEndian.Uint64(e.id[:8]))
@@ -116,25 +130,27 @@ func (c *indexCache) write(n, packs int, seq iter.Seq2[idxEntry, error]) (_ segm
 		s.n++
 		if len(plain) == per*idxRecordSize {
 			if err := flush(); err != nil {
-				return nil, fmt.Errorf("index cache: %w", err)
+				return fmt.Errorf("index cache: %w", err)
 			}
 		}
 	}
 	if len(plain) > 0 {
 		if err := flush(); err != nil {
-			return nil, fmt.Errorf("index cache: %w", err)
+			return fmt.Errorf("index cache: %w", err)
 		}
 	}
-	if err := w.Flush(); err != nil {
-		return nil, fmt.Errorf("index cache: %w", err)
-	}
-	return s, nil
+	return nil
 }
 
 // diskSegment is a segment in a cache file.
 type diskSegment struct {
-	c        *indexCache
-	f        *os.File
+	c    *indexCache
+	aead cipher.AEAD
+	f    *os.File
+	// base is the offset of block 0; keep is set for a file of the
+	// persistent cache (index_persist.go), which close leaves in place.
+	base     int64
+	keep     bool
 	unlinked bool
 	n, per   int
 	seq      uint32
@@ -152,18 +168,27 @@ func (s *diskSegment) nonce(block int) []byte {
 	return n[:]
 }
 
-func (s *diskSegment) blockSize() int { return s.per*idxRecordSize + s.c.aead.Overhead() }
+func (s *diskSegment) blockSize() int { return s.per*idxRecordSize + s.aead.Overhead() }
 
-// sizeFilter gives the file a filter of 10 bits per entry, less when the
-// filters' share of the bound is short, none under one bit per entry.
-func (s *diskSegment) sizeFilter(n int) {
-	words := min(n*filterBitsPerEntry, (s.c.memory/4-s.c.filterUsed)*8) / 64
+// sizeFilter gives the file a filter of 10 bits per entry, less when room
+// (bytes, the filters' share of the bound not yet used) is short, none
+// under one bit per entry.
+func (s *diskSegment) sizeFilter(n, room int) {
+	words := min(n*filterBitsPerEntry, room*8) / 64
 	if words <= 0 || words*64 < n {
 		return
 	}
 	s.filter = make([]uint64, words)
-	s.c.filterUsed += words * 8
-	s.hashes = min(8, max(1, (words*64*693/1000+n/2)/max(n, 1)))
+	if s.c != nil {
+		s.c.filterUsed += words * 8
+	}
+	s.hashes = filterHashes(words, n)
+}
+
+// filterHashes is the number of hashes of a filter of words words for n
+// entries: ln 2 × bits per entry, 1 to 8.
+func filterHashes(words, n int) int {
+	return min(8, max(1, (words*64*693/1000+n/2)/max(n, 1)))
 }
 
 // filterBits returns the two hashes of a handle; IDs are keyed hashes, so
@@ -203,14 +228,19 @@ func (s *diskSegment) filterHas(id *ID, t BlobType) bool {
 func (s *diskSegment) readBlock(b int, buf []byte) ([]byte, error) {
 	size := s.blockSize()
 	if b == len(s.first)-1 {
-		size = (s.n-b*s.per)*idxRecordSize + s.c.aead.Overhead()
+		size = (s.n-b*s.per)*idxRecordSize + s.aead.Overhead()
 	}
 	buf = buf[:size]
-	if _, err := s.f.ReadAt(buf, int64(b)*int64(s.blockSize())); err != nil {
+	if _, err := s.f.ReadAt(buf, s.base+int64(b)*int64(s.blockSize())); err != nil {
 		return nil, fmt.Errorf("index cache: %w", err)
 	}
-	plain, err := s.c.aead.Open(buf[:0], s.nonce(b), buf, nil)
+	plain, err := s.aead.Open(buf[:0], s.nonce(b), buf, nil)
 	if err != nil || len(plain)%idxRecordSize != 0 {
+		if s.keep {
+			// A persistent cache file changed after it was opened: the
+			// next open rebuilds it.
+			os.Remove(s.f.Name())
+		}
 		return nil, fmt.Errorf("%w: index cache block %d does not authenticate (the local cache file was changed)", ErrMalformed, b)
 	}
 	return plain, nil
@@ -282,10 +312,12 @@ func (s *diskSegment) close() error {
 	if s.f == nil {
 		return nil
 	}
-	s.c.filterUsed -= len(s.filter) * 8
+	if s.c != nil {
+		s.c.filterUsed -= len(s.filter) * 8
+	}
 	s.filter, s.first = nil, nil
 	err := s.f.Close()
-	if !s.unlinked {
+	if !s.unlinked && !s.keep {
 		if rerr := os.Remove(s.f.Name()); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 			err = errors.Join(err, rerr)
 		}

@@ -20,6 +20,9 @@ type indexConfig struct {
 	memory int    // bytes
 	dir    string // cache folder; "" means os.TempDir()
 	noDisk bool   // keep everything in memory
+	// persistDir is the folder of the persistent index cache
+	// (index_persist.go); "" keeps none.
+	persistDir string
 }
 
 func defaultIndexConfig() indexConfig { return indexConfig{memory: DefaultIndexMemory} }
@@ -90,10 +93,15 @@ func (x *index) writeSegment(n int, loaded bool, seq iter.Seq2[idxEntry, error])
 // mergeNewer yields the entries of two sorted segments in order; of a blob
 // in both, the newer segment's place.
 func mergeNewer(older, newer segment) iter.Seq2[idxEntry, error] {
+	return mergeNewerSeq(older.all, newer.all)
+}
+
+// mergeNewerSeq is mergeNewer of two sorted sequences.
+func mergeNewerSeq(older, newer iter.Seq2[idxEntry, error]) iter.Seq2[idxEntry, error] {
 	return func(yield func(idxEntry, error) bool) {
-		nextO, stopO := iter.Pull2(iter.Seq2[idxEntry, error](older.all))
+		nextO, stopO := iter.Pull2(older)
 		defer stopO()
-		nextN, stopN := iter.Pull2(iter.Seq2[idxEntry, error](newer.all))
+		nextN, stopN := iter.Pull2(newer)
 		defer stopN()
 		o, oerr, ook := nextO()
 		n, nerr, nok := nextN()

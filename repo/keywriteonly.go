@@ -28,6 +28,7 @@ func newWriteOnlyRepository(store *storage.Store, b *keyBundle) *Repository {
 		hasher:    hasher,
 		gear:      chunk.NewGear(b.chunker[:]),
 		indexKey:  newSealKey(keyIndex, b.index),
+		cacheKey:  derivePersistKey(b.index),
 		idx:       newIndex(),
 		pending:   make(map[BlobHandle]struct{}),
 		uploadSem: make(chan struct{}, uploads),

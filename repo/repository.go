@@ -70,6 +70,10 @@ type Repository struct {
 	auditMu sync.Mutex
 
 	idx *index
+	// cacheKey keys the persistent index cache (derivePersistKey), and
+	// indexFilesRead counts the index files the open read.
+	cacheKey       [32]byte
+	indexFilesRead int
 	// rollback keeps the newest snapshot time seen (WithRollbackGuard).
 	rollback *rollbackGuard
 	// warnings are problems met while opening that did not stop it, such
@@ -271,6 +275,8 @@ func newRepositoryGen(store *storage.Store, cfg Config, master crypto.MasterKey,
 		panic(err) // a 32-byte key is always accepted
 	}
 	gk := m0.Derive(crypto.PurposeChunker)
+	ik := m0.Derive(crypto.PurposeIndex)
+	defer ik.Wipe()
 	r := &Repository{
 		store:     store,
 		cfg:       cfg,
@@ -278,7 +284,8 @@ func newRepositoryGen(store *storage.Store, cfg Config, master crypto.MasterKey,
 		older:     slices.Clone(older),
 		hasher:    hasher,
 		gear:      chunk.NewGear(gk[:]),
-		indexKey:  newSealKey(keyIndex, m0.Derive(crypto.PurposeIndex)),
+		indexKey:  newSealKey(keyIndex, ik),
+		cacheKey:  derivePersistKey(ik),
 		dataKey:   newSealKey(keyData, master.Derive(crypto.PurposeData)),
 		idx:       newIndex(),
 		pending:   make(map[BlobHandle]struct{}),
@@ -452,7 +459,9 @@ func (r *Repository) finishOpen(ctx context.Context, store *storage.Store, cfg *
 	return nil
 }
 
-// loadIndex reads every index file into memory.
+// loadIndex reads the index: from the persistent index cache and the
+// index files it does not cover when it is configured and usable, else
+// from every index file (and then writes the cache).
 func (r *Repository) loadIndex(ctx context.Context) error {
 	var names []string
 	for name, err := range r.store.List(ctx, indexPrefix) {
@@ -462,8 +471,15 @@ func (r *Repository) loadIndex(ctx context.Context) error {
 		names = append(names, name)
 	}
 	r.gc.indexFiles = names
-	var mu sync.Mutex
 	defer func() { r.gc.packsAtOpen(r.idx) }()
+	pc := r.persistCacheFor()
+	if pc != nil {
+		if used, err := r.loadIndexCached(ctx, pc, names); used {
+			return err
+		}
+	}
+	read := make([]bool, len(names))
+	var mu sync.Mutex
 	r.idx.beginLoad()
 	err := parallel(ctx, len(names), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
 		packs, err := r.readIndexFile(ctx, names[i])
@@ -482,10 +498,19 @@ func (r *Repository) loadIndex(ctx context.Context) error {
 		for _, p := range packs {
 			r.idx.addFrom(p, int32(i))
 		}
+		mu.Lock()
+		read[i] = true
+		mu.Unlock()
 		return nil
 	})
+	r.indexFilesRead = len(names)
 	if ferr := r.idx.finishLoad(); err == nil {
 		err = ferr
+	}
+	if err == nil && pc != nil {
+		// The cache only saves the next open work: an error writing it
+		// (a full or read-only folder) leaves it to be rebuilt then.
+		_ = r.idx.persist(pc, names, read)
 	}
 	return err
 }
@@ -570,6 +595,7 @@ func (r *Repository) Close(ctx context.Context) error {
 // wipeKeys wipes the master keys and key bundle the Repository holds.
 func (r *Repository) wipeKeys() {
 	r.master.Wipe()
+	clear(r.cacheKey[:])
 	for i := range r.older {
 		r.older[i].Wipe()
 	}

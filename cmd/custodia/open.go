@@ -108,16 +108,12 @@ func isTerminal(w any) bool {
 }
 
 // rollbackGuard keeps the newest snapshot time seen per repository under
-// CUSTODIA_CACHE_DIR or the user's cache folder, so that "restore latest"
+// the cache folder (cacheDir), so that "restore latest"
 // warns when a repository goes back to an older state.
 func (env *cliEnv) rollbackGuard() []repo.OpenOption {
-	dir := env.getenv("CUSTODIA_CACHE_DIR")
+	dir := env.cacheDir()
 	if dir == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			return nil
-		}
-		dir = filepath.Join(d, "custodia")
+		return nil
 	}
 	return []repo.OpenOption{repo.WithRollbackGuard(filepath.Join(dir, "seen"))}
 }

@@ -22,9 +22,12 @@ const environmentHelp = `Environment variables read by custodia:
   CUSTODIA_PASSWORD       the repository password
   CUSTODIA_PASSWORD_FILE  a file whose first line is the password (--password-file);
                           it should be readable by its owner only
-  CUSTODIA_CACHE_DIR      where custodia keeps the newest snapshot time seen per repository, so that
-                          'restore latest' warns (exit 3) when a repository was rolled back
-                          (default: the user's cache folder)
+  CUSTODIA_CACHE_DIR      custodia's local cache (--cache-dir): the newest snapshot time seen per
+                          repository, so that 'restore latest' warns (exit 3) when a repository was
+                          rolled back, and a sealed copy of each repository's index, so that a
+                          command reads only the index files written since (about 50 bytes per
+                          blob; default: the user's cache folder)
+  CUSTODIA_NO_CACHE       1: keep no copy of the index between commands (--no-cache)
   CUSTODIA_INDEX_MEMORY   most MiB the repository's index holds in memory (--index-memory; default 64);
                           beyond, it is kept in sealed, unlinked files of a temporary folder
   CUSTODIA_INDEX_DIR      that folder (default: the system's temporary folder)

@@ -1,0 +1,499 @@
+package repo
+
+import (
+	"bufio"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/zeebo/blake3"
+
+	"github.com/custodia-backup/custodia/crypto"
+)
+
+// The persistent index cache (docs/FORMAT.md §13.3) keeps the index a
+// session loaded in one sealed file of a local folder, so that the next
+// open of the same repository reads that file's small part (pack table,
+// sparse index, Bloom filter) and only the index files written since,
+// instead of every index file. Its key is derived from the index key, so
+// only a holder of that key can read or forge it; a file that does not
+// authenticate, belongs to another repository or covers an index file
+// that is gone is not used, and the index is read from the repository.
+
+const (
+	persistMagic    = "CUSTIDXC"
+	persistEndMagic = "CIXC-END"
+	persistVersion  = 1
+	// persistPrelude is magic ‖ u32 version ‖ u32 0 ‖ salt [32].
+	persistPrelude = 48
+	// persistFooter is u64 meta length ‖ end magic.
+	persistFooter = 16
+	// persistMetaChunk is the plaintext size of each sealed meta chunk.
+	persistMetaChunk = 1 << 20
+	// maxPersistMeta bounds the meta a reader accepts.
+	maxPersistMeta = 1 << 30
+	// persistFolder is the folder of this version's caches; folders of
+	// other versions (index-v*) are removed when a cache is written.
+	persistFolder = "index-v1"
+	// persistTempAge is the age past which a temporary file left by a
+	// crashed writer is removed.
+	persistTempAge = time.Hour
+)
+
+// Roles of the session that wrote a cache: they trust different packs.
+const (
+	persistRoleFull      byte = 1
+	persistRoleWriteOnly byte = 2
+)
+
+// persistCacheContext and persistFileContext are the BLAKE3 derive-key
+// contexts of the cache key and of each file's key.
+const (
+	persistCacheContext = "custodia v1 local index cache"
+	persistFileContext  = "custodia v1 local index cache file"
+)
+
+// errPersistUnusable wraps every reason a cache file is not used.
+var errPersistUnusable = errors.New("local index cache not usable")
+
+// persistCache is the place and key of one repository's persistent index
+// cache for one role.
+type persistCache struct {
+	base string // the folder holding the versions' folders
+	dir  string // this repository's folder
+	name string // the file's name in dir
+	key  [32]byte
+	repo ID
+	role byte
+}
+
+// derivePersistKey derives the cache key from the index key: distinct
+// from it, and from every key stored objects are sealed under.
+func derivePersistKey(indexKey crypto.Key) [32]byte {
+	var k [32]byte
+	blake3.DeriveKey(persistCacheContext, indexKey[:], k[:])
+	return k
+}
+
+// newPersistCache returns the cache of repository repo under base, for a
+// session of role, keyed by key (derivePersistKey). The repository's
+// folder is named by a keyed hash of its ID: the name reveals nothing.
+func newPersistCache(base string, key [32]byte, repo ID, role byte) *persistCache {
+	h, err := blake3.NewKeyed(key[:])
+	if err != nil {
+		panic(err) // a 32-byte key is always accepted
+	}
+	h.Write([]byte("folder"))
+	h.Write(repo[:])
+	var sum [16]byte
+	h.Digest().Read(sum[:])
+	name := "full.idx"
+	if role == persistRoleWriteOnly {
+		name = "write-only.idx"
+	}
+	return &persistCache{
+		base: base,
+		dir:  filepath.Join(base, persistFolder, hex.EncodeToString(sum[:])),
+		name: name,
+		key:  key,
+		repo: repo,
+		role: role,
+	}
+}
+
+func (pc *persistCache) path() string { return filepath.Join(pc.dir, pc.name) }
+
+// fileAEAD returns the AEAD of a file with salt: a key of its own, so
+// that block nonces never repeat under one key and no block of one file
+// authenticates in another.
+func (pc *persistCache) fileAEAD(salt []byte) cipher.AEAD {
+	var k [32]byte
+	m := make([]byte, 0, 64)
+	m = append(append(m, pc.key[:]...), salt...)
+	blake3.DeriveKey(persistFileContext, m, k[:])
+	block, err := aes.NewCipher(k[:])
+	if err != nil {
+		panic(err) // a 32-byte key is always accepted
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return aead
+}
+
+// persistMeta is the sealed part of a cache file after its blocks.
+type persistMeta struct {
+	repo   ID
+	role   byte
+	n      int // entries (blobs), one per handle
+	per    int // records per block
+	raw    uint64
+	files  []string // index files covered
+	packs  []persistPack
+	first  []uint64 // sparse index: first eight ID bytes of each block
+	filter []uint64 // Bloom filter; empty for none
+	hashes int
+}
+
+// persistPack is a pack of the table, in the order of pack ordinals.
+type persistPack struct {
+	id    ID
+	keyID crypto.KeyID
+	size  uint64
+	blobs uint32
+	file  uint32 // position in files, or noFile
+	flags byte   // packTrusted | packCondemned when the cache was written
+}
+
+const (
+	noFile        = ^uint32(0)
+	packTrusted   = 1
+	packCondemned = 2
+	// persistPackSize is a pack's size in the meta.
+	persistPackSize = 32 + 16 + 8 + 4 + 4 + 1
+)
+
+func (m *persistMeta) encode() []byte {
+	size := 32 + 1 + 8 + 4 + 8 + 4 + 4 + len(m.packs)*persistPackSize + 4 + 8*len(m.first) + 4 + 1 + 8*len(m.filter)
+	for _, f := range m.files {
+		size += 2 + len(f)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, m.repo[:]...)
+	b = append(b, m.role)
+	b = binary.BigEndian.AppendUint64(b, uint64(m.n))
+	b = binary.BigEndian.AppendUint32(b, uint32(m.per))
+	b = binary.BigEndian.AppendUint64(b, m.raw)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(m.files)))
+	for _, f := range m.files {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(f)))
+		b = append(b, f...)
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(m.packs)))
+	for _, p := range m.packs {
+		b = append(b, p.id[:]...)
+		b = append(b, p.keyID[:]...)
+		b = binary.BigEndian.AppendUint64(b, p.size)
+		b = binary.BigEndian.AppendUint32(b, p.blobs)
+		b = binary.BigEndian.AppendUint32(b, p.file)
+		b = append(b, p.flags)
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(m.first)))
+	for _, f := range m.first {
+		b = binary.BigEndian.AppendUint64(b, f)
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(m.filter)))
+	b = append(b, byte(m.hashes))
+	for _, w := range m.filter {
+		b = binary.BigEndian.AppendUint64(b, w)
+	}
+	return b
+}
+
+// metaReader reads the fields of a meta, remembering the first error.
+type metaReader struct {
+	b   []byte
+	err error
+}
+
+func (r *metaReader) take(n int) []byte {
+	if r.err != nil || n < 0 || n > len(r.b) {
+		if r.err == nil {
+			r.err = fmt.Errorf("%w: cache meta truncated", errPersistUnusable)
+		}
+		return make([]byte, max(n, 0))
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *metaReader) u8() byte    { return r.take(1)[0] }
+func (r *metaReader) u16() int    { return int(binary.BigEndian.Uint16(r.take(2))) }
+func (r *metaReader) u32() uint32 { return binary.BigEndian.Uint32(r.take(4)) }
+func (r *metaReader) u64() uint64 { return binary.BigEndian.Uint64(r.take(8)) }
+
+// count reads a u32 count of items of at least size bytes each, refusing
+// one the remaining bytes cannot hold.
+func (r *metaReader) count(size int) int {
+	n := r.u32()
+	if r.err == nil && uint64(n)*uint64(size) > uint64(len(r.b)) {
+		r.err = fmt.Errorf("%w: cache meta announces %d items in %d bytes", errPersistUnusable, n, len(r.b))
+		return 0
+	}
+	return int(n)
+}
+
+// decodePersistMeta decodes and checks a meta. It never trusts a count
+// beyond the bytes given.
+func decodePersistMeta(b []byte) (*persistMeta, error) {
+	r := &metaReader{b: b}
+	m := &persistMeta{}
+	copy(m.repo[:], r.take(32))
+	m.role = r.u8()
+	n := r.u64()
+	m.per = int(r.u32())
+	m.raw = r.u64()
+	if r.err == nil && (n > 1<<40 || m.per < 1 || m.per > 1<<24) {
+		return nil, fmt.Errorf("%w: cache meta of %d entries in blocks of %d", errPersistUnusable, n, m.per)
+	}
+	m.n = int(n)
+	m.files = make([]string, r.count(2))
+	for i := range m.files {
+		f := string(r.take(r.u16()))
+		if r.err == nil && !strings.HasPrefix(f, indexPrefix) {
+			return nil, fmt.Errorf("%w: cache covers %q, not an index file", errPersistUnusable, f)
+		}
+		m.files[i] = f
+	}
+	m.packs = make([]persistPack, r.count(persistPackSize))
+	var blobs uint64
+	for i := range m.packs {
+		p := &m.packs[i]
+		copy(p.id[:], r.take(32))
+		copy(p.keyID[:], r.take(16))
+		p.size = r.u64()
+		p.blobs = r.u32()
+		p.file = r.u32()
+		p.flags = r.u8()
+		blobs += uint64(p.blobs)
+		if r.err == nil && (p.flags > packTrusted|packCondemned || p.file != noFile && int64(p.file) >= int64(len(m.files))) {
+			return nil, fmt.Errorf("%w: cache pack %d of file %d, flags %d", errPersistUnusable, i, p.file, p.flags)
+		}
+	}
+	m.first = make([]uint64, r.count(8))
+	for i := range m.first {
+		m.first[i] = r.u64()
+	}
+	m.filter = make([]uint64, r.count(8))
+	m.hashes = int(r.u8())
+	for i := range m.filter {
+		m.filter[i] = r.u64()
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if len(r.b) != 0 {
+		return nil, fmt.Errorf("%w: %d stray bytes after the cache meta", errPersistUnusable, len(r.b))
+	}
+	if blocks := (m.n + m.per - 1) / m.per; len(m.first) != blocks || blobs != n {
+		return nil, fmt.Errorf("%w: cache of %d entries with %d blocks and %d pack blobs", errPersistUnusable, m.n, len(m.first), blobs)
+	}
+	if len(m.filter) > 0 && (m.hashes < 1 || m.hashes > 8) {
+		return nil, fmt.Errorf("%w: cache filter of %d hashes", errPersistUnusable, m.hashes)
+	}
+	if len(m.filter) == 0 {
+		m.filter = nil
+	}
+	return m, nil
+}
+
+// blocksSize is the size of a file's blocks of m.n records.
+func (m *persistMeta) blocksSize(overhead int) int64 {
+	full := m.n / m.per
+	size := int64(full) * int64(m.per*idxRecordSize+overhead)
+	if rest := m.n - full*m.per; rest > 0 {
+		size += int64(rest*idxRecordSize + overhead)
+	}
+	return size
+}
+
+// metaAD is the additional data of each meta chunk: the prelude and the
+// meta's length, so that neither can be changed.
+func metaAD(prelude []byte, metaLen uint64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte(nil), prelude...), metaLen)
+}
+
+// metaNonce is the nonce of meta chunk i; block nonces begin with 0.
+func metaNonce(i int) []byte {
+	var n [12]byte
+	binary.BigEndian.PutUint32(n[:4], ^uint32(0))
+	binary.BigEndian.PutUint64(n[4:], uint64(i))
+	return n[:]
+}
+
+func sealedMetaLen(metaLen uint64, overhead int) uint64 {
+	chunks := (metaLen + persistMetaChunk - 1) / persistMetaChunk
+	return metaLen + chunks*uint64(overhead)
+}
+
+// writeFile writes a cache file of the sorted entries of seq (at most n)
+// and the meta that meta returns once seq is consumed, under a temporary
+// name renamed to the cache's name when complete (the last writer of two
+// wins; a reader keeps the file it opened). It returns the file's segment
+// (block size chosen for memory), open for reading; the caller closes it.
+func (pc *persistCache) writeFile(n, packs, memory int, seq iter.Seq2[idxEntry, error], meta func(*diskSegment) *persistMeta) (_ *diskSegment, err error) {
+	if err := os.MkdirAll(pc.dir, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(pc.dir, pc.name+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	renamed := false
+	defer func() {
+		if err != nil {
+			f.Close()
+			if !renamed {
+				os.Remove(f.Name())
+			}
+		}
+	}()
+	prelude := make([]byte, persistPrelude)
+	copy(prelude, persistMagic)
+	binary.BigEndian.PutUint32(prelude[8:], persistVersion)
+	if _, err := rand.Read(prelude[16:]); err != nil {
+		return nil, err
+	}
+	per := blockRecords(n, memory)
+	s := &diskSegment{aead: pc.fileAEAD(prelude[16:]), f: f, base: persistPrelude, keep: true, per: per, packs: packs, first: make([]uint64, 0, (n+per-1)/per)}
+	s.sizeFilter(n, memory/4)
+	w := bufio.NewWriterSize(f, 256<<10)
+	w.Write(prelude)
+	if err := s.fill(w, n, seq); err != nil {
+		return nil, err
+	}
+	m := meta(s)
+	plain := m.encode()
+	ad := metaAD(prelude, uint64(len(plain)))
+	var sealed []byte
+	for i := 0; i*persistMetaChunk < len(plain); i++ {
+		chunk := plain[i*persistMetaChunk : min(len(plain), (i+1)*persistMetaChunk)]
+		sealed = s.aead.Seal(sealed[:0], metaNonce(i), chunk, ad)
+		w.Write(sealed)
+	}
+	footer := binary.BigEndian.AppendUint64(nil, uint64(len(plain)))
+	w.Write(append(footer, persistEndMagic...))
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(f.Name(), pc.path()); err != nil {
+		return nil, err
+	}
+	renamed = true
+	pc.cleanup()
+	return s, nil
+}
+
+// cleanup removes the folders of other versions of the cache and the
+// temporary files crashed writers left in this repository's folder.
+func (pc *persistCache) cleanup() {
+	if ents, err := os.ReadDir(pc.base); err == nil {
+		for _, e := range ents {
+			if e.IsDir() && strings.HasPrefix(e.Name(), "index-v") && e.Name() != persistFolder {
+				os.RemoveAll(filepath.Join(pc.base, e.Name()))
+			}
+		}
+	}
+	if ents, err := os.ReadDir(pc.dir); err == nil {
+		for _, e := range ents {
+			if !strings.Contains(e.Name(), ".tmp-") {
+				continue
+			}
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > persistTempAge {
+				os.Remove(filepath.Join(pc.dir, e.Name()))
+			}
+		}
+	}
+}
+
+// open opens the cache file and authenticates its prelude and meta. The
+// blocks are authenticated as they are read. Any error means the file is
+// not used.
+func (pc *persistCache) open() (*os.File, cipher.AEAD, *persistMeta, error) {
+	f, err := os.Open(pc.path())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	aead, m, err := pc.readMeta(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, err
+	}
+	return f, aead, m, nil
+}
+
+// readMeta authenticates and decodes the meta of the cache file f.
+func (pc *persistCache) readMeta(f io.ReaderAt) (cipher.AEAD, *persistMeta, error) {
+	size, err := readerSize(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if size < persistPrelude+persistFooter {
+		return nil, nil, fmt.Errorf("%w: a file of %d bytes", errPersistUnusable, size)
+	}
+	var prelude [persistPrelude]byte
+	var footer [persistFooter]byte
+	if _, err := f.ReadAt(prelude[:], 0); err != nil {
+		return nil, nil, err
+	}
+	if _, err := f.ReadAt(footer[:], size-persistFooter); err != nil {
+		return nil, nil, err
+	}
+	if string(prelude[:8]) != persistMagic || string(footer[8:]) != persistEndMagic {
+		return nil, nil, fmt.Errorf("%w: not a cache file", errPersistUnusable)
+	}
+	if v := binary.BigEndian.Uint32(prelude[8:]); v != persistVersion || binary.BigEndian.Uint32(prelude[12:]) != 0 {
+		return nil, nil, fmt.Errorf("%w: cache version %d", errPersistUnusable, v)
+	}
+	aead := pc.fileAEAD(prelude[16:])
+	metaLen := binary.BigEndian.Uint64(footer[:8])
+	if metaLen == 0 || metaLen > maxPersistMeta {
+		return nil, nil, fmt.Errorf("%w: cache meta of %d bytes", errPersistUnusable, metaLen)
+	}
+	sealedLen := sealedMetaLen(metaLen, aead.Overhead())
+	metaOff := size - persistFooter - int64(sealedLen)
+	if metaOff < persistPrelude {
+		return nil, nil, fmt.Errorf("%w: cache meta of %d bytes in a file of %d", errPersistUnusable, metaLen, size)
+	}
+	ad := metaAD(prelude[:], metaLen)
+	plain := make([]byte, 0, metaLen)
+	buf := make([]byte, min(sealedLen, persistMetaChunk+uint64(aead.Overhead())))
+	for off, i := uint64(0), 0; off < sealedLen; i++ {
+		c := buf[:min(uint64(len(buf)), sealedLen-off)]
+		if _, err := f.ReadAt(c, metaOff+int64(off)); err != nil {
+			return nil, nil, err
+		}
+		if plain, err = aead.Open(plain, metaNonce(i), c, ad); err != nil {
+			return nil, nil, fmt.Errorf("%w: cache meta does not authenticate (another key, or a changed file)", errPersistUnusable)
+		}
+		off += uint64(len(c))
+	}
+	m, err := decodePersistMeta(plain)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.repo != pc.repo || m.role != pc.role {
+		return nil, nil, fmt.Errorf("%w: cache of another repository or role", errPersistUnusable)
+	}
+	if got := metaOff - persistPrelude; got != m.blocksSize(aead.Overhead()) {
+		return nil, nil, fmt.Errorf("%w: cache blocks of %d bytes, want %d", errPersistUnusable, got, m.blocksSize(aead.Overhead()))
+	}
+	return aead, m, nil
+}
+
+// readerSize returns the size of f: a file's, or a bytes.Reader's.
+func readerSize(f io.ReaderAt) (int64, error) {
+	switch v := f.(type) {
+	case interface{ Stat() (os.FileInfo, error) }:
+		info, err := v.Stat()
+		if err != nil {
+			return 0, err
+		}
+		return info.Size(), nil
+	case interface{ Size() int64 }:
+		return v.Size(), nil
+	}
+	return 0, fmt.Errorf("%w: size unknown", errPersistUnusable)
+}
