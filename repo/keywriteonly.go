@@ -31,7 +31,7 @@ func newWriteOnlyRepository(store *storage.Store, b *keyBundle) *Repository {
 		cacheKey:  derivePersistKey(b.index),
 		idx:       newIndex(),
 		pending:   make(map[BlobHandle]struct{}),
-		uploadSem: make(chan struct{}, uploads),
+		uploadSem: newUploadSem(),
 		packBufs:  make(chan []byte, packBuffers),
 		pub:       b.pub,
 		writeOnly: true,

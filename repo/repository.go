@@ -91,6 +91,10 @@ type Repository struct {
 	uploads   sync.WaitGroup
 	uploadSem chan struct{}
 	packBufs  chan []byte // buffers of uploaded packs, for reuse
+	// uploadSlotsMu guards extraUploads, the upload slots SetUploads
+	// added to uploads (upload_slots.go).
+	uploadSlotsMu sync.Mutex
+	extraUploads  int
 	// packBufsMade counts the pack buffers allocated (at most packBuffers),
 	// packsStaged the packs started in a staging buffer (pack_buffers.go),
 	// stagedUploads those uploaded from it.
@@ -289,7 +293,7 @@ func newRepositoryGen(store *storage.Store, cfg Config, master crypto.MasterKey,
 		dataKey:   newSealKey(keyData, master.Derive(crypto.PurposeData)),
 		idx:       newIndex(),
 		pending:   make(map[BlobHandle]struct{}),
-		uploadSem: make(chan struct{}, uploads),
+		uploadSem: newUploadSem(),
 		packBufs:  make(chan []byte, packBuffers),
 	}
 	r.keyring = map[crypto.KeyID]*sealKey{r.dataKey.id: r.dataKey, r.indexKey.id: r.indexKey}

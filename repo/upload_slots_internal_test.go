@@ -1,0 +1,148 @@
+package repo
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/custodia-backup/custodia/internal/bufpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// uploadsInFlight is how many uploads hold a slot now: the tokens in the
+// semaphore beyond the reserved ones.
+func (r *Repository) uploadsInFlight() int {
+	r.uploadSlotsMu.Lock()
+	defer r.uploadSlotsMu.Unlock()
+	return len(r.uploadSem) - (maxUploads - uploads - r.extraUploads)
+}
+
+// TestSetUploads seals both open packs for upload while every upload is
+// held: by default the second waits for the first's slot, after
+// SetUploads(2) both start. Once the uploads go on, both packs read back
+// and check, and SetUploads(1) gives the slot back.
+func TestSetUploads(t *testing.T) {
+	for _, slots := range []int{1, 2} {
+		ctx := context.Background()
+		r := smallPackRepo(t)
+		gate := make(chan struct{})
+		r.uploadGate = gate
+		assert.Equal(t, 1, r.SetUploads(slots))
+		blobs := randomBlobs(uint64(20+slots), openPacks, 10<<10)
+		started := make(chan int, openPacks)
+		go func() {
+			r.wmu.Lock()
+			defer r.wmu.Unlock()
+			for i, b := range blobs {
+				h := BlobHandle{Type: DataBlob, ID: r.BlobID(b)}
+				id, err := randomID()
+				assert.NoError(t, err)
+				p := r.newPackLocked(id)
+				r.open[i] = p
+				sealed := r.sealBlob(h, b, nil)
+				p.add(h, sealed, len(b))
+				bufpool.Put(sealed)
+				r.pending[h] = struct{}{}
+				r.startUploadLocked(ctx, i)
+				started <- i
+			}
+		}()
+		for range slots {
+			select {
+			case <-started:
+			case <-time.After(20 * time.Second):
+				require.FailNow(t, "an upload did not start", "%d slots", slots)
+			}
+		}
+		select {
+		case i := <-started:
+			require.FailNow(t, "more uploads started than slots", "pack %d with %d slots", i, slots)
+		case <-time.After(50 * time.Millisecond):
+		}
+		assert.Equal(t, slots, r.uploadsInFlight())
+
+		close(gate)
+		for range openPacks - slots {
+			<-started
+		}
+		require.NoError(t, r.Flush(ctx))
+		assert.Equal(t, uint64(openPacks), r.Stats().Packs)
+		assert.Equal(t, slots, r.SetUploads(1))
+		assert.Equal(t, 0, r.uploadsInFlight())
+		for i, b := range blobs {
+			got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
+			require.NoError(t, err, "blob %d", i)
+			require.Equal(t, b, got, "blob %d", i)
+		}
+		rep, err := r.Check(ctx, CheckOptions{ReadData: true})
+		require.NoError(t, err)
+		assert.Empty(t, rep.Findings)
+	}
+}
+
+// TestSetUploadsWhileSaving saves blobs from two writers with two upload
+// slots while every upload is held for a while: no more uploads than
+// slots and no more than packBuffers pack buffers at any time, and every
+// blob reads back.
+func TestSetUploadsWhileSaving(t *testing.T) {
+	ctx := context.Background()
+	r := smallPackRepo(t)
+	r.SetUploads(2)
+	gate := make(chan struct{})
+	r.uploadGate = gate
+	blobs := randomBlobs(30, 60, 100<<10)
+	feed := make(chan []byte)
+	var savers sync.WaitGroup
+	for range 2 {
+		savers.Go(func() {
+			for b := range feed {
+				_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(b), b, true)
+				assert.NoError(t, err)
+			}
+		})
+	}
+	go func() {
+		for _, b := range blobs {
+			feed <- b
+		}
+		close(feed)
+	}()
+	check := func() {
+		assert.LessOrEqual(t, r.uploadsInFlight(), 2)
+		r.wmu.Lock()
+		assert.LessOrEqual(t, r.packBufsMade, packBuffers)
+		r.wmu.Unlock()
+	}
+	for range 20 {
+		check()
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(gate)
+	savers.Wait()
+	check()
+	require.NoError(t, r.Flush(ctx))
+	assert.Equal(t, 2, r.SetUploads(1))
+	for i, b := range blobs {
+		got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
+		require.NoError(t, err, "blob %d", i)
+		require.Equal(t, b, got, "blob %d", i)
+	}
+	rep, err := r.Check(ctx, CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	assert.Empty(t, rep.Findings)
+	assert.Equal(t, len(blobs), rep.BlobsRead)
+}
+
+// TestSetUploadsClamps keeps the number of uploads within 1..maxUploads
+// and returns the number before each call.
+func TestSetUploadsClamps(t *testing.T) {
+	r := smallPackRepo(t)
+	assert.Equal(t, 1, r.SetUploads(0))
+	assert.Equal(t, 1, r.SetUploads(9))
+	assert.Equal(t, maxUploads, r.SetUploads(2))
+	assert.Equal(t, maxUploads, r.SetUploads(-1))
+	assert.Equal(t, 1, r.SetUploads(1))
+	assert.Equal(t, 0, r.uploadsInFlight())
+}
