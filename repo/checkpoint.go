@@ -59,7 +59,8 @@ func (r *Repository) writeIndexFile(ctx context.Context, packs []IndexPack) erro
 	id, err := randomID()
 	if err == nil {
 		name := indexPrefix + id.String()
-		if err = r.store.Put(ctx, name, sealEnvelope(magicIndex, r.indexKey, name, encodeIndexFile(packs))); err != nil {
+		payload := encodeIndexFile(packs)
+		if err = r.store.Put(ctx, name, sealEnvelopeWith(magicIndex, r.indexKey, name, payload, envelopeEncoder(len(payload)))); err != nil {
 			err = fmt.Errorf("write index: %w", err)
 		}
 	}

@@ -191,10 +191,16 @@ func envelopeAD(magic string, keyID crypto.KeyID, name string) []byte {
 // sealEnvelope seals payload as a metadata object of the given kind stored
 // under name.
 func sealEnvelope(magic string, k *sealKey, name string, payload []byte) []byte {
+	return sealEnvelopeWith(magic, k, name, payload, zstdEncoder)
+}
+
+// sealEnvelopeWith is sealEnvelope compressing with enc, an encoder of
+// the fastest level (encoder_once.go).
+func sealEnvelopeWith(magic string, k *sealKey, name string, payload []byte, enc *zstd.Encoder) []byte {
 	ad := envelopeAD(magic, k.id, name)
 	out := make([]byte, 0, envelopeHeader+len(payload)/2+crypto.Overhead+16)
 	out = append(out, ad[:envelopeHeader]...)
-	plain := encodePayload(nil, payload, zstdEncoder)
+	plain := encodePayload(nil, payload, enc)
 	return k.aead.Seal(out, plain, ad)
 }
 

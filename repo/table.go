@@ -7,8 +7,6 @@ import (
 	"fmt"
 
 	"github.com/custodia-backup/custodia/crypto"
-	"github.com/custodia-backup/custodia/internal/zstdenc"
-	"github.com/klauspost/compress/zstd"
 )
 
 // KindTable is the snapshot kind of a table backed up record by record
@@ -212,19 +210,4 @@ func (r *Repository) ownTableKeys(s *Snapshot) (field, token crypto.Key, err err
 // large table would reach. The blob stored is the one SaveTree stores.
 func (r *Repository) SaveTableTree(ctx context.Context, t *Tree) (ID, error) {
 	return r.saveTree(ctx, t, true)
-}
-
-// zstdBlockSize is the block size of the encoders (zstdenc; 64 KiB at the
-// fastest level, 128 KiB at the others): an encoder compresses a payload
-// up to this size in one block, without its history window.
-const zstdBlockSize = 64 << 10
-
-// ownEncoder returns an encoder of the repository's compression level of
-// its own (zstdenc.New), writing what r.encoder writes.
-func (r *Repository) ownEncoder() *zstd.Encoder {
-	l, ok := betterEncoders[r.cfg.Compression]
-	if !ok { // fastest, or an unknown level compressed at the fastest
-		l = zstd.SpeedFastest
-	}
-	return zstdenc.New(l)
 }

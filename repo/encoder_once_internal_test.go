@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"fmt"
+	"github.com/custodia-backup/custodia/crypto"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -54,4 +55,36 @@ func TestSaveTableTreeStoresWhatSaveTreeStores(t *testing.T) {
 			assert.Equal(t, want, id)
 		}
 	}
+}
+
+// TestLargeIndexFileSealedAsBefore seals an index file larger than zstd's
+// block size with an encoder of its own, as a writer does: the payload is
+// byte for byte what the shared encoder gives, and the file opens to the
+// same packs.
+func TestLargeIndexFileSealedAsBefore(t *testing.T) {
+	r, _ := internalRepo(t)
+	packs := make([]IndexPack, 40)
+	for i := range packs {
+		packs[i] = IndexPack{ID: r.BlobID(fmt.Appendf(nil, "pack %d", i)), KeyID: r.dataKey.id}
+		for j := range 100 {
+			packs[i].Entries = append(packs[i].Entries, PackEntry{
+				Handle: BlobHandle{Type: DataBlob, ID: r.BlobID(fmt.Appendf(nil, "blob %d %d", i, j))},
+				Offset: uint32(j) << 14, Length: 1 << 14, RawLength: 1<<14 + uint32(j),
+			})
+		}
+	}
+	payload := encodeIndexFile(packs)
+	require.Greater(t, len(payload), zstdBlockSize)
+	enc := envelopeEncoder(len(payload))
+	require.NotSame(t, zstdEncoder, enc)
+	assert.Same(t, zstdEncoder, envelopeEncoder(zstdBlockSize))
+	assert.Equal(t, encodePayload(nil, payload, zstdEncoder), encodePayload(nil, payload, enc))
+
+	name := indexPrefix + "0123"
+	sealed := sealEnvelopeWith(magicIndex, r.indexKey, name, payload, enc)
+	plain, err := openEnvelope(magicIndex, sealed, name, func(crypto.KeyID) (*sealKey, error) { return r.indexKey, nil }, 1<<30)
+	require.NoError(t, err)
+	got, err := decodeIndexFile(plain)
+	require.NoError(t, err)
+	assert.Equal(t, packs, got)
 }
