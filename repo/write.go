@@ -211,7 +211,9 @@ func (r *Repository) uploadLocked(ctx context.Context, i int, limit bool) {
 			}
 			return
 		}
-		ip := IndexPack{ID: p.id, KeyID: r.dataKey.id, Entries: p.entries}
+		// The entries wait in r.written for the next index file: kept at
+		// their length, without the slack of their appends.
+		ip := IndexPack{ID: p.id, KeyID: r.dataKey.id, Entries: slices.Clone(p.entries)}
 		r.idx.add(ip)
 		r.gc.addOwn(p.id)
 		r.written = append(r.written, ip)
