@@ -13,7 +13,7 @@ import (
 
 // streamBatch is how many bytes of protected records go to the page writer
 // at once.
-const streamBatch = 256 << 10
+const streamBatch = 64 << 10
 
 // streamBatchOf is a batch of entries and the buffer they point into,
 // which goes back to the pool once the page writer has taken them.
