@@ -81,10 +81,23 @@ func TestLargeIndexFileSealedAsBefore(t *testing.T) {
 	assert.Equal(t, encodePayload(nil, payload, zstdEncoder), encodePayload(nil, payload, enc))
 
 	name := indexPrefix + "0123"
-	sealed := sealEnvelopeWith(magicIndex, r.indexKey, name, payload, enc)
-	plain, err := openEnvelope(magicIndex, sealed, name, func(crypto.KeyID) (*sealKey, error) { return r.indexKey, nil }, 1<<30)
-	require.NoError(t, err)
-	got, err := decodeIndexFile(plain)
-	require.NoError(t, err)
-	assert.Equal(t, packs, got)
+	keys := func(crypto.KeyID) (*sealKey, error) { return r.indexKey, nil }
+	for _, p := range [][]IndexPack{packs, packs[:1], nil} {
+		payload := encodeIndexFile(p)
+		sealed := r.sealIndexFile(name, payload)
+		// Sealed in place in a buffer the store codes in place.
+		assert.GreaterOrEqual(t, cap(sealed), r.store.PutCapacity(len(sealed)))
+		want := sealEnvelope(magicIndex, r.indexKey, name, payload)
+		assert.Equal(t, len(want), len(sealed))
+		assert.Equal(t, want[:envelopeHeader], sealed[:envelopeHeader])
+		plain, err := openEnvelope(magicIndex, sealed, name, keys, 1<<30)
+		require.NoError(t, err)
+		assert.Equal(t, payload, plain)
+		got, err := decodeIndexFile(plain)
+		require.NoError(t, err)
+		assert.Equal(t, len(p), len(got))
+		if len(p) > 1 {
+			assert.Equal(t, packs, got)
+		}
+	}
 }
