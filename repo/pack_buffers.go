@@ -171,3 +171,18 @@ func (r *Repository) releasePackBuf(p *packBuilder) {
 	}
 	p.buf = nil
 }
+
+// dropPackBufsLocked lets the free pack buffers go once Flush's uploads
+// are done: the index file Flush writes next, and whatever the caller
+// does after a backup, do not hold them beside their own memory, and a
+// writer that goes on allocates them again.
+func (r *Repository) dropPackBufsLocked() {
+	for {
+		select {
+		case <-r.packBufs:
+			r.packBufsMade--
+		default:
+			return
+		}
+	}
+}

@@ -251,6 +251,7 @@ func (r *Repository) Flush(ctx context.Context) error {
 	r.wmu.Unlock()
 	r.uploads.Wait()
 	r.wmu.Lock()
+	r.dropPackBufsLocked()
 	uerr := r.uploadErr
 	r.wmu.Unlock()
 	if err := r.SaveIndex(ctx); err != nil {
