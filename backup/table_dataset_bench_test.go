@@ -287,58 +287,79 @@ func BenchmarkTableMemory(b *testing.B) {
 	if profDir != "" {
 		runtime.MemProfileRate = 16 << 10
 	}
-	for _, n := range sizes {
-		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				// A local folder: an in-memory site would hold the
-				// repository itself in the heap.
-				r, _ := fixture.NewRepo(b, b.TempDir())
-				runtime.GC()
-				var peak, peakLive atomic.Uint64
-				stop := make(chan struct{})
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					var ms runtime.MemStats
-					live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-					for {
-						runtime.ReadMemStats(&ms)
-						if ms.HeapInuse > peak.Load() {
-							peak.Store(ms.HeapInuse)
-						}
-						metrics.Read(live)
-						if v := live[0].Value.Uint64(); v > peakLive.Load() {
-							peakLive.Store(v)
-							if profDir != "" {
-								writeHeapProfile(b, filepath.Join(profDir, fmt.Sprintf("heap-%d.pprof", n)))
-							}
-						}
-						select {
-						case <-stop:
-							return
-						case <-time.After(20 * time.Millisecond):
+	orders := []string{"key"}
+	if env := os.Getenv("CUSTODIA_TABLE_MEMORY_ORDER"); env != "" {
+		orders = strings.Split(env, ",")
+	}
+	for _, order := range orders {
+		if order != "key" && order != "shuffled" {
+			b.Fatalf("CUSTODIA_TABLE_MEMORY_ORDER: %q is neither key nor shuffled", order)
+		}
+		for _, n := range sizes {
+			name := fmt.Sprintf("records=%d", n)
+			if len(orders) > 1 || order != "key" {
+				name = fmt.Sprintf("order=%s/records=%d", order, n)
+			}
+			benchTableMemory(b, name, n, order == "shuffled", profDir)
+		}
+	}
+}
+
+// benchTableMemory is one table size of BenchmarkTableMemory.
+func benchTableMemory(b *testing.B, name string, n int, shuffled bool, profDir string) {
+	b.Run(name, func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			// A local folder: an in-memory site would hold the
+			// repository itself in the heap.
+			r, _ := fixture.NewRepo(b, b.TempDir())
+			runtime.GC()
+			var peak, peakLive atomic.Uint64
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				var ms runtime.MemStats
+				live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+				for {
+					runtime.ReadMemStats(&ms)
+					if ms.HeapInuse > peak.Load() {
+						peak.Store(ms.HeapInuse)
+					}
+					metrics.Read(live)
+					if v := live[0].Value.Uint64(); v > peakLive.Load() {
+						peakLive.Store(v)
+						if profDir != "" {
+							writeHeapProfile(b, filepath.Join(profDir, "heap-"+strings.NewReplacer("/", "-", "=", "").Replace(name)+".pprof"))
 						}
 					}
-				}()
-				src := tablegen.Gen{Seed: 1}.Reader(n, 1)
-				startCPU := cpuTime()
-				s, err := backup.Table(context.Background(), r, "customers", []string{"id"}, classify.Read(src, classify.CSV), backup.WithTempDir(b.TempDir()), backup.WithSortMemory(16<<20))
-				cpu := cpuTime() - startCPU
-				close(stop)
-				<-done
-				if err != nil {
-					b.Fatal(err)
+					select {
+					case <-stop:
+						return
+					case <-time.After(20 * time.Millisecond):
+					}
 				}
-				if s.Table.Records != uint64(n) {
-					b.Fatalf("%d records stored", s.Table.Records)
-				}
-				b.ReportMetric(float64(peak.Load())/(1<<20), "peak_heap_MB")
-				b.ReportMetric(float64(peakLive.Load())/(1<<20), "peak_live_MB")
-				b.ReportMetric(float64(s.Stats.StoredAdded)/(1<<20), "stored_MB")
-				b.ReportMetric(cpu.Seconds(), "cpu-s")
+			}()
+			src := tablegen.Gen{Seed: 1}.Reader(n, 1)
+			if shuffled {
+				src = tablegen.Gen{Seed: 1}.ShuffledReader(n, 1)
 			}
-		})
-	}
+			startCPU := cpuTime()
+			s, err := backup.Table(context.Background(), r, "customers", []string{"id"}, classify.Read(src, classify.CSV), backup.WithTempDir(b.TempDir()), backup.WithSortMemory(16<<20))
+			cpu := cpuTime() - startCPU
+			close(stop)
+			<-done
+			if err != nil {
+				b.Fatal(err)
+			}
+			if s.Table.Records != uint64(n) {
+				b.Fatalf("%d records stored", s.Table.Records)
+			}
+			b.ReportMetric(float64(peak.Load())/(1<<20), "peak_heap_MB")
+			b.ReportMetric(float64(peakLive.Load())/(1<<20), "peak_live_MB")
+			b.ReportMetric(float64(s.Stats.StoredAdded)/(1<<20), "stored_MB")
+			b.ReportMetric(cpu.Seconds(), "cpu-s")
+		}
+	})
 }
 
 // writeHeapProfile writes the heap profile as of the last collection (the

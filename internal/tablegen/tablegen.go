@@ -156,12 +156,27 @@ func Expect(plan *classify.Plan, rec classify.Record) classify.Record {
 
 // Reader streams version v of a table of n base customers as CSV, generated
 // as it is read: memory does not grow with n.
-func (g Gen) Reader(n, v int) io.Reader {
+func (g Gen) Reader(n, v int) io.Reader { return g.reader(n, v, false) }
+
+// ShuffledReader is Reader with the customers in a scrambled order (a
+// fixed permutation of the ids), as an export not ordered by key: a table
+// backup sorts them.
+func (g Gen) ShuffledReader(n, v int) io.Reader { return g.reader(n, v, true) }
+
+func (g Gen) reader(n, v int, shuffled bool) io.Reader {
 	pr, pw := io.Pipe()
 	go func() {
 		bw := bufio.NewWriterSize(pw, 64<<10)
 		bw.WriteString(Header + "\n")
-		for id := 1; id <= n+(v-1)*n/100; id++ {
+		m := n + (v-1)*n/100
+		// The ids 1..m visited with a stride coprime with m: each once.
+		stride := 1
+		if shuffled && m > 2 {
+			for stride = m*5/8 + 1; gcd(stride, m) != 1; stride++ {
+			}
+		}
+		for i := range m {
+			id := i*stride%m + 1
 			if !g.Exists(id, n, v) {
 				continue
 			}
@@ -171,4 +186,11 @@ func (g Gen) Reader(n, v int) io.Reader {
 		pw.Close()
 	}()
 	return pr
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
