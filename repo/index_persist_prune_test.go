@@ -81,3 +81,36 @@ func TestPersistIndexAcrossPrune(t *testing.T) {
 	assert.Equal(t, files, requireCachedIndexRight(t, st, dir), "index files rewritten: rebuilt")
 	assert.Equal(t, 0, requireCachedIndexRight(t, st, dir))
 }
+
+// A write-only session keeps a cache of its own beside the full role's
+// (the two trust different packs): alternating opens of both rebuild
+// neither, and each holds the index its role holds without the cache.
+func TestPersistIndexWriteOnly(t *testing.T) {
+	ctx := context.Background()
+	full, wo, st := writeOnlyRepo(t)
+	// No blob in two packs: a write-only session trusts every pack, and
+	// which of two equal places a reader keeps is its choice (§13).
+	writeSnapshot(t, full, []byte("invoice 1, stored by the full key\n"))
+	writeSnapshot(t, wo, []byte("invoice 2, stored by the backup machine\n"))
+	dir := t.TempDir()
+	open := func(pw []byte, opts ...repo.OpenOption) *repo.Repository {
+		r, err := repo.Open(ctx, st, pw, opts...)
+		require.NoError(t, err)
+		return r
+	}
+	files := countObjects(t, st, "index/")
+	for round := range 2 {
+		for _, pw := range [][]byte{password, writeOnlyPassword} {
+			r := open(pw, repo.WithPersistentIndexCache(dir))
+			want := files
+			if round > 0 {
+				want = 0
+			}
+			assert.Equal(t, want, repo.IndexFilesRead(r), "round %d, write-only %v", round, r.WriteOnly())
+			wantBlobs, wantPacks := repo.IndexState(t, open(pw))
+			gotBlobs, gotPacks := repo.IndexState(t, r)
+			require.Equal(t, wantPacks, gotPacks)
+			require.Equal(t, wantBlobs, gotBlobs)
+		}
+	}
+}
