@@ -33,11 +33,11 @@ func WithIndexCache(dir string) OpenOption {
 // of its ID), so that an open reads that file's pack table, sparse index
 // and Bloom filter and only the index files written since it was made,
 // instead of every index file (docs/FORMAT.md §13.3). Its key is derived
-// from the repository's index key: a file that does not authenticate, was
+// from the master key (from the index key in a write-only session, which
+// then keeps a cache of its own): a file that does not authenticate, was
 // made for another repository, or covers an index file that is gone is
 // ignored and replaced. It takes about the size of the index on disk
-// (49 bytes per blob, 65 per pack, plus its Bloom filter); "" keeps none,
-// the default.
+// (about 52 bytes per blob); "" keeps none, the default.
 func WithPersistentIndexCache(dir string) OpenOption {
 	return func(o *openOptions) {
 		o.index = append(o.index, func(c *indexConfig) { c.persistDir = dir })

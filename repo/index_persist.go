@@ -48,6 +48,9 @@ const (
 	// persistTempAge is the age past which a temporary file left by a
 	// crashed writer is removed.
 	persistTempAge = time.Hour
+	// persistUnusedAge is the age past which the folder of a repository
+	// whose cache no session used or wrote is removed.
+	persistUnusedAge = 90 * 24 * time.Hour
 )
 
 // Roles of the session that wrote a cache: they trust different packs.
@@ -77,12 +80,28 @@ type persistCache struct {
 	role byte
 }
 
-// derivePersistKey derives the cache key from the index key: distinct
-// from it, and from every key stored objects are sealed under.
+// derivePersistKey derives the cache key of a write-only session from the
+// index key, the one key of the repository's that the write-only role
+// shares with the full role: distinct from it, and from every key stored
+// objects are sealed under. Its holder learns nothing from the cache that
+// the index files do not tell it.
 func derivePersistKey(indexKey crypto.Key) [32]byte {
 	var k [32]byte
 	blake3.DeriveKey(persistCacheContext, indexKey[:], k[:])
 	return k
+}
+
+// persistPurpose is the purpose of the full role's cache key.
+const persistPurpose = "index-cache"
+
+// derivePersistKeyFull derives the cache key of a full-access session
+// from the master key of generation 0 (as the index key is): a holder of
+// a write-only key, which can derive derivePersistKey's key, can neither
+// read nor forge the full role's cache — a forged one could make full
+// sessions prefer its packs to the trusted copies of the same blobs
+// (docs/FORMAT.md §17.3).
+func derivePersistKeyFull(m0 crypto.MasterKey) [32]byte {
+	return m0.Derive(persistPurpose)
 }
 
 // newPersistCache returns the cache of repository repo under base, for a
@@ -386,13 +405,23 @@ func (pc *persistCache) writeFile(n, packs, memory int, seq iter.Seq2[idxEntry, 
 	return s, nil
 }
 
-// cleanup removes the folders of other versions of the cache and the
-// temporary files crashed writers left in this repository's folder.
+// cleanup removes the folders of other versions of the cache, the
+// folders of repositories whose caches were not used for persistUnusedAge,
+// and the temporary files crashed writers left in this repository's
+// folder.
 func (pc *persistCache) cleanup() {
 	if ents, err := os.ReadDir(pc.base); err == nil {
 		for _, e := range ents {
 			if e.IsDir() && strings.HasPrefix(e.Name(), "index-v") && e.Name() != persistFolder {
 				os.RemoveAll(filepath.Join(pc.base, e.Name()))
+			}
+		}
+	}
+	version := filepath.Join(pc.base, persistFolder)
+	if ents, err := os.ReadDir(version); err == nil {
+		for _, e := range ents {
+			if dir := filepath.Join(version, e.Name()); e.IsDir() && dir != pc.dir && unusedSince(dir, persistUnusedAge) {
+				os.RemoveAll(dir)
 			}
 		}
 	}
@@ -406,6 +435,31 @@ func (pc *persistCache) cleanup() {
 			}
 		}
 	}
+}
+
+// unusedSince reports whether no file of dir was modified (written, or
+// touched when used) for age.
+func unusedSince(dir string, age time.Duration) bool {
+	if info, err := os.Stat(dir); err != nil || time.Since(info.ModTime()) < age {
+		return false
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil || time.Since(info.ModTime()) < age {
+			return false
+		}
+	}
+	return true
+}
+
+// touch marks the cache file used, so that cleanup keeps it.
+func (pc *persistCache) touch() {
+	now := time.Now()
+	_ = os.Chtimes(pc.path(), now, now)
 }
 
 // open opens the cache file and authenticates its prelude and meta. The

@@ -206,6 +206,7 @@ func (r *Repository) loadIndexCached(ctx context.Context, pc *persistCache, name
 	if err != nil {
 		return false, nil
 	}
+	pc.touch()
 	cached, _ := r.idx.totals()
 	read := make([]bool, len(names))
 	for i := range read {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -381,9 +382,69 @@ func TestPersistIndexOldVersionsRemoved(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(old, "full.idx"), []byte("old"), 0o600))
 	other := filepath.Join(dir, "seen")
 	require.NoError(t, os.WriteFile(other, []byte("kept"), 0o600))
+	// Another repository's cache unused for longer than persistUnusedAge
+	// goes; one used lately stays.
+	long := time.Now().Add(-persistUnusedAge - time.Hour)
+	unused := filepath.Join(dir, persistFolder, "0123")
+	used := filepath.Join(dir, persistFolder, "4567")
+	for _, d := range []string{unused, used} {
+		require.NoError(t, os.MkdirAll(d, 0o700))
+		require.NoError(t, os.WriteFile(filepath.Join(d, "full.idx"), []byte("x"), 0o600))
+	}
+	require.NoError(t, os.Chtimes(filepath.Join(unused, "full.idx"), long, long))
+	require.NoError(t, os.Chtimes(unused, long, long))
+	require.NoError(t, os.Chtimes(used, long, long))
+
 	openWith(t, st, WithPersistentIndexCache(dir))
 	_, err := os.Stat(filepath.Join(dir, "index-v0"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	_, err = os.Stat(other)
 	assert.NoError(t, err, "files that are not index caches stay")
+	_, err = os.Stat(unused)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	_, err = os.Stat(used)
+	assert.NoError(t, err)
+}
+
+// A write-only key holder can derive its own role's cache key but not the
+// full role's: a full-role cache it forges (claiming, say, that its
+// packs are trusted) does not authenticate and is not used.
+func TestPersistIndexWriteOnlyCannotForgeFull(t *testing.T) {
+	ctx := context.Background()
+	full, st := internalRepo(t)
+	newSynthIndex(full, 11).write(t, full, 3, 2, 20)
+	woPassword := []byte("the backup machine's password")
+	_, err := full.AddKey(ctx, woPassword, RoleWriteOnly, WithKeyArgon2(cheapArgon))
+	require.NoError(t, err)
+	wo, err := Open(ctx, st, woPassword)
+	require.NoError(t, err)
+	require.True(t, wo.writeOnly)
+	require.NotEqual(t, full.cacheKey, wo.cacheKey)
+
+	dir := t.TempDir()
+	pcFull := openWith(t, st, WithPersistentIndexCache(dir)).persistCacheFor()
+	// The forger knows the repository ID and where the full cache lives;
+	// it writes a well-formed full-role file under the key it can derive.
+	// It claims to cover every index file and to hold no blob at all.
+	forge := func(key [32]byte) {
+		forged := newPersistCache(dir, key, full.cfg.ID, persistRoleFull)
+		forged.dir, forged.name = pcFull.dir, pcFull.name
+		s, err := forged.writeFile(0, 0, DefaultIndexMemory, func(func(idxEntry, error) bool) {}, func(s *diskSegment) *persistMeta {
+			return &persistMeta{repo: full.cfg.ID, role: persistRoleFull, per: s.per, files: indexFiles(t, st)}
+		})
+		require.NoError(t, err)
+		require.NoError(t, s.close())
+	}
+	forge(wo.cacheKey)
+	next := openWith(t, st, WithPersistentIndexCache(dir))
+	assert.Equal(t, 3, IndexFilesRead(next), "the forged cache was not used")
+	requireSameIndex(t, persistCases[0], st, next)
+
+	// The same file under the full role's key would have been used: the
+	// key is what refuses it.
+	forge(full.cacheKey)
+	fooled := openWith(t, st, WithPersistentIndexCache(dir))
+	assert.Equal(t, 0, IndexFilesRead(fooled))
+	n, _ := fooled.idx.totals()
+	assert.Zero(t, n)
 }

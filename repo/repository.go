@@ -70,7 +70,8 @@ type Repository struct {
 	auditMu sync.Mutex
 
 	idx *index
-	// cacheKey keys the persistent index cache (derivePersistKey), and
+	// cacheKey keys the persistent index cache (derivePersistKeyFull, or
+	// derivePersistKey in a write-only session), and
 	// indexFilesRead counts the index files the open read.
 	cacheKey       [32]byte
 	indexFilesRead int
@@ -289,7 +290,7 @@ func newRepositoryGen(store *storage.Store, cfg Config, master crypto.MasterKey,
 		hasher:    hasher,
 		gear:      chunk.NewGear(gk[:]),
 		indexKey:  newSealKey(keyIndex, ik),
-		cacheKey:  derivePersistKey(ik),
+		cacheKey:  derivePersistKeyFull(m0),
 		dataKey:   newSealKey(keyData, master.Derive(crypto.PurposeData)),
 		idx:       newIndex(),
 		pending:   make(map[BlobHandle]struct{}),
