@@ -385,7 +385,17 @@ func (c *checker) checkPacks(ctx context.Context) error {
 		bufs <- nil
 		blobBufs <- nil
 	}
-	err := parallel(ctx, len(packs), workers, func(ctx context.Context, i int) error {
+	// The largest packs first: each worker's pack buffer has its largest
+	// size from its first pack on (no larger one allocated later), and the
+	// last packs, which one worker may finish while the other has none
+	// left, are the shortest.
+	order := make([]int, len(packs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(packs[b].size, packs[a].size) })
+	err := parallel(ctx, len(packs), workers, func(ctx context.Context, j int) error {
+		i := order[j]
 		p := packs[i]
 		name := packName(p.id)
 		if !toRead[i] {
