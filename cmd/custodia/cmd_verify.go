@@ -75,6 +75,7 @@ func runVerify(ctx context.Context, env *cliEnv, o *verifyOptions, pos []string)
 		}
 		opts.ReadDataFraction = pct / 100
 	}
+	env.gc.floorAtUnlock()
 	r, err := env.openRepo(ctx, true)
 	if err != nil {
 		return err

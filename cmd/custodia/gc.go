@@ -25,6 +25,9 @@ type gcPacer struct {
 	mu    sync.Mutex
 	floor uint64
 	last  int
+	// unlockFloor: the next repository open sets the floor from the heap
+	// its key derivation made (gc_unlock.go).
+	unlockFloor bool
 }
 
 // limitMemory sets the CLI's garbage collection pacing and returns its

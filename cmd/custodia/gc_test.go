@@ -63,3 +63,34 @@ func TestPacerTunesAfterCollections(t *testing.T) {
 	assert.Equal(t, gcPercent, p.last)
 	p.mu.Unlock()
 }
+
+// TestAfterUnlockFloor: a command that asked for it (verify) gets a heap
+// floor of a quarter of the heap at the key slot's opening, measured
+// before the key derivation's memory is collected; other commands get
+// none, and a nil pacer only collects.
+func TestAfterUnlockFloor(t *testing.T) {
+	old := debug.SetGCPercent(gcPercent)
+	defer debug.SetGCPercent(old)
+
+	var nilPacer *gcPacer
+	nilPacer.floorAtUnlock()
+	nilPacer.afterUnlock()
+
+	p := &gcPacer{last: gcPercent}
+	p.afterUnlock()
+	assert.Zero(t, p.floor, "no floor unless asked")
+
+	p.floorAtUnlock()
+	derived := make([]byte, 32<<20) // as Argon2id's blocks, garbage at the unlock
+	for i := range derived {
+		derived[i] = byte(i)
+	}
+	runtime.KeepAlive(derived)
+	p.afterUnlock()
+	p.mu.Lock()
+	floor := p.floor
+	p.mu.Unlock()
+	assert.GreaterOrEqual(t, floor, unlockFloor(32<<20), "the garbage counted in the heap before collection")
+	assert.Less(t, floor, unlockFloor(1<<30))
+	p.setFloor(0)
+}

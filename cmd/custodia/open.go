@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	"github.com/custodia-backup/custodia/repo"
 	"github.com/custodia-backup/custodia/storage"
@@ -70,7 +69,7 @@ func (env *cliEnv) openRepoSites(ctx context.Context, readOnly bool, sopts []sto
 	}
 	// Argon2id's 64 MiB are garbage once the slot opens: collected there,
 	// the index read next reuses them (verify's heap peak 86 → 66 MB).
-	opts = append(opts, repo.WithAfterUnlock(runtime.GC))
+	opts = append(opts, repo.WithAfterUnlock(env.gc.afterUnlock))
 	r, err := repo.Open(ctx, st, pw, append(env.rollbackGuard(), opts...)...)
 	clear(pw)
 	if err != nil {
