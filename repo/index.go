@@ -146,6 +146,10 @@ type index struct {
 	cache *indexCache
 	// err is the first error met reading the cache, returned by Flush.
 	err error
+	// persistTo, set while the index files are loaded, is the persistent
+	// cache that finishLoad writes the spilled places to directly
+	// (index_persist_load.go).
+	persistTo *persistJob
 }
 
 // segInfo is a segment and whether it holds places loaded at open.

@@ -230,6 +230,13 @@ func (x *index) finishLoad() error {
 		if l.err != nil {
 			return l.err
 		}
+		if seg, ok, err := x.persistLoad(l); ok || err != nil {
+			if err != nil {
+				return err
+			}
+			x.segs = append(x.segs, &segInfo{segment: seg, loaded: true})
+			return nil
+		}
 		seg, err := x.cache.write(l.n, len(x.packs), x.resolve(l.sorted(len(x.packs))))
 		if err != nil {
 			return err

@@ -352,14 +352,25 @@ func sealedMetaLen(metaLen uint64, overhead int) uint64 {
 // name renamed to the cache's name when complete (the last writer of two
 // wins; a reader keeps the file it opened). It returns the file's segment
 // (block size chosen for memory), open for reading; the caller closes it.
-func (pc *persistCache) writeFile(n, packs, memory int, seq iter.Seq2[idxEntry, error], meta func(*diskSegment) *persistMeta) (_ *diskSegment, err error) {
-	if err := os.MkdirAll(pc.dir, 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(pc.dir, pc.name+".tmp-*")
+func (pc *persistCache) writeFile(n, packs, memory int, seq iter.Seq2[idxEntry, error], meta func(*diskSegment) *persistMeta) (*diskSegment, error) {
+	f, err := pc.create()
 	if err != nil {
 		return nil, err
 	}
+	return pc.writeTo(f, n, packs, memory, seq, meta)
+}
+
+// create makes the folder and a temporary file of a new cache file.
+func (pc *persistCache) create() (*os.File, error) {
+	if err := os.MkdirAll(pc.dir, 0o700); err != nil {
+		return nil, err
+	}
+	return os.CreateTemp(pc.dir, pc.name+".tmp-*")
+}
+
+// writeTo is writeFile to a temporary file made by create, which it
+// removes on error.
+func (pc *persistCache) writeTo(f *os.File, n, packs, memory int, seq iter.Seq2[idxEntry, error], meta func(*diskSegment) *persistMeta) (_ *diskSegment, err error) {
 	renamed := false
 	defer func() {
 		if err != nil {

@@ -3,6 +3,7 @@ package repo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"os"
@@ -141,6 +142,104 @@ func (x *index) packFlags(p *packInfo) byte {
 	return f
 }
 
+// persistJob is a cache file to write at open: the cache, the index
+// files listed, which of them were read, and whether it was written.
+type persistJob struct {
+	pc      *persistCache
+	names   []string
+	read    []bool
+	written bool
+}
+
+// errPersistWrite wraps an error writing the cache while the places of
+// the index files are sorted into it: the open must load them again.
+var errPersistWrite = errors.New("writing the local index cache failed")
+
+// persistLoad writes the sorted places of a load beyond the memory bound
+// straight to the persistent cache file (x.persistTo), which then serves
+// as the index's segment: one pass instead of a temporary cache file and
+// a copy. It reports false, with nothing consumed, when there is no job
+// or its file cannot be made; an error wraps errPersistWrite. x.mu is
+// held.
+func (x *index) persistLoad(l *indexLoad) (segment, bool, error) {
+	job := x.persistTo
+	if job == nil || x.cache == nil {
+		return nil, false, nil
+	}
+	f, err := job.pc.create()
+	if err != nil {
+		return nil, false, nil
+	}
+	files, cover := job.covered()
+	var metaErr error
+	s, err := job.pc.writeTo(f, l.n, len(x.packs), x.cfg.memory, x.resolve(l.sorted(len(x.packs))), func(s *diskSegment) *persistMeta {
+		m, err := x.persistMeta(job.pc, s, files, cover)
+		metaErr = err
+		return m
+	})
+	if err == nil && metaErr != nil {
+		s.close()
+		_ = os.Remove(job.pc.path())
+		err = metaErr
+	}
+	if err != nil {
+		return nil, true, fmt.Errorf("%w: %w", errPersistWrite, err)
+	}
+	job.written = true
+	s.c = x.cache
+	if len(s.filter)*8 > x.cfg.memory/4-x.cache.filterUsed {
+		s.filter = nil
+	}
+	x.cache.filterUsed += len(s.filter) * 8
+	return s, true, nil
+}
+
+// covered returns the index files read and each listed file's position
+// among them (noFile for one not read).
+func (j *persistJob) covered() ([]string, []uint32) {
+	var files []string
+	cover := make([]uint32, len(j.names))
+	for i, name := range j.names {
+		cover[i] = noFile
+		if j.read[i] {
+			cover[i] = uint32(len(files))
+			files = append(files, name)
+		}
+	}
+	return files, cover
+}
+
+// persistMeta returns the meta of a cache file of the index whose blocks
+// s holds. x.mu is held.
+func (x *index) persistMeta(pc *persistCache, s *diskSegment, files []string, cover []uint32) (*persistMeta, error) {
+	m := &persistMeta{repo: pc.repo, role: pc.role, n: s.n, per: s.per, raw: x.raw, files: files, first: s.first, filter: s.filter, hashes: s.hashes}
+	if s.n != x.count {
+		return m, fmt.Errorf("index cache: %d entries written for %d blobs", s.n, x.count)
+	}
+	m.packs = make([]persistPack, len(x.packs))
+	for i := range x.packs {
+		p := &x.packs[i]
+		file := noFile
+		if p.file >= 0 && int(p.file) < len(cover) {
+			file = cover[p.file]
+		}
+		m.packs[i] = persistPack{id: p.id, keyID: p.keyID, size: p.size, blobs: uint32(p.blobs), file: file, flags: x.packFlags(p)}
+	}
+	return m, nil
+}
+
+// reset empties the index, closing its segments.
+func (x *index) reset() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, s := range x.segs {
+		s.close()
+	}
+	x.segs, x.recent = nil, make(map[BlobHandle]location)
+	x.packs, x.packOf, x.byID = nil, make(map[ID]int32), nil
+	x.count, x.raw, x.load, x.err, x.persistTo = 0, 0, nil, nil, nil
+}
+
 // persist writes the index as the cache file of pc, covering the files
 // of names whose flag in read is set. An error is of the cache only: the
 // index is unchanged.
@@ -148,15 +247,7 @@ func (x *index) persist(pc *persistCache, names []string, read []bool) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.flushRecentLocked()
-	var files []string
-	cover := make([]uint32, len(names))
-	for i, name := range names {
-		cover[i] = noFile
-		if read[i] {
-			cover[i] = uint32(len(files))
-			files = append(files, name)
-		}
-	}
+	files, cover := (&persistJob{names: names, read: read}).covered()
 	n := 0
 	var seq iter.Seq2[idxEntry, error]
 	for i, s := range x.segs {
@@ -172,19 +263,8 @@ func (x *index) persist(pc *persistCache, names []string, read []bool) error {
 	}
 	var metaErr error
 	s, err := pc.writeFile(n, len(x.packs), x.cfg.memory, seq, func(s *diskSegment) *persistMeta {
-		m := &persistMeta{repo: pc.repo, role: pc.role, n: s.n, per: s.per, raw: x.raw, files: files, first: s.first, filter: s.filter, hashes: s.hashes}
-		if s.n != x.count {
-			metaErr = fmt.Errorf("index cache: %d entries written for %d blobs", s.n, x.count)
-		}
-		m.packs = make([]persistPack, len(x.packs))
-		for i := range x.packs {
-			p := &x.packs[i]
-			file := noFile
-			if p.file >= 0 && int(p.file) < len(cover) {
-				file = cover[p.file]
-			}
-			m.packs[i] = persistPack{id: p.id, keyID: p.keyID, size: p.size, blobs: uint32(p.blobs), file: file, flags: x.packFlags(p)}
-		}
+		m, err := x.persistMeta(pc, s, files, cover)
+		metaErr = err
 		return m
 	})
 	if err == nil {

@@ -448,3 +448,27 @@ func TestPersistIndexWriteOnlyCannotForgeFull(t *testing.T) {
 	n, _ := fooled.idx.totals()
 	assert.Zero(t, n)
 }
+
+// A cache that cannot be written — here its name is taken by a folder, so
+// the final rename fails after every place was written — costs the open
+// nothing but time: it loads the index again without the cache.
+func TestPersistIndexUnwritable(t *testing.T) {
+	for _, c := range persistCases {
+		t.Run(c.name, func(t *testing.T) {
+			r, st := internalRepo(t)
+			newSynthIndex(r, 12).write(t, r, 20, c.packs, 50)
+			dir := t.TempDir()
+			pc := openWith(t, st, c.opts("")...).persistCacheFor()
+			require.Nil(t, pc, "no cache without a folder")
+			pc = newPersistCache(dir, r.cacheKey, r.cfg.ID, persistRoleFull)
+			require.NoError(t, os.MkdirAll(filepath.Join(pc.path(), "taken"), 0o700))
+
+			next := openWith(t, st, c.opts(dir)...)
+			assert.Equal(t, 20, IndexFilesRead(next))
+			requireSameIndex(t, c, st, next)
+			left, err := filepath.Glob(filepath.Join(pc.dir, "*.tmp-*"))
+			require.NoError(t, err)
+			assert.Empty(t, left, "the temporary file is removed")
+		})
+	}
+}

@@ -483,6 +483,19 @@ func (r *Repository) loadIndex(ctx context.Context) error {
 			return err
 		}
 	}
+	err := r.loadIndexFiles(ctx, names, pc)
+	if errors.Is(err, errPersistWrite) {
+		// The cache folder failed while the places were written to it
+		// (full): load again without it.
+		r.idx.reset()
+		err = r.loadIndexFiles(ctx, names, nil)
+	}
+	return err
+}
+
+// loadIndexFiles reads every index file of names into the empty index
+// and, with pc, writes the persistent cache of it.
+func (r *Repository) loadIndexFiles(ctx context.Context, names []string, pc *persistCache) error {
 	read := make([]bool, len(names))
 	var mu sync.Mutex
 	r.idx.beginLoad()
@@ -509,10 +522,17 @@ func (r *Repository) loadIndex(ctx context.Context) error {
 		return nil
 	})
 	r.indexFilesRead = len(names)
+	var job *persistJob
+	if err == nil && pc != nil {
+		// Beyond the bound, finishLoad writes the cache as it sorts.
+		job = &persistJob{pc: pc, names: names, read: read}
+		r.idx.persistTo = job
+	}
 	if ferr := r.idx.finishLoad(); err == nil {
 		err = ferr
 	}
-	if err == nil && pc != nil {
+	r.idx.persistTo = nil
+	if err == nil && job != nil && !job.written {
 		// The cache only saves the next open work: an error writing it
 		// (a full or read-only folder) leaves it to be rebuilt then.
 		_ = r.idx.persist(pc, names, read)
