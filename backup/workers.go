@@ -199,12 +199,14 @@ func (b *backuper) stopped() error {
 	return fmt.Errorf("backup stopped: %w", b.ctx.Err())
 }
 
-// saveWorker compresses, seals and stores chunks.
+// saveWorker compresses, seals and stores chunks, sealing each in the
+// same buffer.
 func (b *backuper) saveWorker() {
 	defer b.saveWG.Done()
+	var scratch repo.SealScratch
 	for job := range b.saves {
 		if b.ctx.Err() == nil {
-			if _, err := b.r.SaveBlob(b.ctx, repo.DataBlob, job.id, job.buf, true); err != nil {
+			if _, err := b.r.SaveBlobScratch(b.ctx, repo.DataBlob, job.id, job.buf, true, &scratch); err != nil {
 				b.fail(err)
 			}
 		}

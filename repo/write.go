@@ -40,11 +40,12 @@ func (r *Repository) SaveBlob(ctx context.Context, t BlobType, id ID, data []byt
 	if compress {
 		enc = r.encoder
 	}
-	return r.saveBlob(ctx, t, id, data, enc)
+	return r.saveBlob(ctx, t, id, data, enc, nil)
 }
 
-// saveBlob is SaveBlob compressing with enc (nil: not compressed).
-func (r *Repository) saveBlob(ctx context.Context, t BlobType, id ID, data []byte, enc *zstd.Encoder) (bool, error) {
+// saveBlob is SaveBlob compressing with enc (nil: not compressed) and
+// sealing in s's buffer (nil: a pooled one, seal_scratch.go).
+func (r *Repository) saveBlob(ctx context.Context, t BlobType, id ID, data []byte, enc *zstd.Encoder, s *SealScratch) (bool, error) {
 	h := BlobHandle{Type: t, ID: id}
 	if r.hasForDedup(h) {
 		return false, nil
@@ -61,8 +62,8 @@ func (r *Repository) saveBlob(ctx context.Context, t BlobType, id ID, data []byt
 	r.pending[h] = struct{}{}
 	r.wmu.Unlock()
 
-	sealed := r.sealBlob(h, data, enc)
-	defer bufpool.Put(sealed)
+	sealed := r.sealBlobWith(s, h, data, enc)
+	defer s.release(sealed)
 
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
@@ -123,14 +124,24 @@ func (r *Repository) saveBlob(ctx context.Context, t BlobType, id ID, data []byt
 // flight holds one buffer of its size, not two. A payload that outgrew
 // the buffer (zstd's worst case) is sealed into a second one.
 func (r *Repository) sealBlob(h BlobHandle, data []byte, enc *zstd.Encoder) []byte {
-	buf := bufpool.Get(crypto.Overhead + 1 + len(data))
+	return r.sealBlobIn(bufpool.Get(sealedRoom(len(data))), true, h, data, enc)
+}
+
+// sealedRoom is the room sealBlob takes for a blob of n bytes.
+func sealedRoom(n int) int { return crypto.Overhead + 1 + n }
+
+// sealBlobIn is sealBlob in buf (of length sealedRoom), which comes from
+// bufpool when pooled and goes back there if the payload outgrew it.
+func (r *Repository) sealBlobIn(buf []byte, pooled bool, h BlobHandle, data []byte, enc *zstd.Encoder) []byte {
 	plain := encodePayload(buf[crypto.NonceSize:crypto.NonceSize], data, enc)
 	inBuf := &plain[:1][0] == &buf[crypto.NonceSize]
 	if inBuf && cap(plain) >= len(plain)+crypto.TagSize {
 		return r.dataKey.aead.Seal(buf[:0], plain, blobAD(h))
 	}
 	sealed := r.dataKey.aead.Seal(bufpool.Get(len(plain) + crypto.Overhead)[:0], plain, blobAD(h))
-	bufpool.Put(buf)
+	if pooled {
+		bufpool.Put(buf)
+	}
 	if !inBuf {
 		bufpool.Put(plain)
 	}
@@ -363,7 +374,7 @@ func (r *Repository) saveTree(ctx context.Context, t *Tree, own bool) (ID, error
 	if own && len(b) > zstdBlockSize {
 		enc = r.ownEncoder()
 	}
-	_, err = r.saveBlob(ctx, TreeBlob, id, b, enc)
+	_, err = r.saveBlob(ctx, TreeBlob, id, b, enc, nil)
 	return id, err
 }
 
