@@ -150,6 +150,22 @@ func TestPersistIndexReopen(t *testing.T) {
 			second := openWith(t, st, c.opts(dir)...)
 			assert.Equal(t, 0, IndexFilesRead(second))
 			requireSameIndex(t, c, st, second)
+
+			// Seen from the storage: with every index file's content
+			// replaced by garbage (same names), an open with the cache
+			// still holds the whole index and warns of nothing — it read
+			// none of them — while one without it skips them all.
+			wantBlobs, wantPacks := IndexState(t, second)
+			for _, name := range indexFiles(t, st) {
+				require.NoError(t, st.Delete(context.Background(), name))
+				require.NoError(t, st.Put(context.Background(), name, []byte("not an index file")))
+			}
+			blind := openWith(t, st, c.opts(dir)...)
+			assert.Empty(t, blind.Warnings())
+			gotBlobs, gotPacks := IndexState(t, blind)
+			require.Equal(t, wantPacks, gotPacks)
+			require.Equal(t, wantBlobs, gotBlobs)
+			assert.Len(t, openWith(t, st, c.opts("")...).Warnings(), 20)
 			if c.memory > 0 {
 				// Kept on disk, not in memory.
 				_, isDisk := second.idx.segs[0].segment.(*diskSegment)
