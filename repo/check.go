@@ -130,18 +130,21 @@ func (r *Repository) Check(ctx context.Context, opts CheckOptions) (*CheckReport
 	if err := r.Flush(ctx); err != nil {
 		return nil, err
 	}
-	if err := c.checkMetadataObjects(ctx); err != nil {
-		return nil, err
-	}
-	// The trees are walked while the packs are read: the walk is serial
-	// and the pack checks leave the cores idle at times (reading files,
-	// waiting on sites); the two share nothing but the findings and the
-	// read-only index.
-	var snapErr error
+	// The packs are read while the metadata objects are checked and then
+	// the trees walked: the walk is serial, the metadata objects are many
+	// small reads, and the pack checks leave the cores idle at times
+	// (reading files, waiting on sites). They share nothing but the
+	// findings and the read-only index; the walk needs the metadata
+	// check's list of interrupted snapshot writes.
+	var metaErr, snapErr error
 	var walk sync.WaitGroup
 	both, cancel := context.WithCancel(ctx) // either failing stops the other
 	defer cancel()
 	walk.Go(func() {
+		if metaErr = c.checkMetadataObjects(both); metaErr != nil {
+			cancel()
+			return
+		}
 		if snapErr = c.checkSnapshots(both); snapErr != nil {
 			cancel()
 		}
@@ -152,12 +155,12 @@ func (r *Repository) Check(ctx context.Context, opts CheckOptions) (*CheckReport
 	}
 	walk.Wait()
 	// The root cause, not the cancellation it caused in the other.
-	for _, err := range []error{packErr, snapErr} {
+	for _, err := range []error{metaErr, packErr, snapErr} {
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return nil, err
 		}
 	}
-	if err := cmp.Or(packErr, snapErr); err != nil {
+	if err := cmp.Or(metaErr, packErr, snapErr); err != nil {
 		return nil, err
 	}
 	slices.Sort(c.rep.Incomplete)
