@@ -11,7 +11,11 @@ import (
 )
 
 // protectBatch is how many records a protection worker takes at once.
-const protectBatch = 256
+// Up to about four batches per worker are in flight (read, protected,
+// waiting for their turn), each in a buffer of its protected records: 64
+// records keep that under half a megabyte, and a batch still takes far
+// longer to protect than to hand over.
+const protectBatch = 64
 
 type recordBatch struct {
 	seq   uint64 // the batch's place in the input, from 0
