@@ -130,7 +130,7 @@ func TestFlushUnstagesAfterUploads(t *testing.T) {
 	FillOnePack(t)
 	gate := make(chan struct{})
 	r.uploadGate = gate
-	blobs := randomBlobs(4, 14, 100<<10)
+	blobs := randomBlobs(4, 13, 100<<10) // the last one fits in a staging buffer
 	save := func(b []byte) {
 		_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(b), b, false)
 		require.NoError(t, err)
