@@ -264,10 +264,16 @@ func worstLookup(b *testing.B, r *repo.Repository, s *repo.Snapshot, n int) int 
 // it runs (the repository is a local folder): bounded by the sort memory
 // (16 MiB here, less than the smaller table needs), the pack buffers and
 // the index bound, not by the record count. CUSTODIA_TABLE_MEMORY_RECORDS
-// (e.g. "100000,500000,2000000,4000000") sets other table sizes. The
-// garbage collector runs at the CLI's GOGC=15 unless GOGC is set: the live
-// heap is sampled as of the last collection, and frequent collections
-// sample it closely.
+// (e.g. "100000,500000,2000000,4000000") sets other table sizes;
+// CUSTODIA_TABLE_MEMORY_ORDER=shuffled (or "key,shuffled") backs up the
+// records in a scrambled order, through the sort, instead of in key order;
+// CUSTODIA_TABLE_MEMORY_PROFILE=DIR writes a heap profile of each table at
+// its peak (the profiles themselves add about a megabyte). The garbage
+// collector runs at the CLI's GOGC=15 unless GOGC is set: the live heap is
+// sampled as of the last collection, and frequent collections sample it
+// closely. docs/PERFORMANCE.md ("Write-path memory") has the figures of
+//
+//	CUSTODIA_TABLE_MEMORY_RECORDS=100000,500000,2000000,4000000 go test ./backup -run XXX -bench TableMemory -benchtime 1x
 func BenchmarkTableMemory(b *testing.B) {
 	sizes := []int{100_000, 2_000_000}
 	if env := os.Getenv("CUSTODIA_TABLE_MEMORY_RECORDS"); env != "" {
