@@ -118,9 +118,6 @@ func (b *backuper) fileError(path string, err error) {
 	b.mu.Unlock()
 }
 
-// fileUploads is how many packs a file backup uploads at once.
-const fileUploads = 2
-
 // Files backs up the given files and folders into r and writes a snapshot
 // of them. Each path becomes one entry of the snapshot's root, named by its
 // last element.
@@ -156,7 +153,7 @@ func Files(ctx context.Context, r *repo.Repository, paths []string, opts ...Opti
 	defer b.cancel(nil)
 	// Two packs upload at once: while one waits for its fsynced shards the
 	// savers need not wait for the upload slot (repo/upload_slots.go).
-	defer r.SetUploads(r.SetUploads(fileUploads))
+	defer r.RaiseUploads()()
 	// Only the paths that exist take part: a missing one is reported and
 	// neither stored in the snapshot nor counted when finding the parent.
 	present := make([]string, 0, len(abs))

@@ -91,10 +91,12 @@ type Repository struct {
 	uploads   sync.WaitGroup
 	uploadSem chan struct{}
 	packBufs  chan []byte // buffers of uploaded packs, for reuse
-	// uploadSlotsMu guards extraUploads, the upload slots SetUploads
-	// added to uploads (upload_slots.go).
+	// uploadSlotsMu guards extraUploads, the upload slots added to
+	// uploads, and uploadRaises, the RaiseUploads not yet released
+	// (upload_slots.go).
 	uploadSlotsMu sync.Mutex
 	extraUploads  int
+	uploadRaises  int
 	// packBufsMade counts the pack buffers allocated (at most packBuffers),
 	// packsStaged the packs started in a staging buffer (pack_buffers.go),
 	// stagedUploads those uploaded from it.

@@ -19,17 +19,21 @@ func (r *Repository) uploadsInFlight() int {
 	return len(r.uploadSem) - (maxUploads - uploads - r.extraUploads)
 }
 
-// TestSetUploads seals both open packs for upload while every upload is
-// held: by default the second waits for the first's slot, after
-// SetUploads(2) both start. Once the uploads go on, both packs read back
-// and check, and SetUploads(1) gives the slot back.
-func TestSetUploads(t *testing.T) {
+// TestRaiseUploads seals both open packs for upload while every upload
+// is held: by default the second waits for the first's slot, after
+// RaiseUploads both start. Once the uploads go on, both packs read back
+// and check, and the release gives the slot back.
+func TestRaiseUploads(t *testing.T) {
 	for _, slots := range []int{1, 2} {
 		ctx := context.Background()
 		r := smallPackRepo(t)
 		gate := make(chan struct{})
 		r.uploadGate = gate
-		assert.Equal(t, 1, r.SetUploads(slots))
+		release := func() {}
+		if slots == 2 {
+			release = r.RaiseUploads()
+		}
+		assert.Equal(t, slots, r.Uploads())
 		blobs := randomBlobs(uint64(20+slots), openPacks, 10<<10)
 		started := make(chan int, openPacks)
 		go func() {
@@ -69,7 +73,8 @@ func TestSetUploads(t *testing.T) {
 		}
 		require.NoError(t, r.Flush(ctx))
 		assert.Equal(t, uint64(openPacks), r.Stats().Packs)
-		assert.Equal(t, slots, r.SetUploads(1))
+		release()
+		assert.Equal(t, 1, r.Uploads())
 		assert.Equal(t, 0, r.uploadsInFlight())
 		for i, b := range blobs {
 			got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
@@ -82,14 +87,14 @@ func TestSetUploads(t *testing.T) {
 	}
 }
 
-// TestSetUploadsWhileSaving saves blobs from two writers with two upload
+// TestRaiseUploadsWhileSaving saves blobs from two writers with two upload
 // slots while every upload is held for a while: no more uploads than
 // slots and no more than packBuffers pack buffers at any time, and every
 // blob reads back.
-func TestSetUploadsWhileSaving(t *testing.T) {
+func TestRaiseUploadsWhileSaving(t *testing.T) {
 	ctx := context.Background()
 	r := smallPackRepo(t)
-	r.SetUploads(2)
+	release := r.RaiseUploads()
 	gate := make(chan struct{})
 	r.uploadGate = gate
 	blobs := randomBlobs(30, 60, 100<<10)
@@ -123,7 +128,8 @@ func TestSetUploadsWhileSaving(t *testing.T) {
 	savers.Wait()
 	check()
 	require.NoError(t, r.Flush(ctx))
-	assert.Equal(t, 2, r.SetUploads(1))
+	release()
+	assert.Equal(t, 1, r.Uploads())
 	for i, b := range blobs {
 		got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
 		require.NoError(t, err, "blob %d", i)
@@ -135,14 +141,22 @@ func TestSetUploadsWhileSaving(t *testing.T) {
 	assert.Equal(t, len(blobs), rep.BlobsRead)
 }
 
-// TestSetUploadsClamps keeps the number of uploads within 1..maxUploads
-// and returns the number before each call.
-func TestSetUploadsClamps(t *testing.T) {
+// TestRaiseUploadsNest: overlapping raises keep two uploads until the
+// last is released, and a release called twice counts once.
+func TestRaiseUploadsNest(t *testing.T) {
 	r := smallPackRepo(t)
-	assert.Equal(t, 1, r.SetUploads(0))
-	assert.Equal(t, 1, r.SetUploads(9))
-	assert.Equal(t, maxUploads, r.SetUploads(2))
-	assert.Equal(t, maxUploads, r.SetUploads(-1))
-	assert.Equal(t, 1, r.SetUploads(1))
+	assert.Equal(t, 1, r.Uploads())
+	first := r.RaiseUploads()
+	second := r.RaiseUploads()
+	assert.Equal(t, 2, r.Uploads())
+	first()
+	first()
+	assert.Equal(t, 2, r.Uploads(), "the second raise still holds")
+	second()
+	assert.Equal(t, 1, r.Uploads())
 	assert.Equal(t, 0, r.uploadsInFlight())
+	third := r.RaiseUploads()
+	assert.Equal(t, 2, r.Uploads())
+	third()
+	assert.Equal(t, 1, r.Uploads())
 }
