@@ -116,3 +116,30 @@ func TestBackgroundCloseWithoutSorted(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, left)
 }
+
+// TestBackgroundMergeHoldsOnlyReadBuffers: once a background sort spilled,
+// Sorted spills the segments still in memory too, so that the merge holds
+// no segment and no free chunk, only the runs' read buffers.
+func TestBackgroundMergeHoldsOnlyReadBuffers(t *testing.T) {
+	s := New(t.TempDir(), 256<<10, Background())
+	defer s.Close()
+	for i := range 20000 {
+		require.NoError(t, s.Add(fmt.Appendf(nil, "k%08d", (i*7919)%20000), bytes.Repeat([]byte{'v'}, 40)))
+	}
+	n := 0
+	var prev []byte
+	for p, err := range s.Sorted() {
+		require.NoError(t, err)
+		if n == 0 {
+			assert.Greater(t, s.Spilled(), 0)
+			assert.Empty(t, s.closed, "segments kept in memory for the merge")
+			s.mu.Lock()
+			assert.Empty(t, s.free)
+			s.mu.Unlock()
+		}
+		require.True(t, prev == nil || bytes.Compare(prev, p.Key) < 0)
+		prev = append(prev[:0], p.Key...)
+		n++
+	}
+	assert.Equal(t, 20000, n)
+}

@@ -62,10 +62,10 @@ type Option func(*Sorter)
 // segments of an eighth of the memory, each sorted once full; once half
 // the memory is held by full segments, they are merged into a run file
 // while the other half fills (Add waits only when both halves are full).
-// Sorted merges the run files with the segments still in memory (at most
-// about half the memory, and the runs' read buffers a quarter): the same
-// pairs come out in the same order as without the option, within the
-// same memory.
+// Once anything was spilled, Sorted spills the segments still in memory
+// too and merges the run files alone (their read buffers a quarter of the
+// memory): the same pairs come out in the same order as without the
+// option, within the same memory.
 func Background() Option { return func(s *Sorter) { s.bg = true } }
 
 // New returns a sorter that keeps at most memory bytes of pairs in memory
@@ -195,7 +195,7 @@ func (s *Sorter) compact() error {
 	s.mu.Lock()
 	names := slices.Clone(s.runs)
 	s.mu.Unlock()
-	readers, err := s.openRuns(names)
+	readers, err := s.openRuns(names, s.compactBuffer(len(names)))
 	if err != nil {
 		return err
 	}
@@ -312,8 +312,10 @@ func (s *Sorter) Sorted() iter.Seq2[Pair, error] {
 			s.closeSegment()
 		}
 		s.cur = nil
-		if !s.bg && s.Spilled() > 0 && len(s.closed) > 0 {
-			// Spill the rest, so that the merge holds only read buffers.
+		if len(s.closed) > 0 && (s.Spilled() > 0 || len(s.spills) > 0) {
+			// Spill the rest, so that the merge holds only read buffers:
+			// what follows the sort (a table's pages going to packs) then
+			// has the memory the buffer had, whatever the table's size.
 			s.startSpill()
 		}
 		s.wait()
@@ -326,7 +328,7 @@ func (s *Sorter) Sorted() iter.Seq2[Pair, error] {
 		names := slices.Clone(s.runs)
 		s.free = nil
 		s.mu.Unlock()
-		runs, err := s.openRuns(names)
+		runs, err := s.openRuns(names, s.runBuffer(len(names)))
 		if err != nil {
 			yield(Pair{}, err)
 			return

@@ -157,3 +157,15 @@ func TestSortStableAcrossChunks(t *testing.T) {
 	assert.Equal(t, want, sortAll(t, s))
 	assert.Zero(t, s.Spilled())
 }
+
+// TestCompactBuffersWithinASixteenth: merging maxFanIn runs into one while
+// pairs are still added reads them through buffers of a sixteenth of the
+// memory in all (at least minRunBuffer each), and still sorts.
+func TestCompactBuffersWithinASixteenth(t *testing.T) {
+	for _, limit := range []int{1 << 20, 16 << 20, 64 << 20} {
+		s := New(t.TempDir(), limit)
+		assert.LessOrEqual(t, maxFanIn*s.compactBuffer(maxFanIn), max(limit/16, maxFanIn*minRunBuffer), "limit %d", limit)
+		assert.Less(t, s.compactBuffer(maxFanIn), s.runBuffer(maxFanIn)+1)
+		s.Close()
+	}
+}

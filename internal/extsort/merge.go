@@ -70,15 +70,25 @@ func (r *run) next() error {
 	return nil
 }
 
-// runBuffer is the read buffer of each of n runs merged at once.
+// runBuffer is the read buffer of each of n runs merged at once by
+// Sorted.
 func (s *Sorter) runBuffer(n int) int {
 	return min(maxRunBuffer, max(minRunBuffer, s.limit/4/max(n, 1)))
 }
 
-// openRuns opens the run files names, in order.
-func (s *Sorter) openRuns(names []string) ([]*run, error) {
+// compactBuffer is the read buffer of each of n runs merged into one while
+// pairs are still added (compact): a sixteenth of the memory in all, as
+// the buffer may be full meanwhile (a quarter, 4 MiB of 16, was the one
+// thing a large table's sort held beyond its bound that a small one's
+// never did).
+func (s *Sorter) compactBuffer(n int) int {
+	return min(maxRunBuffer, max(minRunBuffer, s.limit/16/max(n, 1)))
+}
+
+// openRuns opens the run files names, in order, each with a read buffer of
+// size bytes.
+func (s *Sorter) openRuns(names []string, size int) ([]*run, error) {
 	var out []*run
-	size := s.runBuffer(len(names))
 	for _, name := range names {
 		f, err := os.Open(name)
 		if err != nil {
