@@ -36,6 +36,8 @@ var errStreamStopped = errors.New("table stream stopped")
 // read back, merged with the sorted rest. Pages are cut by key, so the
 // prefix's pages are mostly stored again unchanged and deduplicate.
 type streamWriter struct {
+	ctx  context.Context
+	r    *repo.Repository
 	ch   chan streamBatchOf
 	done chan struct{}
 	lay  *table.Layout // set by the writer before done is closed
@@ -53,7 +55,7 @@ type streamWriter struct {
 }
 
 func startStream(ctx context.Context, r *repo.Repository) *streamWriter {
-	s := &streamWriter{ch: make(chan streamBatchOf, 4), done: make(chan struct{})}
+	s := &streamWriter{ctx: ctx, r: r, ch: make(chan streamBatchOf, 4), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		s.lay, s.err = table.WriteFull(ctx, r, func(yield func(table.Entry, error) bool) {
@@ -86,6 +88,12 @@ func (s *streamWriter) add(key, rec []byte) (bool, error) {
 			return false, err
 		}
 		s.prefix = lay
+		// The prefix's packs are stored now (mergeWrite reads them back),
+		// so that the pack buffers they took are not held while the rest
+		// fills the sort: Flush lets them go.
+		if err := s.r.Flush(s.ctx); err != nil {
+			return false, err
+		}
 		return false, nil
 	}
 	s.prev = append(s.prev[:0], key...)
