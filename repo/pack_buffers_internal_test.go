@@ -50,22 +50,7 @@ func TestPackBuffersWhileUploadsStall(t *testing.T) {
 	gate := make(chan struct{})
 	r.uploadGate = gate
 	blobs := randomBlobs(1, 60, 100<<10)
-	feed := make(chan []byte)
-	var savers sync.WaitGroup
-	for range 2 {
-		savers.Go(func() {
-			for b := range feed {
-				_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(b), b, true)
-				assert.NoError(t, err)
-			}
-		})
-	}
-	go func() {
-		for _, b := range blobs {
-			feed <- b
-		}
-		close(feed)
-	}()
+	savers := saveFromTwoWriters(t, ctx, r, blobs)
 	staged := func() bool {
 		r.wmu.Lock()
 		defer r.wmu.Unlock()
@@ -78,14 +63,7 @@ func TestPackBuffersWhileUploadsStall(t *testing.T) {
 	require.NoError(t, r.Flush(ctx))
 	assert.LessOrEqual(t, r.packBufsMade, packBuffers)
 
-	for i, b := range blobs {
-		got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
-		require.NoError(t, err, "blob %d", i)
-		require.Equal(t, b, got, "blob %d", i)
-	}
-	rep, err := r.Check(ctx, CheckOptions{ReadData: true})
-	require.NoError(t, err)
-	assert.Empty(t, rep.Findings)
+	rep := requireReadBack(t, ctx, r, blobs)
 	assert.Equal(t, len(blobs), rep.BlobsRead)
 }
 
@@ -163,14 +141,7 @@ func TestFlushUnstagesAfterUploads(t *testing.T) {
 	assert.Equal(t, 0, r.packBufsMade, "Flush keeps pack buffers")
 	assert.Empty(t, r.packBufs)
 	assert.Equal(t, uint64(3), r.Stats().Packs)
-	for i, b := range blobs {
-		got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
-		require.NoError(t, err, "blob %d", i)
-		require.Equal(t, b, got, "blob %d", i)
-	}
-	rep, err := r.Check(ctx, CheckOptions{ReadData: true})
-	require.NoError(t, err)
-	assert.Empty(t, rep.Findings)
+	requireReadBack(t, ctx, r, blobs)
 }
 
 // TestSealBlobInPlace seals blobs of every kind the way SaveBlob does —
@@ -197,4 +168,42 @@ func TestSealBlobInPlace(t *testing.T) {
 			require.True(t, bytes.Equal(data, got), "%d bytes, compress %v", len(data), compress)
 		}
 	}
+}
+
+// saveFromTwoWriters saves blobs from two writers at once, as a backup's
+// save workers do; wait on the group returned for them to finish.
+func saveFromTwoWriters(t *testing.T, ctx context.Context, r *Repository, blobs [][]byte) *sync.WaitGroup {
+	t.Helper()
+	feed := make(chan []byte)
+	var savers sync.WaitGroup
+	for range 2 {
+		savers.Go(func() {
+			for b := range feed {
+				_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(b), b, true)
+				assert.NoError(t, err)
+			}
+		})
+	}
+	go func() {
+		for _, b := range blobs {
+			feed <- b
+		}
+		close(feed)
+	}()
+	return &savers
+}
+
+// requireReadBack requires every blob to read back as saved and a check
+// that reads every pack to find nothing; it returns the check's report.
+func requireReadBack(t *testing.T, ctx context.Context, r *Repository, blobs [][]byte) *CheckReport {
+	t.Helper()
+	for i, b := range blobs {
+		got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
+		require.NoError(t, err, "blob %d", i)
+		require.Equal(t, b, got, "blob %d", i)
+	}
+	rep, err := r.Check(ctx, CheckOptions{ReadData: true})
+	require.NoError(t, err)
+	assert.Empty(t, rep.Findings)
+	return rep
 }

@@ -2,7 +2,6 @@ package repo
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -76,14 +75,7 @@ func TestRaiseUploads(t *testing.T) {
 		release()
 		assert.Equal(t, 1, r.Uploads())
 		assert.Equal(t, 0, r.uploadsInFlight())
-		for i, b := range blobs {
-			got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
-			require.NoError(t, err, "blob %d", i)
-			require.Equal(t, b, got, "blob %d", i)
-		}
-		rep, err := r.Check(ctx, CheckOptions{ReadData: true})
-		require.NoError(t, err)
-		assert.Empty(t, rep.Findings)
+		requireReadBack(t, ctx, r, blobs)
 	}
 }
 
@@ -98,22 +90,7 @@ func TestRaiseUploadsWhileSaving(t *testing.T) {
 	gate := make(chan struct{})
 	r.uploadGate = gate
 	blobs := randomBlobs(30, 60, 100<<10)
-	feed := make(chan []byte)
-	var savers sync.WaitGroup
-	for range 2 {
-		savers.Go(func() {
-			for b := range feed {
-				_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(b), b, true)
-				assert.NoError(t, err)
-			}
-		})
-	}
-	go func() {
-		for _, b := range blobs {
-			feed <- b
-		}
-		close(feed)
-	}()
+	savers := saveFromTwoWriters(t, ctx, r, blobs)
 	check := func() {
 		assert.LessOrEqual(t, r.uploadsInFlight(), 2)
 		r.wmu.Lock()
@@ -130,14 +107,7 @@ func TestRaiseUploadsWhileSaving(t *testing.T) {
 	require.NoError(t, r.Flush(ctx))
 	release()
 	assert.Equal(t, 1, r.Uploads())
-	for i, b := range blobs {
-		got, err := r.LoadBlob(ctx, BlobHandle{Type: DataBlob, ID: r.BlobID(b)}, nil)
-		require.NoError(t, err, "blob %d", i)
-		require.Equal(t, b, got, "blob %d", i)
-	}
-	rep, err := r.Check(ctx, CheckOptions{ReadData: true})
-	require.NoError(t, err)
-	assert.Empty(t, rep.Findings)
+	rep := requireReadBack(t, ctx, r, blobs)
 	assert.Equal(t, len(blobs), rep.BlobsRead)
 }
 
