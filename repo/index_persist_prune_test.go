@@ -47,16 +47,9 @@ func requireCachedIndexRight(t *testing.T, st *storage.Store, dir string) int {
 func TestPersistIndexAcrossPrune(t *testing.T) {
 	ctx := context.Background()
 	r, st := newRepo(t, "", repo.WithPackSize(1<<20))
-	seeds := func(a, b uint64) []uint64 {
-		var s []uint64
-		for i := a; i <= b; i++ {
-			s = append(s, i)
-		}
-		return s
-	}
-	saveFiles(t, r, "h", seeds(1, 12)...)
-	second := saveFiles(t, r, "h", seeds(13, 24)...)
-	saveFiles(t, r, "h", append(seeds(1, 3), seeds(25, 28)...)...)
+	saveFiles(t, r, "h", seedRange(1, 12)...)
+	second := saveFiles(t, r, "h", seedRange(13, 24)...)
+	saveFiles(t, r, "h", append(seedRange(1, 3), seedRange(25, 28)...)...)
 	dir := t.TempDir()
 	files := countObjects(t, st, "index/")
 	assert.Equal(t, files, requireCachedIndexRight(t, st, dir), "the first open reads every index file")

@@ -107,16 +107,9 @@ func TestObjectLockPrune(t *testing.T) {
 	ctx := context.Background()
 	const period = 16 * time.Second
 	r, st, _ := lockedRepo(t, storage.LockGovernance, period)
-	seeds := func(a, b uint64) []uint64 {
-		var s []uint64
-		for i := a; i <= b; i++ {
-			s = append(s, i)
-		}
-		return s
-	}
-	saveFiles(t, r, "h", seeds(1, 20)...)
-	second := saveFiles(t, r, "h", seeds(21, 40)...)
-	saveFiles(t, r, "h", append(seeds(1, 5), seeds(41, 45)...)...)
+	saveFiles(t, r, "h", seedRange(1, 20)...)
+	second := saveFiles(t, r, "h", seedRange(21, 40)...)
+	saveFiles(t, r, "h", append(seedRange(1, 5), seedRange(41, 45)...)...)
 	require.NoError(t, r.Flush(ctx))
 	packsBefore := countObjects(t, st, "packs/")
 

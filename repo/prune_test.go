@@ -95,16 +95,9 @@ func TestPruneTwoPhases(t *testing.T) {
 	r, st := newRepo(t, "", repo.WithPackSize(1<<20))
 	// Three snapshots: 1..20, 21..40, and 1..5 + 41..45. Forgetting the
 	// second leaves packs with blobs 21..40 unused.
-	seeds := func(a, b uint64) []uint64 {
-		var s []uint64
-		for i := a; i <= b; i++ {
-			s = append(s, i)
-		}
-		return s
-	}
-	saveFiles(t, r, "h", seeds(1, 20)...)
-	second := saveFiles(t, r, "h", seeds(21, 40)...)
-	saveFiles(t, r, "h", append(seeds(1, 5), seeds(41, 45)...)...)
+	saveFiles(t, r, "h", seedRange(1, 20)...)
+	second := saveFiles(t, r, "h", seedRange(21, 40)...)
+	saveFiles(t, r, "h", append(seedRange(1, 5), seedRange(41, 45)...)...)
 	packsBefore := countObjects(t, st, "packs/")
 	require.NoError(t, st.Delete(ctx, "snapshots/"+second.String()))
 
@@ -323,4 +316,13 @@ func corruptShard(dir, name string, i int) error {
 	}
 	b[60] ^= 0xff
 	return os.WriteFile(p, b, 0o600)
+}
+
+// seedRange returns the seeds a..b of saveFiles.
+func seedRange(a, b uint64) []uint64 {
+	var s []uint64
+	for i := a; i <= b; i++ {
+		s = append(s, i)
+	}
+	return s
 }
