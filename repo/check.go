@@ -366,13 +366,18 @@ func (c *checker) checkPacks(ctx context.Context) error {
 	for i, p := range packs {
 		indexed[i] = p.id
 	}
-	slices.SortFunc(indexed, func(a, b ID) int { return bytes.Compare(a[:], b[:]) })
+	byID := func(a, b ID) int { return bytes.Compare(a[:], b[:]) }
+	slices.SortFunc(indexed, byID)
 	for name, err := range c.r.store.List(ctx, packsPrefix) {
 		if err != nil {
 			return err
 		}
 		id, err := chunk.ParseID(name[strings.LastIndexByte(name, '/')+1:])
-		if _, found := slices.BinarySearchFunc(indexed, id, func(a, b ID) int { return bytes.Compare(a[:], b[:]) }); err != nil || packName(id) != name || !found {
+		if err != nil || packName(id) != name {
+			c.rep.Unreferenced++ // not a pack name any writer makes
+			continue
+		}
+		if _, found := slices.BinarySearchFunc(indexed, id, byID); !found {
 			c.rep.Unreferenced++
 		}
 	}
