@@ -45,20 +45,30 @@ func (r *Repository) stagingSize() int { return r.cfg.PackSize / 8 }
 // newPackLocked returns an empty pack in a free pack buffer, or in a
 // staging buffer when every pack buffer is taken. It never waits.
 func (r *Repository) newPackLocked(id ID) *packBuilder {
-	select {
-	case b := <-r.packBufs:
-		return &packBuilder{id: id, buf: b[:0]}
-	default:
-	}
-	if r.packBufsMade < packBuffers {
-		r.packBufsMade++
-		return &packBuilder{id: id, buf: make([]byte, 0, r.packBufCap())}
+	if b, ok := r.takePackBufLocked(); ok {
+		return &packBuilder{id: id, buf: b}
 	}
 	r.packsStaged++
 	// Not from the shared pool: a staging buffer given back there would
 	// stay among its spare buffers, live memory that a backup which never
 	// staged does not hold.
 	return &packBuilder{id: id, buf: make([]byte, 0, r.stagingSize()), staging: true}
+}
+
+// takePackBufLocked returns an empty pack buffer: a free one, or a new one
+// while the writer holds fewer than packBuffers. ok is false when every
+// pack buffer is away with a pack. It never waits.
+func (r *Repository) takePackBufLocked() (b []byte, ok bool) {
+	select {
+	case b = <-r.packBufs:
+		return b[:0], true
+	default:
+	}
+	if r.packBufsMade < packBuffers {
+		r.packBufsMade++
+		return make([]byte, 0, r.packBufCap()), true
+	}
+	return nil, false
 }
 
 // packBufCap is the capacity of a pack buffer: a full pack padded, up to
@@ -92,15 +102,8 @@ func (r *Repository) unstageLocked(ctx context.Context, p *packBuilder) error {
 			return ctx.Err()
 		}
 	}
-	var b []byte
-	select {
-	case b = <-r.packBufs:
-	default:
-		if r.packBufsMade < packBuffers { // a writer that never held one
-			r.packBufsMade++
-			b = make([]byte, 0, r.packBufCap())
-			break
-		}
+	b, ok := r.takePackBufLocked()
+	if !ok {
 		moved := make(chan struct{})
 		p.unstaging = moved
 		r.wmu.Unlock()
@@ -141,15 +144,9 @@ func (r *Repository) unstageFreeLocked() {
 		if p == nil || !p.staging || p.unstaging != nil || len(p.entries) == 0 {
 			continue
 		}
-		var b []byte
-		select {
-		case b = <-r.packBufs:
-		default:
-			if r.packBufsMade >= packBuffers {
-				return
-			}
-			r.packBufsMade++
-			b = make([]byte, 0, r.packBufCap())
+		b, ok := r.takePackBufLocked()
+		if !ok {
+			return
 		}
 		p.buf, p.staging = append(b[:0], p.buf...), false
 	}
