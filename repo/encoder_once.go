@@ -15,9 +15,11 @@ import (
 // reaches. Those payloads are compressed by an encoder of their own,
 // dropped after: the same bytes (zstdenc.New), a short-lived buffer.
 
-// zstdBlockSize is the block size of the encoders (zstdenc; 64 KiB at the
-// fastest level, 128 KiB at the others): an encoder compresses a payload
-// up to this size in one block, without its history window.
+// zstdBlockSize is the smallest block size of the encoders (zstdenc; 64
+// KiB at the fastest level, 128 KiB at the others): an encoder of any
+// level compresses a payload up to this size in one block, without its
+// history window. At the other levels a payload of 64–128 KiB also gets an
+// encoder of its own, which it did not need: the same bytes either way.
 const zstdBlockSize = 64 << 10
 
 // ownEncoder returns an encoder of the repository's compression level of
