@@ -19,8 +19,9 @@ import (
 
 	// The schemes of the URLs this package returns.
 	_ "gocloud.dev/blob/azureblob"
-	_ "gocloud.dev/blob/gcsblob"
 	_ "gocloud.dev/blob/s3blob"
+
+	_ "github.com/custodia-backup/custodia/storage/cloud/gcs"
 )
 
 // S3 returns the gocloud URL of a fresh, empty bucket on the S3 test server
