@@ -235,6 +235,14 @@ func TestURLOpener(t *testing.T) {
 	require.NoError(t, os.WriteFile(creds, js, 0o600))
 	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", creds)
 	b := open(t, "gs://custodia-none")
+	// The token endpoint is down: the request fails on one line, with
+	// nothing of the key in it.
+	defer gcs.ShortRetryPause()()
+	_, err = b.Attributes(ctx, "k")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "\n")
+	assert.NotContains(t, err.Error(), "PRIVATE")
+	assert.Contains(t, err.Error(), "token")
 	var c *http.Client
 	require.True(t, b.As(&c))
 	_, ok := c.Transport.(*oauth2.Transport)

@@ -112,13 +112,20 @@ func (b *bucket) where(key string) string {
 }
 
 // stripURL returns the error under a *url.Error, whose text repeats the
-// request's URL (with its query) in front of it.
+// request's URL (with its query) in front of it, on one line (a failed
+// token request quotes the token endpoint's answer on lines of its own).
 func stripURL(err error) error {
 	if ue, ok := err.(*url.Error); ok {
-		return ue.Err
+		err = ue.Err
 	}
-	return err
+	return oneLine{err}
 }
+
+// oneLine is an error whose text is its cause's on one line.
+type oneLine struct{ err error }
+
+func (e oneLine) Error() string { return strings.Join(strings.Fields(e.err.Error()), " ") }
+func (e oneLine) Unwrap() error { return e.err }
 
 // discard reads what is left of resp's body (a little, so the connection
 // may be reused) and closes it.
