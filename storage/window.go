@@ -276,8 +276,19 @@ func (c *windowCache) finish(w *window, buf *[]byte, data []byte, size int64, er
 		w.refs--
 	default:
 		w.elem = c.lru.PushFront(w)
+		c.trim()
 	}
 	close(w.ready)
+}
+
+// trim drops the least recently used windows, all but the newest, while
+// the cache holds more than its bound: a window asked for while the
+// windows being read filled the bound was made on top of it, and the
+// cache comes back within the bound as the reads end. c.mu is held.
+func (c *windowCache) trim() {
+	for c.used > c.max && c.lru.Len() > 1 {
+		c.drop(c.lru.Back().Value.(*window))
+	}
 }
 
 // readOnce reads n bytes at start of blob key (fewer when the blob ends
