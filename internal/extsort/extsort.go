@@ -2,7 +2,8 @@
 // are gathered in a buffer of bounded size, sorted, spilled to temporary run
 // files when the buffer is full, and merged back in key order. Memory is
 // bounded by the configured limit (plus one read buffer per run), never by
-// the number of pairs.
+// the number of pairs. Sorters may share a Budget, which counts what they
+// hold together.
 package extsort
 
 import (
@@ -18,7 +19,7 @@ import (
 const DefaultMemory = 64 << 20
 
 // maxFanIn is the most run files merged at once; beyond it, runs are first
-// merged into one.
+// merged into one. A small memory limit merges fewer (fanIn).
 const maxFanIn = 64
 
 // Sorter sorts key/value pairs by key (bytes.Compare); pairs with equal keys
@@ -28,25 +29,32 @@ type Sorter struct {
 	dir      string
 	limit    int
 	bg       bool
-	segLimit int // bytes of one segment of the buffer
-	spillAt  int // bytes of closed segments that start a spill
-	chunkCap int // size of the segments' chunks
+	budget   *Budget
+	own      atomic.Int64 // bytes counted in budget
+	segLimit int          // bytes of one segment of the buffer
+	spillAt  int          // bytes of closed segments that start a spill
+	chunkCap int          // size of the segments' chunks
 
 	cur    *segment   // being filled
 	closed []*segment // full, sorted (or queued to be), not yet spilled
 	held   int        // bytes of the closed segments and those being spilled
 	spills []spill    // in flight, oldest first
 	last   chan struct{}
-	sorted bool
+	sorted bool // finished: no more pairs
+	read   bool // Sorted was called
+	names  []string
+	bufSz  int // read buffer of each of names in the merge
 
 	mu     sync.Mutex
 	runs   []string // changed by spills only, which run one at a time
 	free   [][]byte // chunks of spilled segments, for the next segments
+	noFree bool     // finished: spilled chunks are let go
 	err    error
 	failed atomic.Bool
 }
 
-// spill is a spill of segments handed to the background.
+// spill is a spill of segments handed to the background; its bytes are
+// counted in held until waitSpill (in the budget, until they are written).
 type spill struct {
 	done chan struct{}
 	size int
@@ -69,20 +77,30 @@ type Option func(*Sorter)
 func Background() Option { return func(s *Sorter) { s.bg = true } }
 
 // New returns a sorter that keeps at most memory bytes of pairs in memory
-// (DefaultMemory if memory ≤ 0) and spills to temporary files in dir
-// (os.TempDir() if empty). Without Background, once pairs were spilled,
-// Sorted spills the rest too and frees the buffer, so that the merge
-// needs only the runs' read buffers (a quarter of memory at most, beyond
-// 16 KiB per run): what the sorter holds does not depend on how many
-// pairs were added.
+// (DefaultMemory if memory ≤ 0; with Shared, what the budget has free)
+// and spills to temporary files in dir (os.TempDir() if empty). Without
+// Background, once pairs were spilled, Sorted spills the rest too and
+// frees the buffer, so that the merge needs only the runs' read buffers
+// (a quarter of memory at most, for a memory of 256 KiB or more): what the
+// sorter holds does not depend on how many pairs were added.
 func New(dir string, memory int, opts ...Option) *Sorter {
-	if memory <= 0 {
-		memory = DefaultMemory
-	}
-	s := &Sorter{dir: dir, limit: memory}
+	s := &Sorter{dir: dir}
 	for _, o := range opts {
 		o(s)
 	}
+	switch {
+	case s.budget != nil:
+		free := max(s.budget.Free(), 1)
+		if memory <= 0 || memory > free {
+			memory = free
+		}
+	case memory <= 0:
+		memory = DefaultMemory
+	}
+	if s.budget == nil {
+		s.budget = NewBudget(memory)
+	}
+	s.limit = memory
 	s.segLimit, s.spillAt = memory, memory
 	if s.bg {
 		s.segLimit, s.spillAt = max(memory/8, 1), memory/2
@@ -97,7 +115,7 @@ func (s *Sorter) Add(key, value []byte) error {
 		return err
 	}
 	if s.sorted {
-		return errors.New("extsort: Add after Sorted")
+		return errors.New("extsort: Add after Finish or Sorted")
 	}
 	n := len(key) + len(value)
 	if n > 1<<30 {
@@ -124,7 +142,20 @@ func (s *Sorter) Add(key, value []byte) error {
 		s.cur = &segment{}
 	}
 	s.cur.add(key, value, s.newChunk)
+	s.take(need)
 	return nil
+}
+
+// take counts n bytes more held by the sorter in its budget.
+func (s *Sorter) take(n int) {
+	s.own.Add(int64(n))
+	s.budget.take(n)
+}
+
+// give counts n bytes the sorter let go.
+func (s *Sorter) give(n int) {
+	s.own.Add(-int64(n))
+	s.budget.give(n)
 }
 
 func (s *Sorter) curSize() int {
@@ -152,7 +183,7 @@ func (s *Sorter) startSpill() {
 	for _, g := range segs {
 		size += g.size()
 	}
-	done := s.submit(func() error { return s.spillSegments(segs) })
+	done := s.submit(func() error { return s.spillSegments(segs, size) })
 	s.spills = append(s.spills, spill{done: done, size: size})
 }
 
@@ -165,26 +196,31 @@ func (s *Sorter) waitSpill() error {
 	return s.failure()
 }
 
-// spillSegments writes sorted segments to a new run file, merged.
-func (s *Sorter) spillSegments(segs []*segment) error {
+// spillSegments writes sorted segments of size bytes to a new run file,
+// merged, and lets their bytes go. Their chunks are kept for the next
+// segments unless the runs are then merged into one (whose read buffers
+// take the place of the chunks) or no pair is to be added.
+func (s *Sorter) spillSegments(segs []*segment, size int) error {
 	var mergeErr error
 	name, err := s.writeRun(mergeRuns(segmentRuns(segs), &mergeErr), &mergeErr)
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
+	s.runs = append(s.runs, name)
+	n := len(s.runs)
+	compact := n >= s.fanIn()
 	for _, g := range segs {
 		for _, c := range g.chunks {
-			if cap(c) == s.chunkCap {
+			if cap(c) == s.chunkCap && !compact && !s.noFree {
 				s.free = append(s.free, c[:0])
 			}
 		}
 		g.chunks, g.entries = nil, nil
 	}
-	s.runs = append(s.runs, name)
-	n := len(s.runs)
 	s.mu.Unlock()
-	if n >= maxFanIn {
+	s.give(size)
+	if compact {
 		return s.compact()
 	}
 	return nil
@@ -195,7 +231,10 @@ func (s *Sorter) compact() error {
 	s.mu.Lock()
 	names := slices.Clone(s.runs)
 	s.mu.Unlock()
-	readers, err := s.openRuns(names, s.compactBuffer(len(names)))
+	size := s.compactBuffer(len(names))
+	s.take(size * len(names))
+	defer s.give(size * len(names))
+	readers, err := s.openRuns(names, size)
 	if err != nil {
 		return err
 	}
@@ -294,41 +333,69 @@ func (s *Sorter) Spilled() int {
 	return len(s.runs)
 }
 
+// Finish ends the adding of pairs and readies the merge: once anything
+// was spilled, the segments still in memory are spilled too, the spills
+// are waited for and the buffer's spare chunks let go, so that what the
+// sorter holds from then on — the segments kept for the merge, or the
+// runs' read buffers — is counted in its budget, and a sorter made after
+// Finish with the same budget gets the rest. Sorted calls it if it was
+// not called; it does nothing the second time.
+func (s *Sorter) Finish() error {
+	if s.sorted {
+		return s.failure()
+	}
+	s.sorted = true
+	if s.cur != nil && len(s.cur.entries) > 0 {
+		s.closeSegment()
+	}
+	s.cur = nil
+	s.mu.Lock()
+	s.noFree, s.free = true, nil
+	s.mu.Unlock()
+	if len(s.closed) > 0 && (s.Spilled() > 0 || len(s.spills) > 0) {
+		// Spill the rest, so that the merge holds only read buffers:
+		// what follows the sort (a table's pages going to packs, another
+		// sorter) then has the memory the buffer had, whatever the
+		// table's size.
+		s.startSpill()
+	}
+	s.wait()
+	for _, sp := range s.spills {
+		s.held -= sp.size
+	}
+	s.spills = nil
+	if err := s.failure(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.names = slices.Clone(s.runs)
+	s.mu.Unlock()
+	s.bufSz = s.runBuffer(len(s.names))
+	s.take(s.bufSz * len(s.names))
+	return nil
+}
+
 // Sorted yields all pairs in key order. The slices are valid only until the
 // next iteration step. An error ends the sequence. Sorted may be called
-// once; no pair can be added afterwards.
+// once; no pair can be added afterwards. Once the sequence ends, the
+// sorter holds nothing more in memory (nothing is counted in its budget).
 func (s *Sorter) Sorted() iter.Seq2[Pair, error] {
 	return func(yield func(Pair, error) bool) {
 		if err := s.failure(); err != nil {
 			yield(Pair{}, err)
 			return
 		}
-		if s.sorted {
+		if s.read {
 			yield(Pair{}, errors.New("extsort: Sorted called twice"))
 			return
 		}
-		s.sorted = true
-		if s.cur != nil && len(s.cur.entries) > 0 {
-			s.closeSegment()
-		}
-		s.cur = nil
-		if len(s.closed) > 0 && (s.Spilled() > 0 || len(s.spills) > 0) {
-			// Spill the rest, so that the merge holds only read buffers:
-			// what follows the sort (a table's pages going to packs) then
-			// has the memory the buffer had, whatever the table's size.
-			s.startSpill()
-		}
-		s.wait()
-		s.spills = nil
-		if err := s.failure(); err != nil {
+		s.read = true
+		defer s.release()
+		if err := s.Finish(); err != nil {
 			yield(Pair{}, err)
 			return
 		}
-		s.mu.Lock()
-		names := slices.Clone(s.runs)
-		s.free = nil
-		s.mu.Unlock()
-		runs, err := s.openRuns(names, s.runBuffer(len(names)))
+		runs, err := s.openRuns(s.names, s.bufSz)
 		if err != nil {
 			yield(Pair{}, err)
 			return
@@ -345,6 +412,14 @@ func (s *Sorter) Sorted() iter.Seq2[Pair, error] {
 			yield(Pair{}, mergeErr)
 		}
 	}
+}
+
+// release lets go of the segments kept for the merge and of what the
+// sorter counts in its budget; no task is in flight.
+func (s *Sorter) release() {
+	s.closed = nil
+	s.held = 0
+	s.give(int(s.own.Load()))
 }
 
 // Pair is one key and value.
@@ -365,6 +440,7 @@ func (s *Sorter) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	s.cur, s.closed, s.spills = nil, nil, nil
+	s.cur, s.spills = nil, nil
+	s.release()
 	return errors.Join(errs...)
 }
