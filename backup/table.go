@@ -38,8 +38,8 @@ func (e *RecordError) Unwrap() error { return e.Err }
 // before any of its bytes reaches the repository: the decisions stored with
 // the previous snapshot, or for a first backup (or WithPolicy) a profile of
 // the first records under the given or default policy. Records are sorted
-// by key through an external sort whose memory is bounded by
-// WithSortMemory. A malformed record, a missing key field or a duplicate
+// by key through an external sort whose memory, with that of a delta's
+// spool, is bounded by WithSortMemory. A malformed record, a missing key field or a duplicate
 // key fails the backup and no snapshot is written.
 func Table(ctx context.Context, r *repo.Repository, name string, key []string, recs iter.Seq2[classify.Record, error], opts ...TableOption) (*repo.Snapshot, error) {
 	o := tableOptions{fullEvery: DefaultFullEvery}
@@ -115,7 +115,11 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 	defer fk.Wipe()
 	keys := table.Keys{Field: fk[:], Token: tk[:]}
 
-	sorter := extsort.New(o.tempDir, o.memory, extsort.Background())
+	budget := o.budget
+	if budget == nil {
+		budget = extsort.NewBudget(o.memory)
+	}
+	sorter := extsort.New(o.tempDir, 0, extsort.Background(), extsort.Shared(budget))
 	defer sorter.Close()
 	sample, decide, err := decisions(name, key, parent, keys, &o)
 	if err != nil {
@@ -179,7 +183,12 @@ func Table(ctx context.Context, r *repo.Repository, name string, key []string, r
 		info.Records = lay.Records
 		info.Changes.Added = lay.Records
 	} else {
-		lay, parentID, err = writeDelta(ctx, r, info, parent, sorted, &o)
+		// The records' merge holds what it holds from here on: the
+		// delta's spool gets the rest of the sort memory.
+		if err := sorter.Finish(); err != nil {
+			return nil, err
+		}
+		lay, parentID, err = writeDelta(ctx, r, info, parent, sorted, budget, &o)
 		if err != nil {
 			return nil, err
 		}
@@ -287,8 +296,9 @@ func sortedEntries(s *extsort.Sorter) iter.Seq2[table.Entry, error] {
 	}
 }
 
-// writeDelta writes an incremental or differential snapshot's layer.
-func writeDelta(ctx context.Context, r *repo.Repository, info *repo.TableInfo, parent *repo.Snapshot, sorted iter.Seq2[table.Entry, error], o *tableOptions) (*table.Layout, *repo.ID, error) {
+// writeDelta writes an incremental or differential snapshot's layer; its
+// spool takes what budget has free.
+func writeDelta(ctx context.Context, r *repo.Repository, info *repo.TableInfo, parent *repo.Snapshot, sorted iter.Seq2[table.Entry, error], budget *extsort.Budget, o *tableOptions) (*table.Layout, *repo.ID, error) {
 	base := parent
 	if parent.Table.Kind != repo.TableFull {
 		var err error
@@ -304,7 +314,7 @@ func writeDelta(ctx context.Context, r *repo.Repository, info *repo.TableInfo, p
 	if err != nil {
 		return nil, nil, err
 	}
-	dopts := table.DeltaOptions{Base: base, TempDir: o.tempDir, Memory: o.memory}
+	dopts := table.DeltaOptions{Base: base, TempDir: o.tempDir, Budget: budget}
 	var (
 		changes  iter.Seq2[table.Change, error]
 		parentID = parent.ID

@@ -4,6 +4,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/custodia-backup/custodia/internal/extsort"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -27,6 +28,7 @@ type tableOptions struct {
 	priority     int
 	progress     func(TableProgress)
 	interval     time.Duration
+	budget       *extsort.Budget // the sorters' (a test's, export_test.go)
 }
 
 // DefaultFullEvery is how many incremental snapshots follow a full before
@@ -56,8 +58,11 @@ func WithFullEvery(n int) TableOption { return func(o *tableOptions) { o.fullEve
 // os.TempDir()). They hold protected records only.
 func WithTempDir(dir string) TableOption { return func(o *tableOptions) { o.tempDir = dir } }
 
-// WithSortMemory bounds the memory of the external sort, in bytes (default
-// 64 MiB). A table larger than this is sorted through run files.
+// WithSortMemory bounds the memory of the external sorts, in bytes
+// (default 64 MiB): the records' sort and, for an incremental or
+// differential snapshot, the spool of its delta index entries share it
+// (the spool gets what the records' merge does not hold, three eighths of
+// it at least). A table larger than this is sorted through run files.
 func WithSortMemory(n int) TableOption { return func(o *tableOptions) { o.memory = n } }
 
 // WithSampleSize sets how many records are profiled to decide the

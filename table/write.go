@@ -125,9 +125,14 @@ type DeltaOptions struct {
 	// Previous is the delta index to carry forward (the parent's, for an
 	// incremental whose parent is not a full); nil for none.
 	Previous iter.Seq2[DeltaEntry, error]
-	// TempDir and Memory bound the spool of delta entries.
+	// TempDir holds the spool of delta entries, and Memory bounds it
+	// when Budget is nil.
 	TempDir string
 	Memory  int
+	// Budget, when set, is shared with the sort that produced the
+	// changes (Finish'ed): the spool takes what it has free and counts
+	// in it what it holds.
+	Budget *extsort.Budget
 }
 
 // spool values: how a delta entry is kept until its page is known.
@@ -153,7 +158,12 @@ func WriteDelta(ctx context.Context, r *repo.Repository, changes iter.Seq2[Chang
 }
 
 func writeDelta(ctx context.Context, r *repo.Repository, sv *saver, changes iter.Seq2[Change, error], o DeltaOptions) (*Layout, error) {
-	spool := extsort.New(o.TempDir, o.Memory)
+	var spool *extsort.Sorter
+	if o.Budget != nil {
+		spool = extsort.New(o.TempDir, 0, extsort.Shared(o.Budget))
+	} else {
+		spool = extsort.New(o.TempDir, o.Memory)
+	}
 	defer spool.Close()
 	var (
 		pages []ID // by sequence
