@@ -46,7 +46,12 @@ func (b *Budget) take(n int) {
 // give counts n bytes let go.
 func (b *Budget) give(n int) { b.used.Add(-int64(n)) }
 
+// minShared is the least memory a sorter made with Shared gets, were the
+// budget spent: below 256 KiB in all, the merge of a sorter made before
+// may hold more than a quarter of it (fanIn).
+const minShared = 16 << 10
+
 // Shared makes the sorter take its limit from b and count in b what it
 // holds: its memory is what b has free when it is made (at most the
-// memory given to New, if more than 0; at least one byte).
+// memory given to New, if more than 0; at least minShared).
 func Shared(b *Budget) Option { return func(s *Sorter) { s.budget = b } }

@@ -1,9 +1,10 @@
 // Package extsort sorts key/value pairs that may not fit in memory: pairs
 // are gathered in a buffer of bounded size, sorted, spilled to temporary run
-// files when the buffer is full, and merged back in key order. Memory is
-// bounded by the configured limit (plus one read buffer per run), never by
-// the number of pairs. Sorters may share a Budget, which counts what they
-// hold together.
+// files when the buffer is full, and merged back in key order. Memory —
+// the buffer, and the runs' read buffers when they are merged — is bounded
+// by the configured limit (from 256 KiB up; beyond a spill's 256 KiB write
+// buffer), never by the number of pairs. Sorters may share a Budget,
+// which counts what they hold together.
 package extsort
 
 import (
@@ -90,7 +91,7 @@ func New(dir string, memory int, opts ...Option) *Sorter {
 	}
 	switch {
 	case s.budget != nil:
-		free := max(s.budget.Free(), 1)
+		free := max(s.budget.Free(), minShared)
 		if memory <= 0 || memory > free {
 			memory = free
 		}
