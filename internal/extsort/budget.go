@@ -47,8 +47,8 @@ func (b *Budget) take(n int) {
 func (b *Budget) give(n int) { b.used.Add(-int64(n)) }
 
 // minShared is the least memory a sorter made with Shared gets, were the
-// budget spent: below 256 KiB in all, the merge of a sorter made before
-// may hold more than a quarter of it (fanIn).
+// budget spent: below 1 MiB in all, the merge of a sorter made before may
+// hold more than a quarter of it (maxFanIn read buffers of minRunBuffer).
 const minShared = 16 << 10
 
 // Shared makes the sorter take its limit from b and count in b what it

@@ -105,17 +105,14 @@ func TestBudgetCountsWhatIsHeld(t *testing.T) {
 	}
 }
 
-// TestFanInFitsQuarter: the smallest read buffers of a merge fit in a
-// quarter of the memory from 256 KiB up, and the fan-in is full from
-// 1 MiB up.
-func TestFanInFitsQuarter(t *testing.T) {
-	for _, limit := range []int{256 << 10, 512 << 10, 1 << 20, 4 << 20, 64 << 20} {
+// TestReadBuffersFitQuarter: the read buffers of a merge of maxFanIn
+// runs, or of a compaction, fit in a quarter of the memory from 1 MiB up.
+func TestReadBuffersFitQuarter(t *testing.T) {
+	for _, limit := range []int{1 << 20, 3 << 20, 4 << 20, 64 << 20} {
 		s := New(t.TempDir(), limit)
-		n := s.fanIn()
-		assert.LessOrEqual(t, n*s.runBuffer(n), limit/4, "limit %d", limit)
-		assert.LessOrEqual(t, n*s.compactBuffer(n), limit/4, "limit %d", limit)
-		if limit >= 1<<20 {
-			assert.Equal(t, maxFanIn, n)
+		for _, n := range []int{1, 2, 17, maxFanIn} {
+			assert.LessOrEqual(t, n*s.runBuffer(n), limit/4, "limit %d, %d runs", limit, n)
+			assert.LessOrEqual(t, n*s.compactBuffer(n), limit/4, "limit %d, %d runs", limit, n)
 		}
 		s.Close()
 	}

@@ -2,7 +2,7 @@
 // are gathered in a buffer of bounded size, sorted, spilled to temporary run
 // files when the buffer is full, and merged back in key order. Memory —
 // the buffer, and the runs' read buffers when they are merged — is bounded
-// by the configured limit (from 256 KiB up; beyond a spill's 256 KiB write
+// by the configured limit (from 1 MiB up; beyond a spill's 256 KiB write
 // buffer), never by the number of pairs. Sorters may share a Budget,
 // which counts what they hold together.
 package extsort
@@ -20,7 +20,7 @@ import (
 const DefaultMemory = 64 << 20
 
 // maxFanIn is the most run files merged at once; beyond it, runs are first
-// merged into one. A small memory limit merges fewer (fanIn).
+// merged into one.
 const maxFanIn = 64
 
 // Sorter sorts key/value pairs by key (bytes.Compare); pairs with equal keys
@@ -82,7 +82,7 @@ func Background() Option { return func(s *Sorter) { s.bg = true } }
 // and spills to temporary files in dir (os.TempDir() if empty). Without
 // Background, once pairs were spilled, Sorted spills the rest too and
 // frees the buffer, so that the merge needs only the runs' read buffers
-// (a quarter of memory at most, for a memory of 256 KiB or more): what the
+// (a quarter of memory at most, for a memory of 1 MiB or more): what the
 // sorter holds does not depend on how many pairs were added.
 func New(dir string, memory int, opts ...Option) *Sorter {
 	s := &Sorter{dir: dir}
@@ -210,7 +210,7 @@ func (s *Sorter) spillSegments(segs []*segment, size int) error {
 	s.mu.Lock()
 	s.runs = append(s.runs, name)
 	n := len(s.runs)
-	compact := n >= s.fanIn()
+	compact := n >= maxFanIn
 	for _, g := range segs {
 		for _, c := range g.chunks {
 			if cap(c) == s.chunkCap && !compact && !s.noFree {

@@ -12,12 +12,11 @@ import (
 )
 
 // Read buffers of the runs during a merge: together a quarter of the
-// memory limit, each between minRunBuffer and maxRunBuffer (the fan-in
-// is cut for a small limit so that the smallest buffers fit).
+// memory limit, each between minRunBuffer and maxRunBuffer (maxFanIn of
+// the smallest fit in a quarter of 1 MiB).
 const (
 	minRunBuffer = 4 << 10
 	maxRunBuffer = 1 << 20
-	minFanIn     = 16
 )
 
 // run is one sorted sequence of a merge: a run file, or a sorted segment
@@ -71,13 +70,6 @@ func (r *run) next() error {
 	r.key, r.val = buf[:kl], buf[kl:]
 	return nil
 }
-
-// fanIn is the most run files merged at once: maxFanIn, or fewer when
-// their smallest read buffers would pass a quarter of the memory (below
-// 1 MiB), but not fewer than minFanIn: merging all runs into one every few
-// spills costs a time that grows with the square of the pairs, so below
-// 256 KiB the read buffers pass a quarter of the memory instead.
-func (s *Sorter) fanIn() int { return min(maxFanIn, max(minFanIn, s.limit/4/minRunBuffer)) }
 
 // runBuffer is the read buffer of each of n runs merged at once by
 // Sorted.
