@@ -39,8 +39,8 @@ func (e *RecordError) Unwrap() error { return e.Err }
 // the previous snapshot, or for a first backup (or WithPolicy) a profile of
 // the first records under the given or default policy. Records are sorted
 // by key through an external sort whose memory, with that of a delta's
-// spool, is bounded by WithSortMemory. A malformed record, a missing key field or a duplicate
-// key fails the backup and no snapshot is written.
+// spool, is bounded by WithSortMemory. A malformed record, a missing key
+// field or a duplicate key fails the backup and no snapshot is written.
 func Table(ctx context.Context, r *repo.Repository, name string, key []string, recs iter.Seq2[classify.Record, error], opts ...TableOption) (*repo.Snapshot, error) {
 	o := tableOptions{fullEvery: DefaultFullEvery}
 	for _, opt := range opts {

@@ -71,10 +71,10 @@ type Option func(*Sorter)
 // segments of an eighth of the memory, each sorted once full; once half
 // the memory is held by full segments, they are merged into a run file
 // while the other half fills (Add waits only when both halves are full).
-// Once anything was spilled, Sorted spills the segments still in memory
-// too and merges the run files alone (their read buffers a quarter of the
-// memory): the same pairs come out in the same order as without the
-// option, within the same memory.
+// Once anything was spilled, Finish (or Sorted) spills the segments still
+// in memory too and the merge reads the run files alone (their read
+// buffers a quarter of the memory): the same pairs come out in the same
+// order as without the option, within the same memory.
 func Background() Option { return func(s *Sorter) { s.bg = true } }
 
 // New returns a sorter that keeps at most memory bytes of pairs in memory
