@@ -40,7 +40,7 @@ func addTableBackup(env *cliEnv, cmd *cobra.Command) {
 	f.BoolVar(&o.full, "full", false, "with --table: make a full snapshot")
 	f.BoolVar(&o.differential, "differential", false, "with --table: store the changes since the last full snapshot")
 	f.IntVar(&o.fullEvery, "full-every", backup.DefaultFullEvery, "with --table: make a full snapshot after `N` incremental ones in a row (0: never on its own)")
-	f.IntVar(&o.sortMemory, "sort-memory", 64, "with --table: `MiB` of memory for sorting records before spilling to temporary files")
+	f.IntVar(&o.sortMemory, "sort-memory", 64, "with --table: `MiB` of memory for sorting records before spilling to temporary files (an incremental's delta entries share it)")
 	f.StringVar(&o.tempDir, "temp-dir", "", "with --table: `DIR` for the sort's temporary files (they hold protected records only)")
 	f.StringVar(&o.src.from, "from", "", "with --table: read the rows of the database `DSN` (postgres://… or sqlite://FILE)")
 	f.StringVar(&o.src.query, "query", "", "with --from: the rows of the `SQL` SELECT statement")
