@@ -268,10 +268,13 @@ func worstLookup(b *testing.B, r *repo.Repository, s *repo.Snapshot, n int) int 
 // CUSTODIA_TABLE_MEMORY_ORDER=shuffled (or "key,shuffled") backs up the
 // records in a scrambled order, through the sort, instead of in key order;
 // CUSTODIA_TABLE_MEMORY_PROFILE=DIR writes a heap profile of each table at
-// its peak (the profiles themselves add about a megabyte). The garbage
-// collector runs at the CLI's GOGC=15 unless GOGC is set: the live heap is
-// sampled as of the last collection, and frequent collections sample it
-// closely. docs/PERFORMANCE.md ("Write-path memory") has the figures of
+// its peak (the profiles themselves add about a megabyte). peak_at_frac
+// tells when the peak came, as a share of the backup's time: near 1 it is
+// the last uploads of Flush, earlier the pipeline and uploads together.
+// The garbage collector runs at the CLI's GOGC=15 unless GOGC is set: the
+// live heap is sampled as of the last collection, and frequent
+// collections sample it closely. docs/PERFORMANCE.md ("A table's peak,
+// the same from 100,000 records") has the figures of
 //
 //	CUSTODIA_TABLE_MEMORY_RECORDS=100000,500000,2000000,4000000 go test ./backup -run XXX -bench TableMemory -benchtime 1x
 func BenchmarkTableMemory(b *testing.B) {
@@ -320,6 +323,8 @@ func benchTableMemory(b *testing.B, name string, n int, shuffled bool, profDir s
 			r, _ := fixture.NewRepo(b, b.TempDir())
 			runtime.GC()
 			var peak, peakLive atomic.Uint64
+			var peakAt atomic.Int64 // nanoseconds from the start to the live peak
+			began := time.Now()
 			stop := make(chan struct{})
 			done := make(chan struct{})
 			go func() {
@@ -334,6 +339,7 @@ func benchTableMemory(b *testing.B, name string, n int, shuffled bool, profDir s
 					metrics.Read(live)
 					if v := live[0].Value.Uint64(); v > peakLive.Load() {
 						peakLive.Store(v)
+						peakAt.Store(int64(time.Since(began)))
 						if profDir != "" {
 							writeHeapProfile(b, filepath.Join(profDir, "heap-"+strings.NewReplacer("/", "-", "=", "").Replace(name)+".pprof"))
 						}
@@ -362,6 +368,7 @@ func benchTableMemory(b *testing.B, name string, n int, shuffled bool, profDir s
 			}
 			b.ReportMetric(float64(peak.Load())/(1<<20), "peak_heap_MB")
 			b.ReportMetric(float64(peakLive.Load())/(1<<20), "peak_live_MB")
+			b.ReportMetric(float64(peakAt.Load())/float64(time.Since(began)), "peak_at_frac")
 			b.ReportMetric(float64(s.Stats.StoredAdded)/(1<<20), "stored_MB")
 			b.ReportMetric(cpu.Seconds(), "cpu-s")
 		}

@@ -24,19 +24,20 @@ func newWriteOnlyRepository(store *storage.Store, b *keyBundle) *Repository {
 		panic(err) // a 32-byte key is always accepted
 	}
 	r := &Repository{
-		store:     store,
-		hasher:    hasher,
-		gear:      chunk.NewGear(b.chunker[:]),
-		indexKey:  newSealKey(keyIndex, b.index),
-		cacheKey:  derivePersistKey(b.index),
-		idx:       newIndex(),
-		pending:   make(map[BlobHandle]struct{}),
-		uploadSem: newUploadSem(),
-		packBufs:  make(chan []byte, packBuffers),
-		pub:       b.pub,
-		writeOnly: true,
-		bundle:    &keyBundle{role: roleWriteOnly, chunkID: b.chunkID, chunker: b.chunker, index: b.index, pub: b.pub, token: b.token},
-		privs:     map[crypto.KeyID]crypto.PrivateKey{},
+		store:      store,
+		hasher:     hasher,
+		gear:       chunk.NewGear(b.chunker[:]),
+		indexKey:   newSealKey(keyIndex, b.index),
+		cacheKey:   derivePersistKey(b.index),
+		idx:        newIndex(),
+		pending:    make(map[BlobHandle]struct{}),
+		uploadSem:  newUploadSem(),
+		packBufs:   make(chan []byte, packBuffers),
+		parityBufs: make(chan []byte, maxUploads),
+		pub:        b.pub,
+		writeOnly:  true,
+		bundle:     &keyBundle{role: roleWriteOnly, chunkID: b.chunkID, chunker: b.chunker, index: b.index, pub: b.pub, token: b.token},
+		privs:      map[crypto.KeyID]crypto.PrivateKey{},
 	}
 	r.keyring = map[crypto.KeyID]*sealKey{r.indexKey.id: r.indexKey}
 	r.useConfig(Config{})

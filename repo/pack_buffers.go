@@ -1,10 +1,6 @@
 package repo
 
-import (
-	"context"
-
-	"github.com/custodia-backup/custodia/internal/bufpool"
-)
+import "context"
 
 // Pack buffers bound a writer's memory. A writer fills openPacks packs at
 // once, and each full pack is uploaded from the buffer it was filled in,
@@ -79,11 +75,53 @@ func (r *Repository) packBufCap() int {
 }
 
 // putPack uploads a sealed pack from its buffer, its parity shards coded
-// into a pooled buffer held for the upload alone.
+// into a parity buffer held for the upload alone.
 func (r *Repository) putPack(ctx context.Context, p *packBuilder) error {
-	parity := bufpool.Get(r.store.ParityLen(len(p.buf)))
-	defer bufpool.Put(parity)
+	parity := r.takeParityBuf(r.store.ParityLen(len(p.buf)))
+	defer r.releaseParityBuf(parity)
 	return r.store.PutParity(ctx, packName(p.id), p.buf, parity)
+}
+
+// Parity buffers are the writer's own, like its pack buffers, not the
+// shared pool's: a pool keeps its spare buffers after the backup, and a
+// process that backs up one table after another then began each with
+// the two parity buffers of the last one's Flush (8 MiB of live heap for
+// 8 MiB packs), while one upload at a time uses one. A writer keeps at
+// most maxUploads free ones, and lets them go with its pack buffers once
+// Flush's uploads are done (dropPackBufsLocked).
+
+// parityBufCap is the capacity of a parity buffer kept for reuse: the
+// parity of a pack that fills a pack buffer.
+func (r *Repository) parityBufCap() int { return r.store.ParityLen(r.packBufCap()) }
+
+// takeParityBuf returns a buffer of n bytes for a pack's parity: a free
+// one, or a new one, of parityBufCap when the pack is more than half
+// full (the next pack may be fuller) and of n bytes for a smaller one.
+func (r *Repository) takeParityBuf(n int) []byte {
+	full := r.parityBufCap()
+	if n <= full {
+		select {
+		case b := <-r.parityBufs:
+			return b[:n]
+		default:
+		}
+	}
+	if n > full/2 && n <= full {
+		return make([]byte, n, full)
+	}
+	return make([]byte, n)
+}
+
+// releaseParityBuf keeps a parity buffer of parityBufCap for the next
+// upload while fewer than maxUploads are kept; other buffers are dropped.
+func (r *Repository) releaseParityBuf(b []byte) {
+	if cap(b) != r.parityBufCap() {
+		return
+	}
+	select {
+	case r.parityBufs <- b:
+	default:
+	}
 }
 
 // unstageLocked moves the staged blobs of p into a pack buffer, waiting
@@ -175,7 +213,7 @@ func (r *Repository) releasePackBuf(p *packBuilder) {
 	p.buf = nil
 }
 
-// dropPackBufsLocked lets the free pack buffers go once Flush's uploads
+// dropPackBufsLocked lets the free pack and parity buffers go once Flush's uploads
 // are done: the index file Flush writes next, and whatever the caller
 // does after a backup, do not hold them beside their own memory, and a
 // writer that goes on allocates them again.
@@ -184,6 +222,7 @@ func (r *Repository) dropPackBufsLocked() {
 		select {
 		case <-r.packBufs:
 			r.packBufsMade--
+		case <-r.parityBufs:
 		default:
 			return
 		}

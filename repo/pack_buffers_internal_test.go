@@ -144,6 +144,41 @@ func TestFlushUnstagesAfterUploads(t *testing.T) {
 	requireReadBack(t, ctx, r, blobs)
 }
 
+// TestParityBuffersReusedThenDropped fills several packs, one upload at
+// a time: every full pack's parity is coded into one parity buffer of
+// the writer's own, reused from upload to upload, and Flush lets it go
+// with the pack buffers, so nothing of the uploads stays in memory after
+// the backup (a shared pool kept them as spare buffers).
+func TestParityBuffersReusedThenDropped(t *testing.T) {
+	ctx := context.Background()
+	r := smallPackRepo(t)
+	FillOnePack(t)
+	full := r.parityBufCap()
+	require.Positive(t, full)
+	var made []*byte
+	blobs := randomBlobs(5, 45, 100<<10) // four full packs and a part
+	for i, b := range blobs {
+		_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(b), b, false)
+		require.NoError(t, err)
+		if i > 0 && i%10 == 0 { // blob i sealed the pack before it
+			r.uploads.Wait()
+			require.Len(t, r.parityBufs, 1, "after blob %d", i)
+			p := <-r.parityBufs
+			assert.Equal(t, full, cap(p))
+			made = append(made, &p[:1][0])
+			r.parityBufs <- p
+		}
+	}
+	require.NoError(t, r.Flush(ctx))
+	for _, m := range made[1:] {
+		assert.Same(t, made[0], m, "a new parity buffer for a full pack")
+	}
+	assert.Len(t, made, 4)
+	assert.Empty(t, r.parityBufs, "Flush keeps parity buffers")
+	assert.Equal(t, 0, r.packBufsMade, "Flush keeps pack buffers")
+	requireReadBack(t, ctx, r, blobs)
+}
+
 // TestSealBlobInPlace seals blobs of every kind the way SaveBlob does —
 // compressible, incompressible, tiny, and past the sampling threshold —
 // and opens each with the data key: the in-place seal and the fallback

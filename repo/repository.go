@@ -91,6 +91,8 @@ type Repository struct {
 	uploads   sync.WaitGroup
 	uploadSem chan struct{}
 	packBufs  chan []byte // buffers of uploaded packs, for reuse
+	// parityBufs holds the free parity buffers (pack_buffers.go).
+	parityBufs chan []byte
 	// uploadSlotsMu guards extraUploads, the upload slots added to
 	// uploads, and uploadRaises, the RaiseUploads not yet released
 	// (upload_slots.go).
@@ -284,19 +286,20 @@ func newRepositoryGen(store *storage.Store, cfg Config, master crypto.MasterKey,
 	ik := m0.Derive(crypto.PurposeIndex)
 	defer ik.Wipe()
 	r := &Repository{
-		store:     store,
-		cfg:       cfg,
-		master:    master,
-		older:     slices.Clone(older),
-		hasher:    hasher,
-		gear:      chunk.NewGear(gk[:]),
-		indexKey:  newSealKey(keyIndex, ik),
-		cacheKey:  derivePersistKeyFull(m0),
-		dataKey:   newSealKey(keyData, master.Derive(crypto.PurposeData)),
-		idx:       newIndex(),
-		pending:   make(map[BlobHandle]struct{}),
-		uploadSem: newUploadSem(),
-		packBufs:  make(chan []byte, packBuffers),
+		store:      store,
+		cfg:        cfg,
+		master:     master,
+		older:      slices.Clone(older),
+		hasher:     hasher,
+		gear:       chunk.NewGear(gk[:]),
+		indexKey:   newSealKey(keyIndex, ik),
+		cacheKey:   derivePersistKeyFull(m0),
+		dataKey:    newSealKey(keyData, master.Derive(crypto.PurposeData)),
+		idx:        newIndex(),
+		pending:    make(map[BlobHandle]struct{}),
+		uploadSem:  newUploadSem(),
+		packBufs:   make(chan []byte, packBuffers),
+		parityBufs: make(chan []byte, maxUploads),
 	}
 	r.keyring = map[crypto.KeyID]*sealKey{r.dataKey.id: r.dataKey, r.indexKey.id: r.indexKey}
 	r.privs = map[crypto.KeyID]crypto.PrivateKey{}
