@@ -28,10 +28,17 @@ type indexConfig struct {
 func defaultIndexConfig() indexConfig { return indexConfig{memory: DefaultIndexMemory} }
 
 // Shares of the bound: the places loaded at open are kept in memory up to
-// a half of it; places added since open up to a 32nd, in a map of at most
-// recentMax entries (about a 256th) and sorted segments.
+// a half of it; places added since open up to a 128th (512 KiB, ~10,000
+// places, by default), in a map of at most recentMax entries (about a
+// 256th) and sorted segments. The places added are what a writer's memory
+// grows by as it writes, up to that share, and a merge of two segments in
+// memory holds both and the merged one at once: with a 32nd (2 MiB) a
+// table of 4M records (27,000 blobs) held 1.4 MB of them and up to twice
+// that while merging, which a table of 100,000 records never does. Past
+// the share, segments go to the cache folder, where a lookup of a new
+// blob is answered by the segment's filter without reading it.
 func (c indexConfig) loadedMax() int { return c.memory / 2 }
-func (c indexConfig) addedMax() int  { return c.memory / 32 }
+func (c indexConfig) addedMax() int  { return c.memory / 128 }
 func (c indexConfig) recentMax() int { return max(64, c.memory/256/128) }
 
 // flushRecentLocked turns the recent map into a sorted segment and merges
