@@ -28,15 +28,16 @@ import "context"
 const packBuffers = openPacks
 
 // stagingSize is the size of the staging buffer of a pack started while
-// every pack buffer is taken: an eighth of the pack size (1 MiB of 8), so
-// the upload of a full pack overlaps the filling of the one after it.
-// Both open packs are staged while one pack uploads and the other waits
-// for its turn, so staging holds at most a quarter pack, less than the
-// parity buffer of the second upload a writer's last Flush runs: a large
-// backup's steady state then holds no more than a small one's end (with
-// a quarter pack each it held 4 MiB more; the wall time of a 2M-record
-// table into a local folder did not change).
-func (r *Repository) stagingSize() int { return r.cfg.PackSize / 8 }
+// every pack buffer is taken: a sixteenth of the pack size (512 KiB of
+// 8), so the upload of a full pack overlaps the filling of the one after
+// it. Both open packs are staged while one pack uploads and the other
+// waits for its turn, so staging holds at most an eighth of a pack, a
+// quarter of the parity buffer of the second upload a writer's last Flush
+// runs: a large backup's steady state, which also has its records in
+// flight and a growing index, then holds no more than a small one's end.
+// (A quarter pack each held 4 MiB more, an eighth 1 MiB more; neither
+// changed the wall time of a 2M-record table into a local folder.)
+func (r *Repository) stagingSize() int { return r.cfg.PackSize / 16 }
 
 // newPackLocked returns an empty pack in a free pack buffer, or in a
 // staging buffer when every pack buffer is taken. It never waits.

@@ -108,7 +108,8 @@ func TestFlushUnstagesAfterUploads(t *testing.T) {
 	FillOnePack(t)
 	gate := make(chan struct{})
 	r.uploadGate = gate
-	blobs := randomBlobs(4, 13, 100<<10) // the last one fits in a staging buffer
+	blobs := randomBlobs(4, 13, 100<<10)
+	blobs[12] = blobs[12][:50<<10] // it fits in a staging buffer
 	save := func(b []byte) {
 		_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(b), b, false)
 		require.NoError(t, err)
