@@ -44,9 +44,13 @@ func protectAll(parent context.Context, recs iter.Seq2[classify.Record, error], 
 	workers := runtime.GOMAXPROCS(0)
 	jobs := make(chan recordBatch, workers)
 	results := make(chan protectedBatch, workers)
-	// Batch buffers go back to the workers once add has copied them: a
-	// few are in use at any time, sized by the records seen.
-	var bufs sync.Pool
+	// Batch buffers go back to the workers once add has copied them, and
+	// record slices to the reader once a worker is done with them: a few
+	// are in use at any time, sized by the records seen. (A sync.Pool
+	// lost them at each collection, frequent at GOGC=15, and buffers grown
+	// again by append were a tenth of a table backup's allocations.)
+	bufs := make(chan protectedBatch, 4*workers)
+	recSlices := make(chan []classify.Record, 2*workers)
 	var prot *table.Protection // set by the reader before its first batch
 	go func() {
 		defer close(jobs)
@@ -115,7 +119,11 @@ func protectAll(parent context.Context, recs iter.Seq2[classify.Record, error], 
 				if !send(batch, nil) {
 					return
 				}
-				batch = make([]classify.Record, 0, protectBatch)
+				select {
+				case batch = <-recSlices:
+				default:
+					batch = make([]classify.Record, 0, protectBatch)
+				}
 			}
 		}
 		if !decided && !release() {
@@ -129,10 +137,12 @@ func protectAll(parent context.Context, recs iter.Seq2[classify.Record, error], 
 	for range workers {
 		wg.Go(func() {
 			for b := range jobs {
-				out := protectedBatch{seq: b.seq, ends: make([]int, 0, 2*len(b.recs))}
-				if p, ok := bufs.Get().(*[]byte); ok {
-					out.buf = (*p)[:0]
+				var out protectedBatch
+				select {
+				case out = <-bufs:
+				default:
 				}
+				out.seq, out.buf, out.ends, out.err = b.seq, out.buf[:0], out.ends[:0], nil
 				for i, rec := range b.recs {
 					start := len(out.buf)
 					buf, keyLen, err := b.prot.Append(out.buf, rec)
@@ -145,6 +155,13 @@ func protectAll(parent context.Context, recs iter.Seq2[classify.Record, error], 
 				}
 				if out.err == nil {
 					out.err = b.err
+				}
+				if cap(b.recs) == protectBatch { // for the reader's next batch
+					clear(b.recs)
+					select {
+					case recSlices <- b.recs[:0]:
+					default:
+					}
 				}
 				select {
 				case results <- out:
@@ -185,8 +202,10 @@ func protectAll(parent context.Context, recs iter.Seq2[classify.Record, error], 
 			if res.err != nil {
 				cancel(res.err)
 			}
-			buf := res.buf
-			bufs.Put(&buf)
+			select {
+			case bufs <- res:
+			default:
+			}
 		}
 		if ctx.Err() != nil {
 			break
