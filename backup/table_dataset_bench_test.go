@@ -267,6 +267,10 @@ func worstLookup(b *testing.B, r *repo.Repository, s *repo.Snapshot, n int) int 
 // (e.g. "100000,500000,2000000,4000000") sets other table sizes;
 // CUSTODIA_TABLE_MEMORY_ORDER=shuffled (or "key,shuffled") backs up the
 // records in a scrambled order, through the sort, instead of in key order;
+// CUSTODIA_TABLE_MEMORY_SOURCE=file writes each table to a CSV file first
+// and backs up the file, as the CLI does, instead of the generator's
+// records made while the backup runs (whose garbage a collection running
+// meanwhile counts as live: a quarter or more of the allocations);
 // CUSTODIA_TABLE_MEMORY_PROFILE=DIR writes a heap profile of each table at
 // its peak (the profiles themselves add about a megabyte). peak_at_frac
 // tells when the peak came, as a share of the backup's time: near 1 it is
@@ -296,6 +300,14 @@ func BenchmarkTableMemory(b *testing.B) {
 	if profDir != "" {
 		runtime.MemProfileRate = 16 << 10
 	}
+	fromFile := false
+	switch src := os.Getenv("CUSTODIA_TABLE_MEMORY_SOURCE"); src {
+	case "", "generator":
+	case "file":
+		fromFile = true
+	default:
+		b.Fatalf("CUSTODIA_TABLE_MEMORY_SOURCE: %q is neither generator nor file", src)
+	}
 	orders := []string{"key"}
 	if env := os.Getenv("CUSTODIA_TABLE_MEMORY_ORDER"); env != "" {
 		orders = strings.Split(env, ",")
@@ -309,15 +321,22 @@ func BenchmarkTableMemory(b *testing.B) {
 			if len(orders) > 1 || order != "key" {
 				name = fmt.Sprintf("order=%s/records=%d", order, n)
 			}
-			benchTableMemory(b, name, n, order == "shuffled", profDir)
+			benchTableMemory(b, name, n, order == "shuffled", fromFile, profDir)
 		}
 	}
 }
 
 // benchTableMemory is one table size of BenchmarkTableMemory.
-func benchTableMemory(b *testing.B, name string, n int, shuffled bool, profDir string) {
+func benchTableMemory(b *testing.B, name string, n int, shuffled, fromFile bool, profDir string) {
 	b.Run(name, func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
+			src := tablegen.Gen{Seed: 1}.Reader(n, 1)
+			if shuffled {
+				src = tablegen.Gen{Seed: 1}.ShuffledReader(n, 1)
+			}
+			if fromFile {
+				src = tableFile(b, src)
+			}
 			// A local folder: an in-memory site would hold the
 			// repository itself in the heap.
 			r, _ := fixture.NewRepo(b, b.TempDir())
@@ -351,10 +370,6 @@ func benchTableMemory(b *testing.B, name string, n int, shuffled bool, profDir s
 					}
 				}
 			}()
-			src := tablegen.Gen{Seed: 1}.Reader(n, 1)
-			if shuffled {
-				src = tablegen.Gen{Seed: 1}.ShuffledReader(n, 1)
-			}
 			startCPU := cpuTime()
 			s, err := backup.Table(context.Background(), r, "customers", []string{"id"}, classify.Read(src, classify.CSV), backup.WithTempDir(b.TempDir()), backup.WithSortMemory(16<<20))
 			cpu := cpuTime() - startCPU
@@ -373,6 +388,24 @@ func benchTableMemory(b *testing.B, name string, n int, shuffled bool, profDir s
 			b.ReportMetric(cpu.Seconds(), "cpu-s")
 		}
 	})
+}
+
+// tableFile writes the CSV of src to a file before the backup starts and
+// returns it open, so that the backup reads a file, as the CLI does,
+// instead of a generator making its records (and its garbage) meanwhile.
+func tableFile(b *testing.B, src io.Reader) *os.File {
+	f, err := os.Create(filepath.Join(b.TempDir(), "table.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	if _, err := io.Copy(f, src); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		b.Fatal(err)
+	}
+	return f
 }
 
 // writeHeapProfile writes the heap profile as of the last collection (the
