@@ -270,7 +270,7 @@ func worstLookup(b *testing.B, r *repo.Repository, s *repo.Snapshot, n int) int 
 // CUSTODIA_TABLE_MEMORY_SOURCE=file writes each table to a CSV file first
 // and backs up the file, as the CLI does, instead of the generator's
 // records made while the backup runs (whose garbage a collection running
-// meanwhile counts as live: a quarter or more of the allocations);
+// meanwhile counts as live: 40 % of the allocations);
 // CUSTODIA_TABLE_MEMORY_PROFILE=DIR writes a heap profile of each table at
 // its peak (the profiles themselves add about a megabyte). peak_at_frac
 // tells when the peak came, as a share of the backup's time: near 1 it is
@@ -278,7 +278,7 @@ func worstLookup(b *testing.B, r *repo.Repository, s *repo.Snapshot, n int) int 
 // The garbage collector runs at the CLI's GOGC=15 unless GOGC is set: the
 // live heap is sampled as of the last collection, and frequent
 // collections sample it closely. docs/PERFORMANCE.md ("A table's peak,
-// the same from 100,000 records") has the figures of
+// flat from 500,000 records") has the figures of
 //
 //	CUSTODIA_TABLE_MEMORY_RECORDS=100000,500000,2000000,4000000 go test ./backup -run XXX -bench TableMemory -benchtime 1x
 func BenchmarkTableMemory(b *testing.B) {
