@@ -62,7 +62,7 @@ func (l *s3Locker) BeforeWrite(mode storage.LockMode, until time.Time) func(as f
 			return errors.New("s3 object lock: the driver does not expose its upload request")
 		}
 		in.ObjectLockMode = tmtypes.ObjectLockMode(mode)
-		in.ObjectLockRetainUntilDate = aws.Time(until.UTC())
+		in.ObjectLockRetainUntilDate = aws.Time(wholeSecond(until))
 		// S3 wants a checksum of a locked object's body.
 		if in.ChecksumAlgorithm == "" {
 			in.ChecksumAlgorithm = tmtypes.ChecksumAlgorithmCrc32
@@ -98,9 +98,23 @@ func (l *s3Locker) Extend(ctx context.Context, key string, mode storage.LockMode
 		Key:    aws.String(l.prefix + key),
 		Retention: &types.ObjectLockRetention{
 			Mode:            types.ObjectLockRetentionMode(mode),
-			RetainUntilDate: aws.Time(until.UTC()),
+			RetainUntilDate: aws.Time(wholeSecond(until)),
 		},
 		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
 	})
 	return err
+}
+
+// wholeSecond returns t in UTC rounded up to a whole second. S3 gives a
+// lock's end back in whole seconds (the x-amz-object-lock-retain-until-date
+// header), while a site may keep and enforce the fraction it was sent: a
+// lock sent as 07.659 read back as 07 and refused deletes until 07.659,
+// so prune, trusting what it read, failed on a lock it thought lapsed. A
+// lock sent in whole seconds reads back as the lock the site enforces.
+func wholeSecond(t time.Time) time.Time {
+	t = t.UTC()
+	if r := t.Truncate(time.Second); !r.Equal(t) {
+		return r.Add(time.Second)
+	}
+	return t
 }

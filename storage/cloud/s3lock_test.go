@@ -115,3 +115,32 @@ func TestS3ObjectLockUnsupported(t *testing.T) {
 	_, err = st.Locked(ctx, storage.ObjectLock{Mode: "forever", Period: time.Hour}, everything)
 	require.ErrorIs(t, err, storage.ErrLockUnsupported)
 }
+
+// TestS3ObjectLockReadBackAsEnforced locks an object for a period with a
+// fraction of a second and checks that the end Retention reads back is
+// the end the site enforces: once it has passed, the object deletes.
+// (Sent with its fraction, the lock read back a fraction early, and a
+// delete right after it was refused.)
+func TestS3ObjectLockReadBackAsEnforced(t *testing.T) {
+	ctx := context.Background()
+	u := testservers.S3Locked(t)
+	st, err := storage.Open(ctx, []string{u}, storage.WithShards(2, 1))
+	require.NoError(t, err)
+	defer st.Close()
+	const period = 2*time.Second + 700*time.Millisecond
+	v, err := st.Locked(ctx, storage.ObjectLock{Mode: storage.LockGovernance, Period: period}, everything)
+	require.NoError(t, err)
+	for i := range 3 {
+		// Three starts spread over a second: one of them sends a
+		// fraction near the second's end.
+		time.Sleep(time.Duration(i) * 330 * time.Millisecond)
+		name := "packs/ab/short" + strconv.Itoa(i)
+		require.NoError(t, v.Put(ctx, name, []byte("locked briefly")))
+		r, err := v.Retention(ctx, name)
+		require.NoError(t, err)
+		require.True(t, r.LockedAt(time.Now()))
+		time.Sleep(time.Until(r.Latest) + 20*time.Millisecond)
+		require.False(t, r.LockedAt(time.Now()))
+		require.NoError(t, v.Delete(ctx, name), "the lock read back ended at %v", r.Latest)
+	}
+}
