@@ -10,12 +10,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -341,49 +339,32 @@ func benchTableMemory(b *testing.B, name string, n int, shuffled, fromFile bool,
 			// repository itself in the heap.
 			r, _ := fixture.NewRepo(b, b.TempDir())
 			runtime.GC()
-			var peak, peakLive atomic.Uint64
-			var peakAt atomic.Int64 // nanoseconds from the start to the live peak
-			began := time.Now()
-			stop := make(chan struct{})
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				var ms runtime.MemStats
-				live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-				for {
-					runtime.ReadMemStats(&ms)
-					if ms.HeapInuse > peak.Load() {
-						peak.Store(ms.HeapInuse)
-					}
-					metrics.Read(live)
-					if v := live[0].Value.Uint64(); v > peakLive.Load() {
-						peakLive.Store(v)
-						peakAt.Store(int64(time.Since(began)))
-						if profDir != "" {
-							writeHeapProfile(b, filepath.Join(profDir, "heap-"+strings.NewReplacer("/", "-", "=", "").Replace(name)+".pprof"))
-						}
-					}
-					select {
-					case <-stop:
-						return
-					case <-time.After(20 * time.Millisecond):
-					}
+			var onLive func()
+			if profDir != "" {
+				onLive = func() {
+					writeHeapProfile(b, filepath.Join(profDir, "heap-"+strings.NewReplacer("/", "-", "=", "").Replace(name)+".pprof"))
 				}
-			}()
-			startCPU := cpuTime()
-			s, err := backup.Table(context.Background(), r, "customers", []string{"id"}, classify.Read(src, classify.CSV), backup.WithTempDir(b.TempDir()), backup.WithSortMemory(16<<20))
-			cpu := cpuTime() - startCPU
-			close(stop)
-			<-done
+			}
+			began := time.Now()
+			var (
+				s   *repo.Snapshot
+				err error
+				cpu time.Duration
+			)
+			pk := sampleHeap(func() {
+				startCPU := cpuTime()
+				s, err = backup.Table(context.Background(), r, "customers", []string{"id"}, classify.Read(src, classify.CSV), backup.WithTempDir(b.TempDir()), backup.WithSortMemory(16<<20))
+				cpu = cpuTime() - startCPU
+			}, onLive)
 			if err != nil {
 				b.Fatal(err)
 			}
 			if s.Table.Records != uint64(n) {
 				b.Fatalf("%d records stored", s.Table.Records)
 			}
-			b.ReportMetric(float64(peak.Load())/(1<<20), "peak_heap_MB")
-			b.ReportMetric(float64(peakLive.Load())/(1<<20), "peak_live_MB")
-			b.ReportMetric(float64(peakAt.Load())/float64(time.Since(began)), "peak_at_frac")
+			b.ReportMetric(float64(pk.heap)/(1<<20), "peak_heap_MB")
+			b.ReportMetric(float64(pk.live)/(1<<20), "peak_live_MB")
+			b.ReportMetric(float64(pk.liveAt)/float64(time.Since(began)), "peak_at_frac")
 			b.ReportMetric(float64(s.Stats.StoredAdded)/(1<<20), "stored_MB")
 			b.ReportMetric(cpu.Seconds(), "cpu-s")
 		}

@@ -6,9 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,46 +59,19 @@ func BenchmarkTableIncrementalMemory(b *testing.B) {
 				runtime.GC()
 				next := c.next.Reader(n, 2)
 				startCPU, start := cpuTime(), time.Now()
-				peak, peakLive := sampleHeap(func() {
+				pk := sampleHeap(func() {
 					snap, err := backup.Table(ctx, r, "customers", []string{"id"}, classify.Read(next, classify.CSV), opts...)
 					if err != nil {
 						b.Fatal(err)
 					}
 					ch := snap.Table.Changes
 					b.ReportMetric(float64(ch.Added+ch.Changed+ch.Deleted), "changes")
-				})
+				}, nil)
 				b.ReportMetric(time.Since(start).Seconds(), "wall-s")
 				b.ReportMetric((cpuTime() - startCPU).Seconds(), "cpu-s")
-				b.ReportMetric(float64(peak)/(1<<20), "peak_heap_MB")
-				b.ReportMetric(float64(peakLive)/(1<<20), "peak_live_MB")
+				b.ReportMetric(float64(pk.heap)/(1<<20), "peak_heap_MB")
+				b.ReportMetric(float64(pk.live)/(1<<20), "peak_live_MB")
 			}
 		})
 	}
-}
-
-// sampleHeap runs f and returns the peak heap in use and the peak live
-// heap (as of the last collection) seen every 20 ms meanwhile.
-func sampleHeap(f func()) (peak, peakLive uint64) {
-	var p, pl atomic.Uint64
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		for {
-			runtime.ReadMemStats(&ms)
-			p.Store(max(p.Load(), ms.HeapInuse))
-			metrics.Read(live)
-			pl.Store(max(pl.Load(), live[0].Value.Uint64()))
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
-	f()
-	close(stop)
-	<-done
-	return p.Load(), pl.Load()
 }
