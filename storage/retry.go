@@ -13,8 +13,10 @@ import (
 // Requests to a remote site that fail for a reason that may pass (a 5xx
 // answer, a refused or broken connection, throttling) are tried again after
 // an exponentially growing, jittered pause: retryAttempts tries in all,
-// the first pause retryPause. This comes on top of the provider SDK's own
-// retries, which some SDKs do not make for uploads.
+// the first pause retryPause. This comes on top of the driver's own
+// retries (the AWS and Azure SDKs', storage/cloud/gcs's), which not every
+// driver makes for uploads: storage/cloud/gcs streams an upload's body and
+// leaves sending it again to these.
 var (
 	retryAttempts = 3
 	retryPause    = 250 * time.Millisecond
