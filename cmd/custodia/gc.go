@@ -43,13 +43,22 @@ func limitMemory(getenv func(string) string) *gcPacer {
 	return p
 }
 
+// runtimeHeapMinimum is the Go runtime's least heap goal at GOGC=100. The
+// runtime scales it by the percentage: at GOGC=5000 no goal is below 200
+// MiB, whatever the live heap.
+const runtimeHeapMinimum = 4 << 20
+
 // percentFor is the collector's percentage that makes the next heap goal
-// the larger of gcPercent above live and floor.
+// the larger of gcPercent above live and floor. It is capped where the
+// runtime's scaled heap minimum would pass the floor: a small live heap
+// (1 MB after the key derivation's memory is collected) with a floor of
+// 64 MiB would otherwise set GOGC to 5000 and a goal of 200 MiB (a table
+// backup's peak RSS was 234 MB with the floor meant to keep it near 100).
 func percentFor(live, floor uint64) int {
 	if live == 0 || floor <= live+live*gcPercent/100 {
 		return gcPercent
 	}
-	return int(min((floor-live)*100/live, 10_000))
+	return int(max(min((floor-live)*100/live, floor*100/runtimeHeapMinimum, 10_000), gcPercent))
 }
 
 // setFloor raises (or, with 0, removes) the heap floor. A nil pacer (the

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"os"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestPercentFor(t *testing.T) {
@@ -21,10 +25,48 @@ func TestPercentFor(t *testing.T) {
 		{70 * mib, 80 * mib, gcPercent},  // 15 % above live is past the floor
 		{40 * mib, 80 * mib, 100},        // the heap may double to the floor
 		{20 * mib, 80 * mib, 300},
-		{1, 80 * mib, 10_000}, // capped
+		{1, 80 * mib, 2000},     // capped: the runtime's minimum goal, 4 MiB × 20, is the floor
+		{mib, 80 * mib, 2000},   // the same: 1 MiB × 21 is below it
+		{1, 8000 * mib, 10_000}, // the runtime's own cap
+		{mib / 2, 2 * mib, 50},  // 4 MiB × 50 % is the floor
 	} {
 		assert.Equal(t, tc.want, percentFor(tc.live, tc.floor), "live %d floor %d", tc.live, tc.floor)
 	}
+}
+
+// TestPacerGoalWithinFloor: with a small live heap (a command right after
+// the key derivation's memory was collected) the runtime's next heap goal
+// is the floor, not the runtime's heap minimum scaled by a large
+// percentage (4 MiB × 5000 / 100 = 200 MiB for a floor of 64 MiB). The
+// package's other tests leave tens of megabytes live, so the check runs
+// in a process of its own.
+func TestPacerGoalWithinFloor(t *testing.T) {
+	if os.Getenv("CUSTODIA_GC_GOAL_CHILD") == "1" {
+		checkPacerGoalWithinFloor(t)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPacerGoalWithinFloor$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), "CUSTODIA_GC_GOAL_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "--- PASS: TestPacerGoalWithinFloor")
+}
+
+func checkPacerGoalWithinFloor(t *testing.T) {
+	old := debug.SetGCPercent(gcPercent)
+	defer debug.SetGCPercent(old)
+	p := &gcPacer{last: gcPercent}
+	runtime.GC()
+	const floor = 64 << 20
+	p.setFloor(floor)
+	runtime.GC()
+	p.tune()
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	goal, live := s[0].Value.Uint64(), s[1].Value.Uint64()
+	require.Less(t, live, uint64(4<<20), "the check needs a live heap below the runtime's heap minimum")
+	assert.LessOrEqual(t, goal, uint64(floor+floor/16), "goal %d MiB, live %d MiB", goal>>20, live>>20)
+	assert.Greater(t, goal, uint64(floor/2), "the floor lets the heap grow")
 }
 
 // TestLimitMemoryUserGOGC: a GOGC set by the user paces the collector

@@ -44,6 +44,12 @@ func (p *gcPacer) afterUnlock() {
 	}
 	if !on {
 		runtime.GC()
+		// The pacer's own cleanup runs once the sentinel's span is
+		// swept, after the command has started to allocate: the
+		// percentage follows this collection's live heap now.
+		if p != nil {
+			p.tune()
+		}
 		return
 	}
 	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
