@@ -360,8 +360,39 @@ func (c *checker) checkPacks(ctx context.Context) error {
 	c.r.idx.mu.RUnlock()
 	c.rep.Packs = len(packs)
 
+	// The listing of the packs folder, for the count of packs no index
+	// file names, runs while the packs are read instead of before: it
+	// shares nothing with the pack checks, and a site lists a large
+	// repository a page of names at a time.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var listErr error
+	var listing sync.WaitGroup
+	listing.Go(func() {
+		if listErr = c.countUnreferenced(ctx, packs); listErr != nil {
+			cancel()
+		}
+	})
+	err := c.readPacks(ctx, packs)
+	if err != nil {
+		cancel()
+	}
+	listing.Wait()
+	// The root cause, not the cancellation it caused in the other.
+	switch {
+	case err != nil && !errors.Is(err, context.Canceled):
+		return err
+	case listErr != nil:
+		return listErr
+	}
+	return err
+}
+
+// countUnreferenced counts the listed packs that are not among packs (the
+// indexed ones) into the report.
+func (c *checker) countUnreferenced(ctx context.Context, packs []packInfo) error {
 	// The indexed packs' IDs, sorted (32 bytes a pack, not a map of
-	// names), to count the listed packs no index file names.
+	// names).
 	indexed := make([]ID, len(packs))
 	for i, p := range packs {
 		indexed[i] = p.id
@@ -381,7 +412,12 @@ func (c *checker) checkPacks(ctx context.Context) error {
 			c.rep.Unreferenced++
 		}
 	}
+	return nil
+}
 
+// readPacks checks every pack, reading those packsToRead chooses and
+// checking the shards of the others.
+func (c *checker) readPacks(ctx context.Context, packs []packInfo) error {
 	toRead := c.packsToRead(len(packs))
 	var read, blobs, bytesRead atomic.Int64
 	workers := runtime.GOMAXPROCS(0)
