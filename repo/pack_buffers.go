@@ -21,7 +21,7 @@ import "context"
 // buffer back) is uploaded from its small buffer.
 //
 // A writer therefore holds at most packBuffers pack buffers and openPacks
-// staging buffers, whatever it writes: a backup that fills two packs
+// staging buffers (stagingSize), whatever it writes: a backup that fills two packs
 // holds as much as one that fills a thousand.
 
 // packBuffers is how many pack buffers a writer holds at most.
@@ -37,7 +37,21 @@ const packBuffers = openPacks
 // flight and a growing index, then holds no more than a small one's end.
 // (A quarter pack each held 4 MiB more, an eighth 1 MiB more; neither
 // changed the wall time of a 2M-record table into a local folder.)
-func (r *Repository) stagingSize() int { return r.cfg.PackSize / 16 }
+//
+// While the uploads are raised (RaiseUploads: a file backup) a staged
+// pack has a quarter of the pack size (2 MiB of 8), and staging holds at
+// most half a pack. A file backup's incompressible stretches fill a pack
+// in a few milliseconds and its uploads then wait on the disk's fsyncs:
+// with an eighth of a pack the first chunk (1 MiB on average) of the pack
+// after a full one already waited for a pack buffer, with a quarter the
+// savers go on sealing while both uploads run (docs/PERFORMANCE.md,
+// "Backup, fourth round").
+func (r *Repository) stagingSize() int {
+	if r.uploadsRaised.Load() {
+		return r.cfg.PackSize / 4
+	}
+	return r.cfg.PackSize / 16
+}
 
 // newPackLocked returns an empty pack in a free pack buffer, or in a
 // staging buffer when every pack buffer is taken. It never waits.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/custodia-backup/custodia/chunk"
@@ -99,6 +100,9 @@ type Repository struct {
 	uploadSlotsMu sync.Mutex
 	extraUploads  int
 	uploadRaises  int
+	// uploadsRaised is set while a RaiseUploads holds: the writer's
+	// staging buffers are larger then (stagingSize).
+	uploadsRaised atomic.Bool
 	// packBufsMade counts the pack buffers allocated (at most packBuffers),
 	// packsStaged the packs started in a staging buffer (pack_buffers.go),
 	// stagedUploads those uploaded from it.

@@ -10,7 +10,8 @@ import "sync"
 // bandwidth, and the savers otherwise wait for the upload slot. A second
 // upload adds no pack buffer (packBuffers bounds them whatever the
 // uploads); it costs the parity buffer of the second upload in flight and
-// the staging buffer of the pack that replaces it.
+// the staging buffer of the pack that replaces it, which is a quarter pack
+// while the uploads are raised (stagingSize).
 
 // maxUploads is the most uploads a writer runs at once (RaiseUploads).
 const maxUploads = 2
@@ -37,6 +38,7 @@ func (r *Repository) RaiseUploads() (release func()) {
 	r.uploadRaises++
 	if r.uploadRaises == 1 {
 		r.setUploadsLocked(maxUploads)
+		r.uploadsRaised.Store(true)
 	}
 	r.uploadSlotsMu.Unlock()
 	var once sync.Once
@@ -46,6 +48,7 @@ func (r *Repository) RaiseUploads() (release func()) {
 			defer r.uploadSlotsMu.Unlock()
 			r.uploadRaises--
 			if r.uploadRaises == 0 {
+				r.uploadsRaised.Store(false)
 				r.setUploadsLocked(uploads)
 			}
 		})

@@ -130,3 +130,55 @@ func TestRaiseUploadsNest(t *testing.T) {
 	third()
 	assert.Equal(t, 1, r.Uploads())
 }
+
+// TestRaisedUploadsStageAQuarterPack saves a blob of a fifth of a pack
+// while every pack buffer is away with an upload. Without a raise the
+// staging buffer (a sixteenth of a pack) cannot hold it and the save waits
+// for a pack buffer; while the uploads are raised the staging buffer is a
+// quarter pack and the blob is staged at once. Either way the blob reads
+// back once flushed.
+func TestRaisedUploadsStageAQuarterPack(t *testing.T) {
+	for _, raised := range []bool{false, true} {
+		ctx := context.Background()
+		r := smallPackRepo(t)
+		FillOnePack(t)
+		release := func() {}
+		if raised {
+			release = r.RaiseUploads()
+		}
+		r.wmu.Lock()
+		r.packBufsMade = packBuffers // as if both pack buffers were uploading
+		r.wmu.Unlock()
+		blob := randomBlobs(30, 1, r.cfg.PackSize/5)[0]
+		saved := make(chan error, 1)
+		go func() {
+			_, err := r.SaveBlob(ctx, DataBlob, r.BlobID(blob), blob, false)
+			saved <- err
+		}()
+		if !raised {
+			select {
+			case err := <-saved:
+				require.FailNow(t, "the blob was saved without a pack buffer", "%v", err)
+			case <-time.After(100 * time.Millisecond):
+			}
+			r.packBufs <- make([]byte, 0, r.packBufCap()) // an upload gives its buffer back
+		}
+		select {
+		case err := <-saved:
+			require.NoError(t, err)
+		case <-time.After(20 * time.Second):
+			require.FailNow(t, "the blob waited for a pack buffer", "raised %v", raised)
+		}
+		r.wmu.Lock()
+		require.NotNil(t, r.open[0])
+		assert.Equal(t, raised, r.open[0].staging, "raised %v", raised)
+		if raised {
+			assert.Equal(t, r.cfg.PackSize/4, cap(r.open[0].buf))
+		}
+		r.wmu.Unlock()
+		require.NoError(t, r.Flush(ctx))
+		release()
+		assert.Equal(t, r.cfg.PackSize/16, r.stagingSize(), "after the release")
+		requireReadBack(t, ctx, r, [][]byte{blob})
+	}
+}
