@@ -65,8 +65,15 @@ func (b *backuper) walkDir(path string, node repo.Node, parent *repo.Node, f *fu
 // listing is a folder's entries as started: nodes holds one node per
 // entry, in listing order, complete for the entries done at once; the
 // others are pending and fill their place when done.
+//
+// While every entry so far is its node in the parent snapshot's tree of
+// the folder, at the same place, nodes stays nil and n counts the
+// entries: an unchanged folder's nodes are same.nodes, and copying them
+// (a node is some 240 bytes) would only make garbage. The first entry
+// that differs copies the ones before it (differ).
 type listing struct {
 	nodes   []repo.Node
+	n       int // entries started
 	pending []pendingEntry
 	// same is the parent snapshot's tree of the folder when the folder
 	// may be unchanged since (as many entries, and every file settled from
@@ -79,6 +86,50 @@ type listing struct {
 type pendingEntry struct {
 	i int
 	f *future
+}
+
+// shared reports whether the listing's nodes are still same.nodes[:n]
+// (n is then at most len(same.nodes)).
+func (l *listing) shared() bool { return l.nodes == nil && l.same != nil }
+
+// differ gives the listing nodes of its own, room for size entries, with
+// the n entries so far the parent's nodes (a pending entry's place is
+// filled when it is done).
+func (l *listing) differ(size int) {
+	if !l.shared() {
+		return
+	}
+	l.nodes = make([]repo.Node, l.n, max(size, l.n))
+	copy(l.nodes, l.same.nodes[:l.n])
+}
+
+// add appends the node of the next entry, named name; a pending entry's
+// n is a placeholder, compared when it is done.
+func (l *listing) add(name string, n repo.Node, pending bool, size int) {
+	if l.shared() {
+		at := l.n < len(l.same.nodes) && l.same.nodes[l.n].Name == name
+		if !at || !pending && !sameNode(n, l.same.nodes[l.n]) {
+			l.differ(size)
+		}
+	}
+	if !l.shared() {
+		l.nodes = append(l.nodes, n)
+	}
+	l.n++
+}
+
+// parentNode returns the parent snapshot's node of the next entry, named
+// name: in a folder listed in the same order as before, the node at the
+// same place.
+func (l *listing) parentNode(t *repo.Tree, name string) *repo.Node {
+	if t == nil {
+		return nil
+	}
+	if l.n < len(t.Nodes) && t.Nodes[l.n].Name == name {
+		return &t.Nodes[l.n]
+	}
+	pn, _ := t.Find(name)
+	return pn
 }
 
 // listDir reads a folder's entries and starts each; ok is false when the
@@ -99,8 +150,9 @@ func (b *backuper) listDir(path string, parent *repo.Node) (l listing, ok bool) 
 	}
 	if parentTree != nil {
 		l.same = &priorTree{id: *parent.Subtree, nodes: parentTree.Nodes}
+	} else {
+		l.nodes = make([]repo.Node, 0, len(entries))
 	}
-	l.nodes = make([]repo.Node, 0, len(entries))
 	for _, e := range entries {
 		if b.ctx.Err() != nil {
 			break
@@ -113,20 +165,18 @@ func (b *backuper) listDir(path string, parent *repo.Node) (l listing, ok bool) 
 			}
 			continue
 		}
-		var pn *repo.Node
-		if parentTree != nil {
-			pn, _ = parentTree.Find(e.Name())
-		}
-		n, f := b.begin(p, fi, pn)
+		n, f := b.begin(p, fi, l.parentNode(parentTree, e.Name()))
 		if f != nil {
 			if l.same != nil && !fi.IsDir() && !isDone(f) {
+				l.differ(len(entries))
 				l.same = nil // a file to read
 			}
-			l.pending = append(l.pending, pendingEntry{i: len(l.nodes), f: f})
+			l.pending = append(l.pending, pendingEntry{i: l.n, f: f})
 		}
-		l.nodes = append(l.nodes, n)
+		l.add(e.Name(), n, f != nil, len(entries))
 	}
-	if l.same != nil && len(l.same.nodes) != len(l.nodes) {
+	if l.same != nil && len(l.same.nodes) != l.n {
+		l.differ(l.n)
 		l.same = nil
 	}
 	return l, true
@@ -160,20 +210,33 @@ func (b *backuper) finishDir(node repo.Node, l listing, f *future) {
 	left := false
 	for _, p := range l.pending {
 		<-p.f.done
-		if p.f.skip {
+		switch {
+		case p.f.skip:
+			l.differ(l.n)
 			l.nodes[p.i].Name, left = "", true // no stored node has an empty name
-		} else {
+		case l.shared() && sameNode(p.f.node, l.same.nodes[p.i]):
+		default:
+			l.differ(l.n)
 			l.nodes[p.i] = p.f.node
 		}
+	}
+	if b.ctx.Err() != nil {
+		f.skip = true
+		return
+	}
+	if l.shared() {
+		// Every entry is its node in the parent's tree, in its place.
+		if h := (repo.BlobHandle{Type: repo.TreeBlob, ID: l.same.id}); b.r.HasBlob(h) {
+			node.Subtree = &h.ID
+			f.node = node
+			return
+		}
+		l.differ(l.n)
 	}
 	if left {
 		l.nodes = slices.DeleteFunc(l.nodes, func(n repo.Node) bool { return n.Name == "" })
 	}
 	t, same := &repo.Tree{Nodes: l.nodes}, l.same
-	if b.ctx.Err() != nil {
-		f.skip = true
-		return
-	}
 	t.Sort()
 	if same != nil && sameNodes(t.Nodes, same.nodes) {
 		if h := (repo.BlobHandle{Type: repo.TreeBlob, ID: same.id}); b.r.HasBlob(h) {
