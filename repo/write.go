@@ -381,10 +381,18 @@ func (r *Repository) saveTree(ctx context.Context, t *Tree, own bool) (ID, error
 // LoadTree reads and validates a tree blob.
 func (r *Repository) LoadTree(ctx context.Context, id ID) (*Tree, error) {
 	h := BlobHandle{Type: TreeBlob, ID: id}
-	if loc, _, ok := r.idx.lookup(h); ok && loc.rawLength > maxTreeSize {
-		return nil, fmt.Errorf("%w: %s of %d bytes exceeds the tree limit of %d", ErrMalformed, h, loc.rawLength, maxTreeSize)
+	var buf []byte
+	if loc, _, ok := r.idx.lookup(h); ok {
+		if loc.rawLength > maxTreeSize {
+			return nil, fmt.Errorf("%w: %s of %d bytes exceeds the tree limit of %d", ErrMalformed, h, loc.rawLength, maxTreeSize)
+		}
+		// The tree's bytes are garbage once decoded (DecodeTree copies
+		// what it keeps): a re-run loads every folder's tree, and fresh
+		// memory for each was a quarter of what it allocated.
+		buf = bufpool.Get(int(loc.rawLength))
+		defer bufpool.Put(buf)
 	}
-	b, err := r.LoadBlob(ctx, h, nil)
+	b, err := r.LoadBlob(ctx, h, buf[:0])
 	if err != nil {
 		return nil, err
 	}
