@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/custodia-backup/custodia/chunk"
+	"github.com/custodia-backup/custodia/storage"
 )
 
 // SaveSnapshot flushes pending blobs and then stores the snapshot, which
@@ -57,10 +58,38 @@ func (r *Repository) LoadSnapshot(ctx context.Context, id ID) (*Snapshot, error)
 	if err := r.readable(); err != nil {
 		return nil, err
 	}
+	s, _, err := r.loadSnapshotObject(ctx, id)
+	return s, err
+}
+
+// loadSnapshotObject reads the snapshot with the given full ID from the
+// sites and returns it with its object as stored.
+func (r *Repository) loadSnapshotObject(ctx context.Context, id ID) (*Snapshot, []byte, error) {
 	name := snapshotName(id)
-	payload, err := r.getEnvelope(ctx, magicSnapshot, name, kindSnapshot, maxSnapshotPayload)
+	var payload, obj []byte
+	_, _, err := r.store.Get(ctx, name, storage.MaxSize(maxSnapCacheObject), storage.Authenticate(func(b []byte) (err error) {
+		payload, err = openEnvelope(magicSnapshot, b, name, r.keyForCtx(ctx, kindSnapshot), maxSnapshotPayload)
+		if err == nil {
+			obj = slices.Clone(b)
+		}
+		return err
+	}))
 	if err != nil {
-		return nil, fmt.Errorf("read snapshot %s: %w", id, err)
+		return nil, nil, fmt.Errorf("read snapshot %s: %w", id, err)
+	}
+	s, err := decodeSnapshot(id, payload)
+	return s, obj, err
+}
+
+// openSnapshotObject opens a snapshot object read from the local cache
+// as one read from the sites is opened.
+func (r *Repository) openSnapshotObject(ctx context.Context, id ID, b []byte) (*Snapshot, error) {
+	if len(b) > maxSnapCacheObject {
+		return nil, fmt.Errorf("%w: snapshot %s: cached object of %d bytes", ErrMalformed, id, len(b))
+	}
+	payload, err := openEnvelope(magicSnapshot, b, snapshotName(id), r.keyForCtx(ctx, kindSnapshot), maxSnapshotPayload)
+	if err != nil {
+		return nil, err
 	}
 	return decodeSnapshot(id, payload)
 }
@@ -94,12 +123,7 @@ func (r *Repository) Snapshots(ctx context.Context) iter.Seq2[*Snapshot, error] 
 			yield(nil, err)
 			return
 		}
-		snaps := make([]*Snapshot, len(ids))
-		errs := make([]error, len(ids))
-		_ = parallel(ctx, len(ids), 2*runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
-			snaps[i], errs[i] = r.LoadSnapshot(ctx, ids[i])
-			return nil
-		})
+		snaps, errs := r.loadSnapshots(ctx, ids)
 		var ok []*Snapshot
 		for i := range ids {
 			if errs[i] != nil {
@@ -117,6 +141,54 @@ func (r *Repository) Snapshots(ctx context.Context) iter.Seq2[*Snapshot, error] 
 			}
 		}
 	}
+}
+
+// loadSnapshots reads the snapshots of ids, those in the local snapshot
+// cache from there, and writes the cache again when it held other
+// snapshots than ids or some were read from the sites.
+func (r *Repository) loadSnapshots(ctx context.Context, ids []ID) ([]*Snapshot, []error) {
+	snaps := make([]*Snapshot, len(ids))
+	errs := make([]error, len(ids))
+	path := r.snapshotCachePath()
+	var cached map[ID][]byte
+	if path != "" {
+		want := make(map[ID]bool, len(ids))
+		for _, id := range ids {
+			want[id] = true
+		}
+		cached = readSnapshotCache(path, want)
+	}
+	objs := make([][]byte, len(ids))
+	fresh := make([]bool, len(ids))
+	_ = parallel(ctx, len(ids), 2*runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
+		if b := cached[ids[i]]; b != nil {
+			if s, err := r.openSnapshotObject(ctx, ids[i], b); err == nil {
+				snaps[i], objs[i] = s, b
+				return nil
+			}
+		}
+		snaps[i], objs[i], errs[i] = r.loadSnapshotObject(ctx, ids[i])
+		fresh[i] = errs[i] == nil
+		return nil
+	})
+	if path == "" || ctx.Err() != nil {
+		return snaps, errs
+	}
+	keep := make(map[ID][]byte, len(ids))
+	changed := false
+	for i, id := range ids {
+		if errs[i] == nil {
+			keep[id] = objs[i]
+		}
+		// A snapshot read from the sites, or a cached one that is now
+		// unreadable, changes the cache. (Cached snapshots since deleted
+		// are dropped at the next change.)
+		changed = changed || fresh[i] || cached[id] != nil && errs[i] != nil
+	}
+	if changed {
+		_ = writeSnapshotCache(path, ids, keep)
+	}
+	return snaps, errs
 }
 
 // SortSnapshots orders snapshots by time, then ID.
