@@ -28,7 +28,7 @@ func init() {
 		root.PersistentFlags().IntVar(&env.index.indexMemoryMiB, "index-memory", 0,
 			"most `MiB` the repository's index holds in memory; beyond, it is kept in sealed files of a temporary folder (default $CUSTODIA_INDEX_MEMORY, else 64)")
 		root.PersistentFlags().StringVar(&env.index.cacheDir, "cache-dir", "",
-			"`folder` of custodia's local cache: the index kept between commands, the newest snapshot time seen (default $CUSTODIA_CACHE_DIR, else the user's cache folder)")
+			"`folder` of custodia's local cache: the index and the snapshots kept between commands, the newest snapshot time seen (default $CUSTODIA_CACHE_DIR, else the user's cache folder)")
 		root.PersistentFlags().BoolVar(&env.index.noCache, "no-cache", false,
 			"read the whole index from the repository and keep no copy of it between commands (also $CUSTODIA_NO_CACHE=1)")
 	})
