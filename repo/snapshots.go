@@ -144,8 +144,8 @@ func (r *Repository) Snapshots(ctx context.Context) iter.Seq2[*Snapshot, error] 
 }
 
 // loadSnapshots reads the snapshots of ids, those in the local snapshot
-// cache from there, and writes the cache again when it held other
-// snapshots than ids or some were read from the sites.
+// cache from there, and writes the cache again when some were read from
+// the sites or a cached one no longer opens.
 func (r *Repository) loadSnapshots(ctx context.Context, ids []ID) ([]*Snapshot, []error) {
 	snaps := make([]*Snapshot, len(ids))
 	errs := make([]error, len(ids))
