@@ -102,7 +102,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	gc := limitMemory(os.Getenv)
 	stopProfile := startProfiles()
-	code := run(ctx, os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, gc: gc})
+	code := run(ctx, os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, gc: gc, ownProcess: true})
 	stopProfile()
 	stop()
 	os.Exit(code)
@@ -152,6 +152,7 @@ type cliEnv struct {
 	warnedReadable bool         // the password file's mode was warned about
 	logger         *slog.Logger // with --log-format json: stderr's log
 	gc             *gcPacer     // the process's GC pacing; nil in tests
+	ownProcess     bool         // the CLI's own process, not commands run in-process by tests
 }
 
 // builders are the constructors of the commands, added by register.

@@ -70,6 +70,11 @@ func (env *cliEnv) openRepoSites(ctx context.Context, readOnly bool, sopts []sto
 	// Argon2id's 64 MiB are garbage once the slot opens: collected there,
 	// the index read next reuses them (verify's heap peak 86 → 66 MB).
 	opts = append(opts, repo.WithAfterUnlock(env.gc.afterUnlock))
+	if env.ownProcess {
+		// The key derivation's 64 MiB set a command's peak RSS: the
+		// binary's pages that start-up touched need not add to it.
+		dropStartPages()
+	}
 	r, err := repo.Open(ctx, st, pw, append(env.rollbackGuard(), opts...)...)
 	clear(pw)
 	if err != nil {
