@@ -51,11 +51,12 @@ func slotWork(p crypto.Argon2Params) uint64 { return uint64(p.Time) * uint64(p.M
 type OpenOption func(*openOptions)
 
 type openOptions struct {
-	limits      SlotLimits
-	rollbackDir string
-	noIndex     bool // WithoutIndex
-	index       []func(*indexConfig)
-	afterUnlock func() // WithAfterUnlock
+	limits       SlotLimits
+	rollbackDir  string
+	noIndex      bool // WithoutIndex
+	index        []func(*indexConfig)
+	afterUnlock  func() // WithAfterUnlock
+	beforeUnlock func() // WithBeforeUnlock
 }
 
 // WithAfterUnlock calls f once the password has opened a key slot, before
@@ -66,6 +67,15 @@ type openOptions struct {
 // a large host program that would be a full, blocking one.
 func WithAfterUnlock(f func()) OpenOption {
 	return func(o *openOptions) { o.afterUnlock = f }
+}
+
+// WithBeforeUnlock calls f right before the password's key derivation
+// (Argon2id, 64 MiB by default) starts, after the key slots and the
+// config are read: a program that watches its peak memory can shed what
+// it no longer needs there, since the derivation's memory sets the peak
+// of a small command.
+func WithBeforeUnlock(f func()) OpenOption {
+	return func(o *openOptions) { o.beforeUnlock = f }
 }
 
 // WithSlotLimits replaces DefaultSlotLimits, for a repository whose slots

@@ -411,6 +411,9 @@ func Open(ctx context.Context, store *storage.Store, password []byte, opts ...Op
 		r, cfgPayload = cand, payload
 		return nil
 	}
+	if o.beforeUnlock != nil {
+		o.beforeUnlock()
+	}
 	b, err := unlock(slots, problems, password, o.limits, accept, func(name string) { slotName = name })
 	if err != nil {
 		return nil, err

@@ -72,8 +72,9 @@ func (env *cliEnv) openRepoSites(ctx context.Context, readOnly bool, sopts []sto
 	opts = append(opts, repo.WithAfterUnlock(env.gc.afterUnlock))
 	if env.ownProcess {
 		// The key derivation's 64 MiB set a command's peak RSS: the
-		// binary's pages that start-up touched need not add to it.
-		dropStartPages()
+		// binary's pages that start-up and the reading of the key slots
+		// touched need not add to it.
+		opts = append(opts, repo.WithBeforeUnlock(dropStartPages))
 	}
 	r, err := repo.Open(ctx, st, pw, append(env.rollbackGuard(), opts...)...)
 	clear(pw)
