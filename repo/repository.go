@@ -480,12 +480,21 @@ func (r *Repository) finishOpen(ctx context.Context, store *storage.Store, cfg *
 // object, so shards forged with valid checksums are outvoted by the others
 // (storage.Authenticate) rather than making the object unreadable.
 func (r *Repository) getEnvelope(ctx context.Context, magic, name string, kind objectKind, maxSize int) ([]byte, error) {
-	var payload []byte
-	_, _, err := r.store.Get(ctx, name, storage.MaxSize(int64(maxSize)+envelopeSlack), storage.Authenticate(func(b []byte) (err error) {
+	payload, _, err := r.readEnvelope(ctx, magic, name, kind, maxSize, false)
+	return payload, err
+}
+
+// readEnvelope is getEnvelope that also returns a copy of the object as
+// stored when keep is set (for a local cache of it).
+func (r *Repository) readEnvelope(ctx context.Context, magic, name string, kind objectKind, maxSize int, keep bool) (payload, obj []byte, err error) {
+	_, _, err = r.store.Get(ctx, name, storage.MaxSize(int64(maxSize)+envelopeSlack), storage.Authenticate(func(b []byte) (err error) {
 		payload, err = openEnvelope(magic, b, name, r.keyForCtx(ctx, kind), maxSize)
+		if err == nil && keep {
+			obj = slices.Clone(b)
+		}
 		return err
 	}))
-	return payload, err
+	return payload, obj, err
 }
 
 // Largest stored objects accepted, by kind, so that a planted object

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/custodia-backup/custodia/chunk"
-	"github.com/custodia-backup/custodia/storage"
 )
 
 // SaveSnapshot flushes pending blobs and then stores the snapshot, which
@@ -58,22 +57,14 @@ func (r *Repository) LoadSnapshot(ctx context.Context, id ID) (*Snapshot, error)
 	if err := r.readable(); err != nil {
 		return nil, err
 	}
-	s, _, err := r.loadSnapshotObject(ctx, id)
+	s, _, err := r.loadSnapshotObject(ctx, id, false)
 	return s, err
 }
 
 // loadSnapshotObject reads the snapshot with the given full ID from the
-// sites and returns it with its object as stored.
-func (r *Repository) loadSnapshotObject(ctx context.Context, id ID) (*Snapshot, []byte, error) {
-	name := snapshotName(id)
-	var payload, obj []byte
-	_, _, err := r.store.Get(ctx, name, storage.MaxSize(maxSnapCacheObject), storage.Authenticate(func(b []byte) (err error) {
-		payload, err = openEnvelope(magicSnapshot, b, name, r.keyForCtx(ctx, kindSnapshot), maxSnapshotPayload)
-		if err == nil {
-			obj = slices.Clone(b)
-		}
-		return err
-	}))
+// sites and returns it, with its object as stored when keep is set.
+func (r *Repository) loadSnapshotObject(ctx context.Context, id ID, keep bool) (*Snapshot, []byte, error) {
+	payload, obj, err := r.readEnvelope(ctx, magicSnapshot, snapshotName(id), kindSnapshot, maxSnapshotPayload, keep)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read snapshot %s: %w", id, err)
 	}
@@ -167,7 +158,7 @@ func (r *Repository) loadSnapshots(ctx context.Context, ids []ID) ([]*Snapshot, 
 				return nil
 			}
 		}
-		snaps[i], objs[i], errs[i] = r.loadSnapshotObject(ctx, ids[i])
+		snaps[i], objs[i], errs[i] = r.loadSnapshotObject(ctx, ids[i], path != "")
 		fresh[i] = errs[i] == nil
 		return nil
 	})
