@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 
 	"github.com/custodia-backup/custodia/chunk"
 	"github.com/custodia-backup/custodia/internal/testhook"
@@ -104,7 +103,7 @@ func (b *backuper) saveFile(c **chunk.Chunker, job fileJob) {
 // ctime moved while it was read, or that it held more or less data than
 // its size said.
 func (b *backuper) readFile(c **chunk.Chunker, path string, listed repo.Node) (n repo.Node, changed bool, err error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := openNoFollow(path)
 	if err != nil {
 		return n, false, err
 	}

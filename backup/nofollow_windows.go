@@ -1,0 +1,53 @@
+package backup
+
+import (
+	"errors"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/windows"
+)
+
+// openNoFollow opens the file at path for reading without following a
+// symbolic link or junction put in its place: the name itself is opened
+// (FILE_FLAG_OPEN_REPARSE_POINT), so such a link shows as one and is not
+// read as the file. A file that is a reparse point of another kind
+// (deduplicated, cloud placeholder) is opened again the usual way, so that
+// its file-system filter hands out its data, and kept only if that is the
+// same file. What it does not do on Windows: read the content of a link.
+func openNoFollow(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|windows.O_FILE_FLAG_OPEN_REPARSE_POINT, 0)
+	if err != nil {
+		return nil, err
+	}
+	self, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	attrs, ok := self.Sys().(*syscall.Win32FileAttributeData)
+	if !ok || attrs.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT == 0 {
+		return f, nil // not a reparse point: the handle reads the file itself
+	}
+	f.Close()
+	if self.Mode()&os.ModeSymlink != 0 {
+		return nil, &os.PathError{Op: "open", Path: path, Err: errIsLink}
+	}
+	g, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	target, err := g.Stat()
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
+	if !os.SameFile(self, target) {
+		g.Close()
+		return nil, &os.PathError{Op: "open", Path: path, Err: errIsLink}
+	}
+	return g, nil
+}
+
+// errIsLink means the name opened for reading is a link to another file.
+var errIsLink = errors.New("a symbolic link or junction, not read as a file")
