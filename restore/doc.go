@@ -7,4 +7,9 @@
 // storage shards holding it; a blob that fails to authenticate is read again
 // through the erasure code, so a restore succeeds as long as every pack
 // keeps enough intact shards.
+//
+// On Windows, named pipes and device nodes are not restored (each is
+// reported in Result.Errors with an error wrapping errors.ErrUnsupported),
+// nor are ownership and extended attributes; permission bits come down to
+// the read-only attribute.
 package restore

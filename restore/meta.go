@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -62,8 +60,7 @@ func (rs *restorer) setMeta(p string, n repo.Node) {
 			errs = append(errs, err)
 		}
 	}
-	ts := []unix.Timespec{unix.NsecToTimespec(n.ModTime.UnixNano()), unix.NsecToTimespec(n.ModTime.UnixNano())}
-	if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := setPathTimes(p, n.ModTime); err != nil {
 		errs = append(errs, fmt.Errorf("set times of %s: %w", p, err))
 	}
 	rs.metaFailed(errs)

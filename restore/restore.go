@@ -15,8 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/custodia-backup/custodia/internal/ticker"
 	"github.com/custodia-backup/custodia/repo"
 )
@@ -268,7 +266,7 @@ func prepareTarget(target string, overwrite bool) ([]string, error) {
 	if len(names) > 0 && !overwrite {
 		return nil, fmt.Errorf("%s: %w", target, ErrTargetNotEmpty)
 	}
-	if err := unix.Access(target, unix.W_OK); err != nil {
+	if err := checkWritable(target); err != nil {
 		return nil, fmt.Errorf("target %s is not writable: %w", target, err)
 	}
 	return nil, nil

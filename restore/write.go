@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/custodia-backup/custodia/internal/directio"
 	"github.com/custodia-backup/custodia/repo"
 )
@@ -48,7 +46,7 @@ func (rs *restorer) create(p string, n repo.Node) (*os.File, bool, error) {
 		return nil, false, fmt.Errorf("restore %s: %w", p, err)
 	}
 	want := n.Size >= directMinSize && !n.Sparse && !rs.noDirect.Load()
-	f, direct, err := directio.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, n.Mode.Perm(), want)
+	f, direct, err := directio.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, n.Mode.Perm(), want)
 	if err != nil {
 		return nil, false, fmt.Errorf("restore: %w", err)
 	}
