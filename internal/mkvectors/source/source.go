@@ -17,8 +17,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/custodia-backup/custodia/chunk"
 	"github.com/custodia-backup/custodia/crypto"
 )
@@ -131,8 +129,7 @@ func Write(dir string) error {
 				return err
 			}
 		}
-		ts := []unix.Timespec{unix.NsecToTimespec(e.mtime.UnixNano()), unix.NsecToTimespec(e.mtime.UnixNano())}
-		if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if err := setTimes(p, e.mtime); err != nil {
 			return fmt.Errorf("source: set times of %s: %w", p, err)
 		}
 	}
