@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -75,23 +74,6 @@ func TestBackupMissingPath(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	c.ok("restore", "latest", "--target", out)
 	requireSameTree(t, src, filepath.Join(out, "src"))
-}
-
-// TestBackupSpecialFiles backs up a folder holding a named pipe next to
-// regular files: the backup neither blocks on the pipe nor fails.
-func TestBackupSpecialFiles(t *testing.T) {
-	t.Parallel()
-	c, _ := fastRepo(t)
-	src := filepath.Join(t.TempDir(), "src")
-	writeFile(t, filepath.Join(src, "a.txt"), []byte("a"), 0o644)
-	require.NoError(t, syscall.Mkfifo(filepath.Join(src, "pipe"), 0o644))
-	res := c.run("backup", src)
-	require.Contains(t, []int{exitOK, exitDamage}, res.code, res.stderr)
-	out := filepath.Join(t.TempDir(), "out")
-	c.ok("restore", "latest", "--target", out)
-	got, err := os.ReadFile(filepath.Join(out, "src", "a.txt"))
-	require.NoError(t, err)
-	assert.Equal(t, "a", string(got))
 }
 
 // TestJSONOutputs checks the --json forms of init, backup, restore and

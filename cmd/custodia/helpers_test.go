@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -162,9 +161,7 @@ func diskUsage(t testing.TB, dir string) (onDisk, apparent int64) {
 		if err != nil {
 			return err
 		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			onDisk += st.Blocks * 512
-		}
+		onDisk += fixture.Allocated(fi)
 		if fi.Mode().IsRegular() {
 			apparent += fi.Size()
 		}
