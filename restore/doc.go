@@ -11,5 +11,7 @@
 // On Windows, named pipes and device nodes are not restored (each is
 // reported in Result.Errors with an error wrapping errors.ErrUnsupported),
 // nor are ownership and extended attributes; permission bits come down to
-// the read-only attribute.
+// the read-only attribute. Symbolic links are restored where the process
+// may make them (an administrator, or Developer Mode); elsewhere each is
+// reported in Result.Errors and the rest of the snapshot is restored.
 package restore

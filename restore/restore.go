@@ -374,6 +374,12 @@ func (rs *restorer) walk(t *repo.Tree, dir string, inside bool) error {
 				return err
 			}
 			if err := os.Symlink(n.LinkTarget, dst); err != nil {
+				if symlinkRefused(err) {
+					// Every link would fail alike: each is reported, the
+					// files and folders are restored.
+					rs.metaFailed([]error{fmt.Errorf("restore symlink %s: %w", dst, err)})
+					continue
+				}
 				return fmt.Errorf("restore %s: %w", rel, err)
 			}
 			rs.mu.Lock()
