@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/custodia-backup/custodia/internal/filetimes"
 	"github.com/custodia-backup/custodia/repo"
 )
 
@@ -40,7 +41,7 @@ func (rs *restorer) setFileMeta(f *os.File, job fileJob) {
 			errs = append(errs, err)
 		}
 	}
-	if err := setFileTimes(f, n.ModTime); err != nil {
+	if err := filetimes.SetFile(f, n.ModTime); err != nil {
 		errs = append(errs, fmt.Errorf("set times of %s: %w", p, err))
 	}
 	rs.metaFailed(errs)
@@ -60,7 +61,7 @@ func (rs *restorer) setMeta(p string, n repo.Node) {
 			errs = append(errs, err)
 		}
 	}
-	if err := setPathTimes(p, n.ModTime); err != nil {
+	if err := filetimes.SetPath(p, n.ModTime); err != nil {
 		errs = append(errs, fmt.Errorf("set times of %s: %w", p, err))
 	}
 	rs.metaFailed(errs)

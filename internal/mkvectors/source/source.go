@@ -19,6 +19,7 @@ import (
 
 	"github.com/custodia-backup/custodia/chunk"
 	"github.com/custodia-backup/custodia/crypto"
+	"github.com/custodia-backup/custodia/internal/filetimes"
 )
 
 // Parameters of the vector repository. The password and the tiny Argon2id
@@ -129,7 +130,7 @@ func Write(dir string) error {
 				return err
 			}
 		}
-		if err := setTimes(p, e.mtime); err != nil {
+		if err := filetimes.SetPath(p, e.mtime); err != nil {
 			return fmt.Errorf("source: set times of %s: %w", p, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package wintimes
+package filetimes
 
 import (
 	"os"

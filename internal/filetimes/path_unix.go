@@ -1,6 +1,6 @@
 //go:build unix
 
-package restore
+package filetimes
 
 import (
 	"time"
@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// setPathTimes sets the access and modification times of the entry at p
-// to t, of a symbolic link itself rather than of what it points at.
-func setPathTimes(p string, t time.Time) error {
+// SetPath sets the access and modification times of the entry at p (a
+// file, a folder, or a symbolic link itself, not what it points at) to t.
+func SetPath(p string, t time.Time) error {
 	ts := []unix.Timespec{unix.NsecToTimespec(t.UnixNano()), unix.NsecToTimespec(t.UnixNano())}
 	return unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW)
 }

@@ -1,4 +1,4 @@
-package restore
+package filetimes
 
 import (
 	"os"
@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// setFileTimes sets the access and modification times of an open file to
+// SetFile sets the access and modification times of an open file to
 // t, to the nanosecond (futimens: utimensat on the descriptor itself).
-func setFileTimes(f *os.File, t time.Time) error {
+func SetFile(f *os.File, t time.Time) error {
 	ts := [2]unix.Timespec{unix.NsecToTimespec(t.UnixNano()), unix.NsecToTimespec(t.UnixNano())}
 	rc, err := f.SyscallConn()
 	if err != nil {
