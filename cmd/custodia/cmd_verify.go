@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -77,13 +76,6 @@ func runVerify(ctx context.Context, env *cliEnv, o *verifyOptions, pos []string)
 		opts.ReadDataFraction = pct / 100
 	}
 	env.gc.floorAtUnlock()
-	if env.gc != nil {
-		// Verify's peak RSS is Argon2id's, at the open: what else is
-		// resident then adds to it. The garbage of start-up (the command
-		// tree, flag parsing) is given back to the system first (about
-		// 0.5 MB of the peak; one collection of a heap of 2 MB).
-		debug.FreeOSMemory()
-	}
 	r, err := env.openRepo(ctx, true)
 	if err != nil {
 		return err

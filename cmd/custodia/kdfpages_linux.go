@@ -20,8 +20,9 @@ const madvHugePage = 14
 // about equals Argon2id's own) and a TLB miss on nearly every block
 // read. It asks the kernel (madvise MADV_HUGEPAGE, where
 // the system's setting is "madvise") for huge pages over a fresh, never
-// touched range of size bytes, and gives the range back to the Go heap,
-// where the key derivation's allocation of that size finds it free: the
+// touched range of size bytes, and gives the range back to the Go heap:
+// after the next collection (the caller runs one before the derivation)
+// the key derivation's allocation of that size finds it free, as the
 // runtime hands out the lowest free pages that fit. The range is never
 // written here, so nothing is added to the resident set, and if the
 // derivation's memory lands elsewhere (another size, or the pages
@@ -40,5 +41,4 @@ func prepareKDFPages(size int) {
 		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, start, end-start, madvHugePage)
 	}
 	runtime.KeepAlive(p)
-	runtime.GC()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/custodia-backup/custodia/crypto"
 	"github.com/custodia-backup/custodia/repo"
@@ -72,12 +73,15 @@ func (env *cliEnv) openRepoSites(ctx context.Context, readOnly bool, sopts []sto
 	// the index read next reuses them (verify's heap peak 86 → 66 MB).
 	opts = append(opts, repo.WithAfterUnlock(env.gc.afterUnlock))
 	if env.ownProcess {
-		// The key derivation's 64 MiB set a command's peak RSS: the
-		// binary's pages that start-up and the reading of the key slots
-		// touched need not add to it; and the derivation's memory goes on
-		// huge pages, which halves its time.
+		// The key derivation's 64 MiB set a command's peak RSS: start-up's
+		// garbage and the binary's pages that start-up and the reading of
+		// the key slots touched need not add to it; and the derivation's
+		// memory goes on huge pages, which halves its time. The collection
+		// also frees the range prepareKDFPages readied, and runs before the
+		// pages are dropped so that the pages it touches go too.
 		opts = append(opts, repo.WithBeforeUnlock(func() {
 			prepareKDFPages(int(crypto.DefaultArgon2Params().MemoryKiB) << 10)
+			debug.FreeOSMemory()
 			dropStartPages()
 		}))
 	}
