@@ -21,8 +21,8 @@ import "context"
 // buffer back) is uploaded from its small buffer.
 //
 // A writer therefore holds at most packBuffers pack buffers and openPacks
-// staging buffers (stagingSize), whatever it writes: a backup that fills two packs
-// holds as much as one that fills a thousand.
+// staging buffers (stagingSize), whatever it writes: a backup that fills
+// two packs holds as much as one that fills a thousand.
 
 // packBuffers is how many pack buffers a writer holds at most.
 const packBuffers = openPacks
