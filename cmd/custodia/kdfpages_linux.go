@@ -21,7 +21,7 @@ const madvHugePage = 14
 // read. It asks the kernel (madvise MADV_HUGEPAGE, where
 // the system's setting is "madvise") for huge pages over a fresh, never
 // touched range of size bytes, and gives the range back to the Go heap:
-// after the next collection (the caller runs one before the derivation)
+// after the next collection (readyForUnlock runs debug.FreeOSMemory)
 // the key derivation's allocation of that size finds it free, as the
 // runtime hands out the lowest free pages that fit. The range is never
 // written here, so nothing is added to the resident set, and if the

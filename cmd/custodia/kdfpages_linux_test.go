@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,7 +15,8 @@ import (
 	"github.com/custodia-backup/custodia/crypto"
 )
 
-// TestPrepareKDFPages: after prepareKDFPages, the key derivation's memory
+// TestPrepareKDFPages: after the CLI's hook before the unlock
+// (readyForUnlock, which runs prepareKDFPages), the key derivation's memory
 // is on huge pages; without it (where the system's setting is "madvise")
 // it is not. Each case runs in a fresh process, as the CLI does, since
 // where the derivation's memory lands depends on the heap before it.
@@ -55,8 +55,7 @@ func TestPrepareKDFPages(t *testing.T) {
 func kdfPagesChild(prepare bool) {
 	p := crypto.DefaultArgon2Params()
 	if prepare {
-		prepareKDFPages(int(p.MemoryKiB) << 10)
-		runtime.GC() // as the CLI's hook runs one before the derivation
+		readyForUnlock() // the CLI's own hook
 	}
 	_ = argon2.IDKey([]byte("correct horse battery staple"), make([]byte, 16), p.Time, p.MemoryKiB, p.Threads, 32)
 	b, err := os.ReadFile("/proc/self/smaps_rollup")

@@ -73,17 +73,7 @@ func (env *cliEnv) openRepoSites(ctx context.Context, readOnly bool, sopts []sto
 	// the index read next reuses them (verify's heap peak 86 → 66 MB).
 	opts = append(opts, repo.WithAfterUnlock(env.gc.afterUnlock))
 	if env.ownProcess {
-		// The key derivation's 64 MiB set a command's peak RSS: start-up's
-		// garbage and the binary's pages that start-up and the reading of
-		// the key slots touched need not add to it; and the derivation's
-		// memory goes on huge pages, which halves its time. The collection
-		// also frees the range prepareKDFPages readied, and runs before the
-		// pages are dropped so that the pages it touches go too.
-		opts = append(opts, repo.WithBeforeUnlock(func() {
-			prepareKDFPages(int(crypto.DefaultArgon2Params().MemoryKiB) << 10)
-			debug.FreeOSMemory()
-			dropStartPages()
-		}))
+		opts = append(opts, repo.WithBeforeUnlock(readyForUnlock))
 	}
 	r, err := repo.Open(ctx, st, pw, append(env.rollbackGuard(), opts...)...)
 	clear(pw)
@@ -95,6 +85,22 @@ func (env *cliEnv) openRepoSites(ctx context.Context, readOnly bool, sopts []sto
 		env.warnf("%s (run 'custodia verify')", w.Error())
 	}
 	return r, nil
+}
+
+// readyForUnlock runs right before the password's key derivation. Its 64
+// MiB set a command's peak RSS: start-up's garbage and the binary's pages
+// that start-up and the reading of the key slots touched need not add to
+// it; and the derivation's memory goes on huge pages, which halves its
+// time. The collection also frees the range prepareKDFPages readied: a
+// full one that returns the free pages to the system, since the
+// background scavenger, returning them itself, holds the range while it
+// does (a plain runtime.GC let the derivation land elsewhere in 1 run of
+// 10). It runs before the pages are dropped, so that those it touches go
+// too.
+func readyForUnlock() {
+	prepareKDFPages(int(crypto.DefaultArgon2Params().MemoryKiB) << 10)
+	debug.FreeOSMemory()
+	dropStartPages()
 }
 
 // closeRepo releases the repository's sites when a command is done with
